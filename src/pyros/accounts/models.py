@@ -1,0 +1,66 @@
+"""Users and their profile."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from pyros.accounts.profiles import ProfileLevel
+from pyros.accounts.rights import Access, access
+
+
+class Profile(models.Model):
+    """One of the eight profiles; loaded by ``pyros init``."""
+
+    level = models.PositiveSmallIntegerField(unique=True, choices=[(p.value, p.name) for p in ProfileLevel])
+    name = models.CharField(max_length=40, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["level"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A PyROS user. Without a profile a user has a visitor's rights."""
+
+    profile = models.ForeignKey(
+        Profile, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    other_email = models.EmailField(blank=True)
+    intentions = models.TextField(
+        blank=True, help_text="What the user said they want to do, when registering."
+    )
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def level(self) -> ProfileLevel:
+        if self.is_superuser:
+            return ProfileLevel.SYSADMIN
+        if self.profile_id is None:
+            return ProfileLevel.VISITOR
+        return ProfileLevel(self.profile.level)
+
+    def access(self, right: str) -> Access:
+        return access(self.level, right)
+
+    def can(self, right: str, at_least: Access = Access.READ) -> bool:
+        return self.is_active and self.access(right) >= at_least
+
+
+def user_level(user: object) -> ProfileLevel:
+    """The profile level of any request user, anonymous visitors included."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return ProfileLevel.VISITOR
+    return user.level  # type: ignore[attr-defined]
+
+
+def user_access(user: object, right: str) -> Access:
+    return access(user_level(user), right)

@@ -1,0 +1,154 @@
+"""The shape of a unit configuration file, validated once at load.
+
+A *unit* is one mount with N instrument channels (cameras). Everything an agent or a
+page needs to know about the site and the hardware is here, as plain typed objects.
+Unknown keys are errors: a typo in a safety threshold must not be silently ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Degrees = Annotated[float, Field(ge=-360.0, le=360.0)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HorizonPoint(Strict):
+    azimuth: float = Field(ge=0.0, le=360.0, description="degrees, north through east")
+    altitude: float = Field(ge=0.0, le=90.0, description="lowest usable altitude, degrees")
+
+
+class Site(Strict):
+    name: str = Field(min_length=1)
+    latitude: float = Field(ge=-90.0, le=90.0, description="degrees, north positive")
+    longitude: float = Field(ge=-180.0, le=180.0, description="degrees, east positive")
+    elevation: float = Field(ge=-500.0, le=6000.0, description="metres above sea level")
+    horizon: list[HorizonPoint] = Field(
+        default_factory=list,
+        description="horizon profile, interpolated in azimuth; empty means flat at 0 deg",
+    )
+    night_sun_altitude: float = Field(
+        default=-12.0, ge=-18.0, le=0.0, description="the night is when the sun is below this"
+    )
+
+    @field_validator("horizon")
+    @classmethod
+    def _sorted_azimuths(cls, points: list[HorizonPoint]) -> list[HorizonPoint]:
+        azimuths = [p.azimuth for p in points]
+        if azimuths != sorted(azimuths) or len(set(azimuths)) != len(azimuths):
+            raise ValueError("horizon points must have strictly increasing azimuths")
+        return points
+
+
+class MountLimits(Strict):
+    min_altitude: float = Field(default=15.0, ge=0.0, le=90.0)
+    max_hour_angle: float = Field(default=6.0, gt=0.0, le=12.0, description="hours")
+
+
+class Mount(Strict):
+    name: str = Field(min_length=1)
+    device: str = Field(min_length=1, description="name of the entry in [devices]")
+    slew_rate_ra: float = Field(gt=0.0, description="degrees per second")
+    slew_rate_dec: float = Field(gt=0.0, description="degrees per second")
+    settle_time: float = Field(default=5.0, ge=0.0, description="seconds")
+    limits: MountLimits = MountLimits()
+
+
+class Channel(Strict):
+    """One instrument channel: a camera with its detector and filter wheel."""
+
+    name: str = Field(min_length=1)
+    detector: str = Field(min_length=1, description="the name requests use in <album detector>")
+    camera: str = Field(min_length=1, description="name of the camera entry in [devices]")
+    width: int = Field(gt=0, le=100_000, description="pixels")
+    height: int = Field(gt=0, le=100_000, description="pixels")
+    pixel_scale: float = Field(gt=0.0, description="arcseconds per pixel")
+    readout_time: float = Field(ge=0.0, description="seconds")
+    filter_change_time: float = Field(default=2.0, ge=0.0, description="seconds")
+    filters: list[str] = Field(min_length=1)
+
+    @field_validator("filters")
+    @classmethod
+    def _unique_filters(cls, filters: list[str]) -> list[str]:
+        if len(set(filters)) != len(filters):
+            raise ValueError("filter names must be unique within a channel")
+        if any(not f.strip() for f in filters):
+            raise ValueError("filter names must not be empty")
+        return filters
+
+
+class Device(Strict):
+    backend: Literal["sim", "indi", "plc"]
+    address: str = Field(
+        default="", pattern=r"^$|^[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$", description="host:port"
+    )
+    indi_device: str | None = Field(default=None, description="INDI device name")
+
+
+class Computer(Strict):
+    name: str = Field(min_length=1)
+    host: str = Field(min_length=1)
+    agents: list[str] = Field(default_factory=list)
+
+
+class Safety(Strict):
+    max_wind_speed: float = Field(default=14.0, gt=0.0, description="m/s")
+    max_wind_gust: float = Field(default=20.0, gt=0.0, description="m/s")
+    max_humidity: float = Field(default=90.0, gt=0.0, le=100.0, description="percent")
+    min_dew_point_margin: float = Field(default=2.0, ge=0.0, description="kelvin")
+    max_rain_rate: float = Field(default=0.0, ge=0.0, description="mm/h")
+    max_sky_minus_ambient: float = Field(
+        default=-20.0, le=0.0, description="sky minus ambient temperature above this is cloudy"
+    )
+    safe_delay: float = Field(
+        default=900.0, ge=0.0, description="seconds of good conditions before safe again"
+    )
+    stale_after: float = Field(default=60.0, gt=0.0, description="seconds before data is stale")
+
+
+class Web(Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.1", "localhost"])
+
+
+class Database(Strict):
+    url: str = Field(default="", description="empty: SQLite in the data directory")
+
+
+class UnitConfig(Strict):
+    unit: str = Field(min_length=1, description="the unit's name")
+    site: Site
+    mount: Mount
+    channels: list[Channel] = Field(min_length=1)
+    devices: dict[str, Device]
+    computers: list[Computer] = Field(min_length=1)
+    safety: Safety = Safety()
+    web: Web = Web()
+    database: Database = Database()
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> UnitConfig:
+        if self.mount.device not in self.devices:
+            raise ValueError(f"mount.device {self.mount.device!r} is not a key of [devices]")
+        for i, channel in enumerate(self.channels):
+            if channel.camera not in self.devices:
+                raise ValueError(
+                    f"channels[{i}].camera {channel.camera!r} is not a key of [devices]"
+                )
+        detectors = [c.detector for c in self.channels]
+        if len(set(detectors)) != len(detectors):
+            raise ValueError("channels: two channels have the same detector name")
+        names = [c.name for c in self.channels]
+        if len(set(names)) != len(names):
+            raise ValueError("channels: two channels have the same name")
+        return self
+
+    def filters_by_detector(self) -> dict[str, list[str]]:
+        """What request validation needs: each detector with the filters it can use."""
+        return {c.detector: list(c.filters) for c in self.channels}

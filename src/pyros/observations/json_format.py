@@ -1,0 +1,37 @@
+"""The JSON request format: the RequestSpec itself, windows as ISO UTC strings."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import ValidationError
+
+from pyros.observations.problems import Problem, RequestInvalid, problems_from_validation
+from pyros.observations.spec import RequestSpec
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+
+def spec_from_data(data: object) -> RequestSpec:
+    """Validate already-decoded JSON (an API body, say) as a request."""
+    if not isinstance(data, dict):
+        raise RequestInvalid([Problem("request", None, "must be a JSON object")])
+    try:
+        return RequestSpec.model_validate(data)
+    except ValidationError as exc:
+        raise RequestInvalid(problems_from_validation(exc, data)) from exc
+
+
+def parse_json_request(data: bytes) -> RequestSpec:
+    if len(data) > MAX_FILE_BYTES:
+        raise RequestInvalid([Problem("file", None,
+                                      f"too large ({len(data)} bytes; limit {MAX_FILE_BYTES})")])
+    try:
+        decoded = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RequestInvalid([Problem("file", None, f"not valid JSON: {exc}")]) from exc
+    return spec_from_data(decoded)
+
+
+def write_json_request(spec: RequestSpec) -> bytes:
+    return (json.dumps(spec.model_dump(mode="json"), indent=2) + "\n").encode()

@@ -1,0 +1,134 @@
+"""The validated shape of an observation request, independent of any file format,
+database or clock.
+
+Every way into PyROS (XML file, JSON file, REST API, web forms) builds a RequestSpec;
+what cannot be said with one cannot be stored. Checks that need the outside world (the
+unit's detectors and filters, the current time) are in :func:`check_against_unit`;
+those that need the database (program membership, quota) are in ``store``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from pyros.observations.lifecycle import ObsType
+from pyros.observations.problems import Problem, element_path
+
+MAX_SEQUENCES = 1000
+MAX_IMAGES_PER_PLAN = 10_000
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class SpecModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PlanSpec(SpecModel):
+    """Images to take through one filter."""
+
+    name: Name
+    filter: Annotated[str, Field(min_length=1, max_length=50)]
+    exposure: float = Field(gt=0, le=36_000, description="exposure time of one image, seconds")
+    nb_images: int = Field(default=1, ge=1, le=MAX_IMAGES_PER_PLAN)
+
+
+class AlbumSpec(SpecModel):
+    """What one detector (channel) does during the sequence."""
+
+    name: Name
+    detector: Annotated[str, Field(min_length=1, max_length=50)]
+    plans: list[PlanSpec] = Field(min_length=1)
+
+
+class SequenceSpec(SpecModel):
+    """One target, in one time window, observed on one or more detectors."""
+
+    name: Name
+    target: str = Field(default="", max_length=100, description="target name")
+    ra: float = Field(ge=0, lt=360, description="right ascension, ICRS degrees")
+    dec: float = Field(ge=-90, le=90, description="declination, ICRS degrees")
+    start: UtcDatetime = Field(description="window start, UTC")
+    end: UtcDatetime = Field(description="window end, UTC")
+    duration: float = Field(gt=0, le=86_400, description="seconds of telescope time")
+    priority: int = Field(default=5, ge=1, le=10, description="1 (lowest) to 10 (highest)")
+    obs_type: ObsType = ObsType.BESTELEV
+    preferred_time: UtcDatetime | None = None
+    max_airmass: float = Field(default=2.0, ge=1.0, le=10.0)
+    min_moon_separation: float = Field(default=0.0, ge=0.0, le=180.0, description="degrees")
+    albums: list[AlbumSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> SequenceSpec:
+        if self.end <= self.start:
+            raise ValueError(f"the window ends ({self.end:%Y-%m-%d %H:%M:%S}) before it starts "
+                             f"({self.start:%Y-%m-%d %H:%M:%S})")
+        window = (self.end - self.start).total_seconds()
+        if self.duration > window:
+            raise ValueError(f"the duration ({self.duration:g} s) does not fit in the window "
+                             f"({window:g} s)")
+        if self.preferred_time is not None and not self.start <= self.preferred_time <= self.end:
+            raise ValueError("the preferred time is outside the window")
+        detectors = [a.detector for a in self.albums]
+        duplicated = sorted({d for d in detectors if detectors.count(d) > 1})
+        if duplicated:
+            raise ValueError(f"one album per detector: {', '.join(duplicated)} used twice")
+        return self
+
+
+class RequestSpec(SpecModel):
+    """An observation request, as a whole."""
+
+    name: Name
+    scientific_program: Name
+    target_type: str = Field(default="", max_length=50)
+    submitted: bool = False
+    sequences: list[SequenceSpec] = Field(min_length=1, max_length=MAX_SEQUENCES)
+
+
+def check_against_unit(
+    spec: RequestSpec,
+    filters_by_detector: Mapping[str, Sequence[str]],
+    now: datetime,
+    field_names: Mapping[str, str] | None = None,
+    lines: Mapping[tuple[int | str, ...], int] | None = None,
+) -> list[Problem]:
+    """What the unit and the clock say against ``spec``: windows already over,
+    detectors the unit does not have, filters a detector cannot use."""
+    data: dict[str, Any] = spec.model_dump()
+    names = field_names or {}
+    problems: list[Problem] = []
+
+    def add(loc: tuple[int | str, ...], field: str, message: str) -> None:
+        where, element_loc = element_path(loc, data)
+        line = lines.get(element_loc) if lines else None
+        problems.append(Problem(where, names.get(field, field), message, line))
+
+    for s, sequence in enumerate(spec.sequences):
+        if sequence.end <= now:
+            add(("sequences", s), "end",
+                f"the window is already over ({sequence.end:%Y-%m-%d %H:%M:%S} UTC)")
+        for a, album in enumerate(sequence.albums):
+            album_loc = ("sequences", s, "albums", a)
+            filters = filters_by_detector.get(album.detector)
+            if filters is None:
+                known = ", ".join(f"'{d}'" for d in filters_by_detector)
+                add(album_loc, "detector",
+                    f"the unit has no detector '{album.detector}' (detectors: {known})")
+                continue
+            for p, plan in enumerate(album.plans):
+                if plan.filter not in filters:
+                    add((*album_loc, "plans", p), "filter",
+                        f"'{plan.filter}' is not a filter of detector '{album.detector}' "
+                        f"(filters: {', '.join(filters)})")
+    return problems

@@ -1,0 +1,38 @@
+"""The home page: one tile per function of the dashboard, shown to the profiles that
+may see it (the rights matrix). Tiles of functions not built yet say so."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyros.accounts.rights import Access, access
+
+
+@dataclass(frozen=True)
+class Tile:
+    title: str
+    right: str
+    description: str
+    url_name: str | None  # None: the function is not built yet
+
+
+TILES: tuple[Tile, ...] = (
+    Tile("Weather", "weather", "Current conditions and their history.", None),
+    Tile("Observatory", "observatory", "Site status, safety, PLC and operating mode.", None),
+    Tile("Telescope & Instruments", "telescope", "Mount, dome, focuser status and control.",
+         None),
+    Tile("Cameras", "cameras", "Channels, filters, cooling, exposures.", None),
+    Tile("Proposals", "proposals", "Scientific programs, TAC votes, quotas.", None),
+    Tile("Requests", "requests", "Observation requests: build, import, submit, follow.",
+         "observations:request-list"),
+    Tile("Alerts", "alerts", "Gamma-ray bursts and other transients received.", None),
+    Tile("Schedule", "schedule", "Tonight's plan and its history.", None),
+    Tile("Images", "images", "Images taken, their quality and archive.", None),
+    Tile("System", "system", "Agents, commands and logs.", None),
+    Tile("Config", "config", "The unit configuration.", None),
+    Tile("Users", "users", "Accounts, profiles, activation.", "admin:accounts_user_changelist"),
+)
+
+
+def visible_tiles(level: int) -> list[Tile]:
+    return [t for t in TILES if access(level, t.right) >= Access.READ]

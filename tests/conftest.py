@@ -1,0 +1,108 @@
+"""Fixtures shared by the whole suite.
+
+The database is the one ``DATABASE_URL`` names (SQLite in memory when unset); the test
+runner ``scripts/run-tests`` runs the suite on SQLite, PostgreSQL and MariaDB.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from pyros import clock
+from pyros.clock import SimulatedClock
+
+#: Every test runs at this instant unless it moves the clock: inside period 2026B.
+TEST_NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+ADMIN_PASSWORD = "admin-test-password"
+OBSERVER_PASSWORD = "observer-test-password"
+
+
+@pytest.fixture(autouse=True)
+def simulated_clock():
+    sim = SimulatedClock(TEST_NOW)
+    previous = clock.set_clock(sim)
+    yield sim
+    clock.set_clock(previous)
+
+
+@pytest.fixture
+def initial_data(db):
+    from pyros.initial_data import load_initial_data
+
+    return load_initial_data(admin_password=ADMIN_PASSWORD, now=TEST_NOW)
+
+
+@pytest.fixture
+def admin_user(initial_data):
+    from pyros.accounts.models import User
+
+    return User.objects.get(username="admin")
+
+
+@pytest.fixture
+def grb_program(initial_data):
+    from pyros.programs.models import ScientificProgram
+
+    return ScientificProgram.objects.get(name="GRB")
+
+
+def make_user(username: str, level, password: str = OBSERVER_PASSWORD, programs=()):
+    from pyros.accounts.models import Profile, User
+
+    user = User.objects.create_user(username, f"{username}@example.org", password)
+    user.profile = Profile.objects.get(level=level)
+    user.save()
+    for program in programs:
+        program.members.add(user)
+    return user
+
+
+@pytest.fixture
+def observer(grb_program):
+    """An Observer who belongs to GRB."""
+    from pyros.accounts.profiles import ProfileLevel
+
+    return make_user("alice", ProfileLevel.OBSERVER, programs=[grb_program])
+
+
+@pytest.fixture
+def outsider(initial_data):
+    """An Observer who belongs to no program."""
+    from pyros.accounts.profiles import ProfileLevel
+
+    return make_user("bob", ProfileLevel.OBSERVER)
+
+
+def request_dict(**overrides) -> dict:
+    """A valid request in the JSON format, windows inside 2026B."""
+    data = {
+        "name": "GRB 261121A follow-up",
+        "scientific_program": "GRB",
+        "target_type": "grb",
+        "submitted": False,
+        "sequences": [
+            {
+                "name": "first look",
+                "target": "GRB 261121A",
+                "ra": 150.25,
+                "dec": -20.5,
+                "start": "2026-11-22T00:00:00Z",
+                "end": "2026-11-23T00:00:00Z",
+                "duration": 600,
+                "priority": 8,
+                "obs_type": "IMMEDIATE",
+                "albums": [
+                    {"name": "vis", "detector": "Visible camera",
+                     "plans": [{"name": "r band", "filter": "r", "exposure": 30,
+                                "nb_images": 10}]},
+                    {"name": "nir", "detector": "Infrared camera",
+                     "plans": [{"name": "J band", "filter": "J", "exposure": 10,
+                                "nb_images": 20}]},
+                ],
+            }
+        ],
+    }
+    data.update(overrides)
+    return data
