@@ -43,16 +43,20 @@ class PlanSpec(SpecModel):
     nb_images: int = Field(default=1, ge=1, le=MAX_IMAGES_PER_PLAN)
 
 
-class AlbumSpec(SpecModel):
-    """What one detector (channel) does during the sequence."""
+class AlbumFields(SpecModel):
+    """What one detector (channel) does during the sequence, without its plans (the web
+    builder validates an album on its own before its plans exist)."""
 
     name: Name
     detector: Annotated[str, Field(min_length=1, max_length=50)]
+
+
+class AlbumSpec(AlbumFields):
     plans: list[PlanSpec] = Field(min_length=1)
 
 
-class SequenceSpec(SpecModel):
-    """One target, in one time window, observed on one or more detectors."""
+class SequenceFields(SpecModel):
+    """One target, in one time window, without its albums."""
 
     name: Name
     target: str = Field(default="", max_length=100, description="target name")
@@ -66,10 +70,9 @@ class SequenceSpec(SpecModel):
     preferred_time: UtcDatetime | None = None
     max_airmass: float = Field(default=2.0, ge=1.0, le=10.0)
     min_moon_separation: float = Field(default=0.0, ge=0.0, le=180.0, description="degrees")
-    albums: list[AlbumSpec] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _coherent(self) -> SequenceSpec:
+    def _coherent(self) -> SequenceFields:
         if self.end <= self.start:
             raise ValueError(f"the window ends ({self.end:%Y-%m-%d %H:%M:%S}) before it starts "
                              f"({self.start:%Y-%m-%d %H:%M:%S})")
@@ -79,6 +82,16 @@ class SequenceSpec(SpecModel):
                              f"({window:g} s)")
         if self.preferred_time is not None and not self.start <= self.preferred_time <= self.end:
             raise ValueError("the preferred time is outside the window")
+        return self
+
+
+class SequenceSpec(SequenceFields):
+    """One target, in one time window, observed on one or more detectors."""
+
+    albums: list[AlbumSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_album_per_detector(self) -> SequenceSpec:
         detectors = [a.detector for a in self.albums]
         duplicated = sorted({d for d in detectors if detectors.count(d) > 1})
         if duplicated:
@@ -86,12 +99,17 @@ class SequenceSpec(SpecModel):
         return self
 
 
-class RequestSpec(SpecModel):
-    """An observation request, as a whole."""
+class RequestFields(SpecModel):
+    """A request's own fields, without its sequences."""
 
     name: Name
     scientific_program: Name
     target_type: str = Field(default="", max_length=50)
+
+
+class RequestSpec(RequestFields):
+    """An observation request, as a whole."""
+
     submitted: bool = False
     sequences: list[SequenceSpec] = Field(min_length=1, max_length=MAX_SEQUENCES)
 
