@@ -19,16 +19,23 @@ from django.db.models.functions import Greatest
 
 from pyros import clock
 from pyros.config.loader import active_config
+from pyros.observations.json_format import spec_from_data
 from pyros.observations.lifecycle import (
     RELEASED_SEQUENCE_STATUSES,
     InvalidTransition,
+    ObsType,
     RequestStatus,
     SequenceStatus,
 )
-from pyros.observations.json_format import spec_from_data
 from pyros.observations.models import Album, Plan, Request, Sequence
 from pyros.observations.problems import Problem, RequestInvalid
-from pyros.observations.spec import AlbumSpec, PlanSpec, RequestSpec, SequenceSpec, check_against_unit
+from pyros.observations.spec import (
+    AlbumSpec,
+    PlanSpec,
+    RequestSpec,
+    SequenceSpec,
+    check_against_unit,
+)
 from pyros.programs.models import Allocation, Period, ScientificProgram
 from pyros.programs.periods import period_containing
 
@@ -48,7 +55,7 @@ def spec_of(request: Request) -> RequestSpec:
         sequences=[
             SequenceSpec.model_construct(
                 name=s.name, target=s.target_name, ra=s.ra, dec=s.dec, start=s.start,
-                end=s.end, duration=s.duration, priority=s.priority, obs_type=s.obs_type,
+                end=s.end, duration=s.duration, priority=s.priority, obs_type=ObsType(s.obs_type),
                 preferred_time=s.preferred_time, max_airmass=s.max_airmass,
                 min_moon_separation=s.min_moon_separation,
                 albums=[

@@ -1,0 +1,38 @@
+"""``pyros config``: check and show unit configuration files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pyros.config.loader import ConfigError, load_config
+
+
+@click.group()
+def config() -> None:
+    """Unit configuration files."""
+
+
+@config.command("check")
+@click.argument("file", type=click.Path(path_type=Path))
+def check(file: Path) -> None:
+    """Validate FILE; print what it describes, or every problem with its key."""
+    try:
+        unit = load_config(file)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{file}: valid. Unit {unit.unit} at {unit.site.name} "
+               f"({unit.site.latitude:+.4f}, {unit.site.longitude:+.4f}, {unit.site.elevation:g} m)")
+    for channel in unit.channels:
+        click.echo(f"  channel {channel.name}: {channel.detector}, filters "
+                   f"{', '.join(channel.filters)}")
+    click.echo(f"  devices: {', '.join(f'{n} ({d.backend})' for n, d in unit.devices.items())}")
+
+
+@config.command("path")
+def path() -> None:
+    """Print the configuration file this machine uses."""
+    from pyros import paths
+
+    click.echo(paths.config_path())

@@ -1,0 +1,29 @@
+"""The ``pyros`` command."""
+
+from __future__ import annotations
+
+import click
+
+from pyros import __version__
+from pyros.cli.config_cmd import config
+from pyros.cli.database import dbshell, init, shell, update
+from pyros.cli.requests import request
+from pyros.cli.server import start, status, stop
+from pyros.cli.users import user
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pyros")
+def cli() -> None:
+    """PyROS runs a robotic telescope: requests, planning, execution, monitoring.
+
+    Files live in the data directory ($PYROS_HOME); the unit configuration is
+    $PYROS_CONFIG or unit.toml there; the database is $DATABASE_URL or SQLite there."""
+
+
+for command in (init, update, shell, dbshell, start, stop, status, config, request, user):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli()
