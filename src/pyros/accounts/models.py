@@ -12,7 +12,9 @@ from pyros.accounts.rights import Access, access
 class Profile(models.Model):
     """One of the eight profiles; loaded by ``pyros init``."""
 
-    level = models.PositiveSmallIntegerField(unique=True, choices=[(p.value, p.name) for p in ProfileLevel])
+    level = models.PositiveSmallIntegerField(
+        unique=True, choices=[(p.value, p.name) for p in ProfileLevel]
+    )
     name = models.CharField(max_length=40, unique=True)
     description = models.TextField(blank=True)
 

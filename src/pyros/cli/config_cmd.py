@@ -22,8 +22,9 @@ def check(file: Path) -> None:
         unit = load_config(file)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{file}: valid. Unit {unit.unit} at {unit.site.name} "
-               f"({unit.site.latitude:+.4f}, {unit.site.longitude:+.4f}, {unit.site.elevation:g} m)")
+    site = unit.site
+    click.echo(f"{file}: valid. Unit {unit.unit} at {site.name} "
+               f"({site.latitude:+.4f}, {site.longitude:+.4f}, {site.elevation:g} m)")
     for channel in unit.channels:
         click.echo(f"  channel {channel.name}: {channel.detector}, filters "
                    f"{', '.join(channel.filters)}")

@@ -55,7 +55,8 @@ def update() -> None:
     """Apply the database migrations that are not applied yet."""
     setup_django()
     applied = _migrate(verbosity=1)
-    click.echo(f"migrations applied: {len(applied)}" + (f" ({', '.join(applied)})" if applied else ""))
+    names = f" ({', '.join(applied)})" if applied else ""
+    click.echo(f"migrations applied: {len(applied)}{names}")
 
 
 @click.command()

@@ -45,7 +45,10 @@ def database_settings(url: str, data_dir: Path) -> dict:
         config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     elif engine.endswith("mysql"):
-        config["OPTIONS"] = {"charset": "utf8mb4", "init_command": "SET sql_mode='STRICT_ALL_TABLES'"}
+        config["OPTIONS"] = {
+            "charset": "utf8mb4",
+            "init_command": "SET sql_mode='STRICT_ALL_TABLES'",
+        }
         config["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
     return config
 

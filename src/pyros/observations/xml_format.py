@@ -129,9 +129,8 @@ def _element_to_dict(
     for child in element:
         if child.tag != child_kind:
             expected = f"<{child_kind}>" if child_kind else "nothing"
-            problems.append(Problem(where, None,
-                                    f"unexpected <{child.tag}> inside <{kind}> (expected {expected})",
-                                    child.sourceline))
+            message = f"unexpected <{child.tag}> inside <{kind}> (expected {expected})"
+            problems.append(Problem(where, None, message, child.sourceline))
             continue
         child_loc = (*loc, _LIST[child_kind], len(children))
         children.append(_element_to_dict(child, child_loc, lines, problems, read_jd))
