@@ -100,7 +100,7 @@ def list_requests(as_json: bool, status: str | None, program: str | None) -> Non
     from pyros.observations.models import Request
 
     requests = Request.objects.select_related("program", "owner").annotate(
-        sequence_count=Count("sequences"))
+        sequence_count=Count("sequences")).order_by("-created_at", "-id")
     if status:
         requests = requests.filter(status=status.upper())
     if program:

@@ -15,6 +15,7 @@ Files are parsed with entities, DTDs and network access off; a DOCTYPE is refuse
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,6 +28,8 @@ from pyros.observations.problems import Problem, RequestInvalid, problems_from_v
 from pyros.observations.spec import RequestSpec
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+_NO_DOCTYPE = "a DOCTYPE is not allowed in request files"
 
 #: Spec field -> XML attribute, where they differ.
 FIELD_NAMES = {"exposure": "duration", "scientific_program": "scientific_program"}
@@ -59,14 +62,15 @@ def parse_xml_request(data: bytes, now: datetime) -> tuple[RequestSpec, dict]:
     if len(data) > MAX_FILE_BYTES:
         raise RequestInvalid([Problem("file", None,
                                       f"too large ({len(data)} bytes; limit {MAX_FILE_BYTES})")])
+    if _DOCTYPE.search(data[:4096]):
+        raise RequestInvalid([Problem("file", None, _NO_DOCTYPE)])
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         raise RequestInvalid([Problem("file", None, f"not well-formed XML: {exc}")]) from exc
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise RequestInvalid([Problem("file", None,
-                                      "a DOCTYPE is not allowed in request files")])
+        raise RequestInvalid([Problem("file", None, _NO_DOCTYPE)])
     if root.tag != "request":
         raise RequestInvalid([Problem("file", None,
                                       f"the root element must be <request>, not <{root.tag}>")])

@@ -1,0 +1,5 @@
+"""``python -m pyros.cli`` runs the ``pyros`` command."""
+
+from pyros.cli.main import main
+
+main()

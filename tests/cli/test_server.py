@@ -1,0 +1,60 @@
+"""`pyros init`, `start`, `status` and `stop` as an operator runs them: real processes,
+a real web server on a free loopback port, SQLite in a fresh data directory."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+PYROS = [sys.executable, "-m", "pyros.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def operator_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "PYROS_CONFIG", "DJANGO_SETTINGS_MODULE")}
+    env["PYROS_HOME"] = str(tmp_path / "home")
+    return env
+
+
+def pyros(env, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([*PYROS, *args], env=env, capture_output=True, text=True,
+                            timeout=120, check=False)
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def test_start_serves_the_site_and_stop_stops_it(operator_env):
+    refused = pyros(operator_env, "start", check=False)
+    assert refused.returncode == 1 and "run `pyros init`" in refused.stderr
+    pyros(operator_env, "init", "--admin-password", "admin-pw-123")
+    port = free_port()
+    started = pyros(operator_env, "start", "--port", str(port))
+    try:
+        assert f"at http://127.0.0.1:{port}/" in started.stdout
+        status = json.loads(pyros(operator_env, "status", "--json").stdout)["web"]
+        assert status["running"] and status["answering"]
+        home = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read().decode()
+        assert "San Pedro Martir (example)" in home and "Weather" in home
+        css = urllib.request.urlopen(f"http://127.0.0.1:{port}/static/pyros/pyros.css",
+                                     timeout=10)
+        assert css.status == 200
+        schema = urllib.request.urlopen(f"http://127.0.0.1:{port}/api/schema/", timeout=10)
+        assert b"openapi" in schema.read()
+    finally:
+        stopped = pyros(operator_env, "stop")
+    assert "web: stopped" in stopped.stdout
+    after = pyros(operator_env, "status", check=False)
+    assert after.returncode == 3 and "web: stopped" in after.stdout
