@@ -25,7 +25,7 @@ def data_dir() -> Path:
 def ensure_data_dirs() -> Path:
     """Create the data directory and its sub-folders; return the data directory."""
     root = data_dir()
-    for sub in ("", "images", "logs", "run"):
+    for sub in ("", "images", "logs", "run", "static"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     return root
 
