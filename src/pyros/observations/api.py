@@ -18,13 +18,9 @@ from typing import Any, ClassVar
 
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse
-from drf_spectacular.contrib.pydantic import PydanticExtension
-from drf_spectacular.plumbing import ResolvedComponent
-from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic.json_schema import model_json_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ParseError, PermissionDenied
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -56,59 +52,6 @@ from pyros.observations.spec import (
 from pyros.programs.models import ScientificProgram
 
 TAGS = ["requests"]
-
-
-# --- OpenAPI 3.0 from pydantic ---------------------------------------------------------
-
-
-def _to_oas30(node: Any) -> Any:
-    """Rewrite pydantic's JSON Schema (2020-12) in the OpenAPI 3.0 dialect: numeric
-    ``exclusiveMinimum``/``exclusiveMaximum`` become booleans, ``{"type": "null"}``
-    alternatives become ``nullable`` and ``const`` becomes a one-value ``enum``."""
-    if isinstance(node, list):
-        return [_to_oas30(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    node = {key: _to_oas30(value) for key, value in node.items()}
-    for exclusive, inclusive in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
-        bound = node.get(exclusive)
-        if isinstance(bound, int | float) and not isinstance(bound, bool):
-            node[inclusive] = node.pop(exclusive)
-            node[exclusive] = True
-    if "const" in node:
-        node["enum"] = [node.pop("const")]
-    for combinator in ("anyOf", "oneOf"):
-        options = node.get(combinator)
-        if not options or {"type": "null"} not in options:
-            continue
-        rest = [option for option in options if option != {"type": "null"}]
-        del node[combinator]
-        node["nullable"] = True
-        if len(rest) > 1:
-            node[combinator] = rest
-        elif "$ref" in rest[0]:
-            node["allOf"] = rest
-        else:
-            node = {**rest[0], **node}
-    return node
-
-
-class PydanticOas30Extension(PydanticExtension):
-    """drf-spectacular's pydantic support writes JSON Schema 2020-12, which an OpenAPI
-    3.0 document (the default version) does not accept; this one converts it."""
-
-    priority = 1
-
-    def map_serializer(self, auto_schema, direction):
-        if not spectacular_settings.OAS_VERSION.startswith("3.0"):
-            return super().map_serializer(auto_schema, direction)
-        schema = model_json_schema(self.target, ref_template="#/components/schemas/{model}",
-                                   mode="serialization")
-        for name, sub_schema in schema.pop("$defs", {}).items():
-            auto_schema.registry.register_on_missing(ResolvedComponent(
-                name=name, type=ResolvedComponent.SCHEMA, object=name,
-                schema=_to_oas30(sub_schema)))
-        return _to_oas30(schema)
 
 
 # --- Input and output models -----------------------------------------------------------
