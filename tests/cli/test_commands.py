@@ -1,6 +1,7 @@
 """The `pyros` command, run in-process against the test database."""
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -124,7 +125,7 @@ def test_config_check(tmp_path):
     assert "valid. Unit COLIBRI-sim" in run("config", "check",
                                             "src/pyros/config/example_unit.toml").output
     bad = tmp_path / "bad.toml"
-    bad.write_text(open("src/pyros/config/example_unit.toml").read().replace(
+    bad.write_text(Path("src/pyros/config/example_unit.toml").read_text().replace(
         "slew_rate_ra = 20.0", "slew_rate_ra = 0"))
     result = run("config", "check", str(bad), ok=False)
     assert result.exit_code == 1

@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 
 from pyros.observations.lifecycle import (
@@ -36,5 +38,5 @@ def test_final_statuses_say_so():
 def test_the_night_path_is_allowed():
     path = ["DRAFT", "TOBEPLANNED", "PLANNED", "EXECUTING", "TOBEPLANNED", "PLANNED",
             "EXECUTING", "EXECUTED"]
-    for current, new in zip(path, path[1:], strict=False):
+    for current, new in itertools.pairwise(path):
         check_sequence_transition(current, new)

@@ -9,7 +9,7 @@ windows are not over. Nothing is written unless everything is valid.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -160,21 +160,27 @@ def validate(spec: RequestSpec, owner, *, now: datetime | None = None,
     return program
 
 
-def _write_children(request: Request, sequences: Iterable[SequenceSpec],
+def _write_children(request: Request, sequences: list[SequenceSpec],
                     status: SequenceStatus) -> None:
-    for s_pos, s in enumerate(sequences):
-        sequence = Sequence.objects.create(
-            request=request, position=s_pos, name=s.name, target_name=s.target, ra=s.ra,
-            dec=s.dec, start=s.start, end=s.end, duration=s.duration, priority=s.priority,
-            obs_type=s.obs_type, preferred_time=s.preferred_time, max_airmass=s.max_airmass,
-            min_moon_separation=s.min_moon_separation, status=status)
-        for a_pos, a in enumerate(s.albums):
-            album = Album.objects.create(sequence=sequence, position=a_pos, name=a.name,
-                                         detector=a.detector)
-            Plan.objects.bulk_create(
-                Plan(album=album, position=p_pos, name=p.name, filter=p.filter,
-                     exposure=p.exposure, nb_images=p.nb_images)
-                for p_pos, p in enumerate(a.plans))
+    """Three INSERTs whatever the size of the tree: all databases PyROS supports return
+    the new primary keys from a bulk insert."""
+    stored_sequences = Sequence.objects.bulk_create(
+        Sequence(request=request, position=s_pos, name=s.name, target_name=s.target, ra=s.ra,
+                 dec=s.dec, start=s.start, end=s.end, duration=s.duration,
+                 priority=s.priority, obs_type=s.obs_type, preferred_time=s.preferred_time,
+                 max_airmass=s.max_airmass, min_moon_separation=s.min_moon_separation,
+                 status=status)
+        for s_pos, s in enumerate(sequences))
+    album_specs = [(album, spec) for stored, seq in zip(stored_sequences, sequences, strict=True)
+                   for album, spec in ((Album(sequence=stored, position=a_pos, name=a.name,
+                                              detector=a.detector), a)
+                                       for a_pos, a in enumerate(seq.albums))]
+    stored_albums = Album.objects.bulk_create(album for album, _ in album_specs)
+    Plan.objects.bulk_create(
+        Plan(album=album, position=p_pos, name=p.name, filter=p.filter, exposure=p.exposure,
+             nb_images=p.nb_images)
+        for album, (_, a) in zip(stored_albums, album_specs, strict=True)
+        for p_pos, p in enumerate(a.plans))
 
 
 def create_request(spec: RequestSpec, owner, *, now: datetime | None = None,
