@@ -16,7 +16,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -31,9 +30,8 @@ from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pyros.accounts.models import User, user_access
-from pyros.accounts.rights import Access
 from pyros.observations import json_format, store, xml_format
+from pyros.observations.access import can_use_requests, may_change, visible_requests
 from pyros.observations.lifecycle import (
     InvalidTransition,
     ObsType,
@@ -49,7 +47,6 @@ from pyros.observations.spec import (
     RequestSpec,
     SequenceFields,
 )
-from pyros.programs.models import ScientificProgram
 
 TAGS = ["requests"]
 
@@ -192,24 +189,7 @@ class CanUseRequests(BasePermission):
     message = "Your profile does not give access to observation requests."
 
     def has_permission(self, request: ApiRequest, view: APIView) -> bool:
-        return user_access(request.user, "requests") > Access.HIDDEN
-
-
-def visible_requests(user: User) -> QuerySet[Request]:
-    """The requests ``user`` may see: all with a right on "requests.all", else those of
-    the programs they lead or belong to, and their own."""
-    requests = Request.objects.select_related("owner", "program")
-    if user_access(user, "requests.all") >= Access.READ:
-        return requests
-    programs = ScientificProgram.objects.filter(Q(pi=user) | Q(members=user)).values("pk")
-    return requests.filter(Q(program__in=programs) | Q(owner=user))
-
-
-def may_change(user: User, request: Request) -> bool:
-    """The owner, the program's members and ACT on "requests.all" may change a request."""
-    return (request.owner_id == user.pk
-            or user_access(user, "requests.all") >= Access.ACT
-            or request.program.has_member(user))
+        return can_use_requests(request.user)
 
 
 # --- Views -----------------------------------------------------------------------------

@@ -19,10 +19,10 @@ from django.db.models.functions import Greatest
 
 from pyros import clock
 from pyros.config.loader import active_config
+from pyros.observations.drafts import lock_draft
 from pyros.observations.json_format import spec_from_data
 from pyros.observations.lifecycle import (
     RELEASED_SEQUENCE_STATUSES,
-    InvalidTransition,
     ObsType,
     RequestStatus,
     SequenceStatus,
@@ -205,10 +205,7 @@ def replace_request(request: Request, spec: RequestSpec, user, *,
     """Replace a draft's content with ``spec`` (submitting it if ``spec.submitted``)."""
     now = now or clock.now()
     with transaction.atomic():
-        request = Request.objects.select_for_update().get(pk=request.pk)
-        if not request.is_editable:
-            raise InvalidTransition(f"request #{request.pk} is {request.status}; "
-                                    "only a DRAFT can be changed")
+        request = lock_draft(request)
         program = validate(spec, request.owner, now=now, exclude_request=request)
         request.sequences.all().delete()
         request.name, request.program, request.target_type = spec.name, program, spec.target_type
