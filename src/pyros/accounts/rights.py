@@ -46,6 +46,7 @@ MATRIX: dict[str, tuple[Access, ...]] = {
     "images":                (H, H, R, R, H, R, R, R),
     "images.all":            (H, H, H, R, H, R, R, R),
     "system":                (H, H, H, R, R, R, R, R),
+    "system.command":        (H, H, H, A, A, A, H, A),
     "config":                (H, H, H, H, H, A, H, A),
     "users":                 (H, H, H, H, H, H, A, A),
 }

@@ -43,6 +43,8 @@ def database_settings(url: str, data_dir: Path) -> dict:
     if engine.endswith("sqlite3"):
         config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        # A file, not memory: agents under test are other processes and must see it.
+        config["TEST"] = {"NAME": str(data_dir / "test.sqlite3")}
     elif engine.endswith("mysql"):
         config["OPTIONS"] = {
             "charset": "utf8mb4",
@@ -74,6 +76,7 @@ INSTALLED_APPS = [
     "pyros.accounts",
     "pyros.programs",
     "pyros.observations",
+    "pyros.agents",
     "pyros.web",
 ]
 

@@ -1,0 +1,174 @@
+"""Sending, claiming and finishing commands: the command bus is the database.
+
+Every state change is a conditional UPDATE (``... WHERE state = <expected>``), so two
+agents never claim the same command and a late finisher never overwrites a command
+that was killed or timed out meanwhile: exactly one writer wins each transition.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+
+from pyros import clock
+from pyros.agents.models import Command
+from pyros.agents.notify import COMMANDS_CHANNEL, RESULTS_CHANNEL, Waiter, notify
+from pyros.agents.states import FINAL_STATES, GENERIC_COMMANDS, CommandState
+
+DEFAULT_VALIDITY = 60.0  # seconds a command may wait to be read
+DEFAULT_TIMEOUT = 30.0  # seconds it may run
+
+
+class CommandError(Exception):
+    """A command that could not be sent (bad name or arguments)."""
+
+
+def send_command(recipient: str, name: str, *, sender: str = "cli",
+                 validity: float = DEFAULT_VALIDITY, timeout: float = DEFAULT_TIMEOUT,
+                 **args: Any) -> CommandHandle:
+    """Queue a command for ``recipient``; return a handle to wait for its result."""
+    if not recipient or not name:
+        raise CommandError("a command needs a recipient and a name")
+    if validity <= 0 or timeout <= 0:
+        raise CommandError("validity and timeout must be positive")
+    now = clock.now()
+    with transaction.atomic():
+        command = Command.objects.create(
+            sender=sender, recipient=recipient, name=name, args=args, created_at=now,
+            expires_at=now + timedelta(seconds=validity), timeout=timeout)
+        notify(COMMANDS_CHANNEL, recipient)
+    return CommandHandle(command)
+
+
+@dataclass
+class CommandHandle:
+    """What a sender holds: the command as last read, and a way to wait for its end."""
+
+    command: Command
+
+    @property
+    def id(self) -> int:
+        return self.command.pk
+
+    @property
+    def state(self) -> CommandState:
+        return CommandState(self.command.state)
+
+    @property
+    def done(self) -> bool:
+        return self.state in FINAL_STATES
+
+    @property
+    def result(self) -> Any:
+        return self.command.result
+
+    @property
+    def error(self) -> str:
+        return self.command.error
+
+    def refresh(self) -> CommandHandle:
+        self.command.refresh_from_db()
+        return self
+
+    def wait(self, timeout: float) -> CommandHandle:
+        """Wait up to ``timeout`` seconds for the command to end. A command still PENDING
+        past its validity is marked EXPIRED here: the sender may give up on it too."""
+        deadline = time.monotonic() + timeout
+        with Waiter(RESULTS_CHANNEL, {str(self.id)}) as waiter:
+            while True:
+                self.refresh()
+                if self.done:
+                    return self
+                if self.state == CommandState.PENDING and expire_one(self.command):
+                    return self.refresh()
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return self
+                waiter.wait(left)
+
+
+def _end(command_id: int, expected: CommandState | list[CommandState], state: CommandState,
+         *, result: Any = None, error: str = "", now: datetime | None = None) -> bool:
+    expected_states = [expected] if isinstance(expected, CommandState) else expected
+    with transaction.atomic():
+        changed = Command.objects.filter(pk=command_id, state__in=expected_states).update(
+            state=state, result=result, error=error[:10_000], ended_at=now or clock.now())
+        if changed:
+            notify(RESULTS_CHANNEL, str(command_id))
+    return bool(changed)
+
+
+def expire_one(command: Command) -> bool:
+    now = clock.now()
+    if command.expires_at > now:
+        return False
+    return _end(command.pk, CommandState.PENDING, CommandState.EXPIRED,
+                error="nobody read it within its validity", now=now)
+
+
+def expire_pending(recipient: str) -> int:
+    """Mark EXPIRED the commands for ``recipient`` that waited past their validity."""
+    now = clock.now()
+    stale = list(Command.objects.filter(recipient=recipient, state=CommandState.PENDING,
+                                        expires_at__lte=now).values_list("pk", flat=True))
+    return sum(_end(pk, CommandState.PENDING, CommandState.EXPIRED,
+                    error="nobody read it within its validity", now=now) for pk in stale)
+
+
+def claim_next(recipient: str, executor: str, *, generic_only: bool = False) -> Command | None:
+    """Take the oldest pending command for ``recipient`` (generic ones first, so that an
+    abort is never stuck behind the commands it is meant to stop). Returns None when
+    there is nothing to do."""
+    pending = Command.objects.filter(recipient=recipient, state=CommandState.PENDING,
+                                     expires_at__gt=clock.now())
+    generic = Q(name__in=GENERIC_COMMANDS)
+    queries = [pending.filter(generic)] if generic_only else [pending.filter(generic), pending]
+    for query in queries:
+        for pk in query.order_by("id").values_list("pk", flat=True)[:10]:
+            now = clock.now()
+            if Command.objects.filter(pk=pk, state=CommandState.PENDING).update(
+                    state=CommandState.RUNNING, read_at=now, started_at=now,
+                    executor=executor):
+                return Command.objects.get(pk=pk)
+    return None
+
+
+def finish(command: Command, state: CommandState, *, result: Any = None,
+           error: str = "") -> bool:
+    """End a RUNNING command; False if someone else ended it first (abort, timeout)."""
+    return _end(command.pk, CommandState.RUNNING, state, result=result, error=error)
+
+
+def end_pending(command: Command, state: CommandState, error: str) -> bool:
+    """End a command that never ran (SKIPPED, EXPIRED)."""
+    return _end(command.pk, [CommandState.PENDING, CommandState.RUNNING], state, error=error)
+
+
+def skip_pending(recipient: str, reason: str, *, sender: str | None = None,
+                 before_id: int | None = None, specific_only: bool = False) -> list[int]:
+    """SKIP the pending commands of ``recipient`` (optionally only those of ``sender``,
+    created before ``before_id``, or not generic); return their ids."""
+    query = Command.objects.filter(recipient=recipient, state=CommandState.PENDING)
+    if sender is not None:
+        query = query.filter(sender=sender)
+    if before_id is not None:
+        query = query.filter(pk__lt=before_id)
+    if specific_only:
+        query = query.exclude(name__in=GENERIC_COMMANDS)
+    ids = list(query.values_list("pk", flat=True))
+    return [pk for pk in ids if _end(pk, CommandState.PENDING, CommandState.SKIPPED,
+                                     error=reason)]
+
+
+def kill_running(recipient: str, executor_prefix: str, reason: str) -> list[int]:
+    """End as KILLED the RUNNING commands of a dead incarnation of an agent."""
+    ids = list(Command.objects.filter(recipient=recipient, state=CommandState.RUNNING,
+                                      executor__startswith=executor_prefix)
+               .values_list("pk", flat=True))
+    return [pk for pk in ids if _end(pk, CommandState.RUNNING, CommandState.KILLED,
+                                     error=reason)]
