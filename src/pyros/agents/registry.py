@@ -1,0 +1,23 @@
+"""Which agent class runs under which name. Names are what the unit configuration's
+``[[computers]] agents`` and ``pyros start NAME,NAME`` use."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+AGENTS: dict[str, str] = {
+    "agentA": "pyros.agents.testing:AgentA",
+    "agentB": "pyros.agents.testing:AgentB",
+}
+
+
+class UnknownAgent(Exception):
+    pass
+
+
+def agent_class(name: str) -> type:
+    try:
+        module_name, class_name = AGENTS[name].split(":")
+    except KeyError:
+        raise UnknownAgent(f"no agent named '{name}' (agents: {', '.join(AGENTS)})") from None
+    return getattr(import_module(module_name), class_name)

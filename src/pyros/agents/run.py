@@ -1,0 +1,38 @@
+"""``python -m pyros.agents.run NAME``: one agent process, as the supervisor starts it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pyros-agent", description=__doc__)
+    parser.add_argument("name")
+    parser.add_argument("--computer", default=socket.gethostname())
+    parser.add_argument("--test", action="store_true", help="run the agent's self-test")
+    options = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pyros.config.settings")
+    import django
+
+    django.setup()
+    from pyros.agents.logs import setup_agent_logging
+    from pyros.agents.registry import UnknownAgent, agent_class
+
+    try:
+        cls = agent_class(options.name)
+    except UnknownAgent as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    setup_agent_logging(options.name, options.computer)
+    agent = cls(options.name, options.computer, test_mode=options.test) if options.test \
+        else cls(options.name, options.computer)
+    agent.install_signal_handlers()
+    return agent.run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
