@@ -19,6 +19,16 @@ ADMIN_PASSWORD = "admin-test-password"
 OBSERVER_PASSWORD = "observer-test-password"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _close_listeners(django_db_setup):
+    """A LISTEN connection left open would keep PostgreSQL from dropping the test
+    database at the end of the run."""
+    yield
+    from pyros.agents.notify import close_results_waiter
+
+    close_results_waiter()
+
+
 @pytest.fixture(autouse=True)
 def simulated_clock():
     sim = SimulatedClock(TEST_NOW)

@@ -1,5 +1,6 @@
-"""`pyros init`, `start`, `status` and `stop` as an operator runs them: real processes,
-a real web server on a free loopback port, SQLite in a fresh data directory."""
+"""`pyros init`, `start`, `status` and `stop` as an operator runs them: real processes
+(the supervisor and its web server) on a free loopback port, SQLite in a fresh data
+directory."""
 
 import json
 import os
@@ -43,9 +44,9 @@ def test_start_serves_the_site_and_stop_stops_it(operator_env):
     port = free_port()
     started = pyros(operator_env, "start", "--port", str(port))
     try:
-        assert f"at http://127.0.0.1:{port}/" in started.stdout
-        status = json.loads(pyros(operator_env, "status", "--json").stdout)["web"]
-        assert status["running"] and status["answering"]
+        assert f"web: running at http://127.0.0.1:{port}/" in started.stdout
+        status = json.loads(pyros(operator_env, "status", "--json").stdout)
+        assert status["supervisor"]["running"] and status["web"]["answering"]
         home = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read().decode()
         assert "San Pedro Martir (example)" in home and "Weather" in home
         css = urllib.request.urlopen(f"http://127.0.0.1:{port}/static/pyros/pyros.css",
@@ -55,6 +56,6 @@ def test_start_serves_the_site_and_stop_stops_it(operator_env):
         assert b"openapi" in schema.read()
     finally:
         stopped = pyros(operator_env, "stop")
-    assert "web: stopped" in stopped.stdout
+    assert "stopped (supervisor pid" in stopped.stdout
     after = pyros(operator_env, "status", check=False)
-    assert after.returncode == 3 and "web: stopped" in after.stdout
+    assert after.returncode == 3 and "supervisor: stopped" in after.stdout

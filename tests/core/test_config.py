@@ -15,7 +15,7 @@ def test_example_configuration_is_valid():
     assert set(filters) == {"Visible camera", "Infrared camera"}
     assert "First infrared filter" in filters["Visible camera"]
     assert unit.devices["plc"].address == "127.0.0.1:5003"
-    assert unit.computers[0].agents
+    assert unit.computers[0].name == "main"
 
 
 @pytest.mark.parametrize(

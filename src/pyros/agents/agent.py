@@ -3,8 +3,8 @@ commands addressed to it.
 
 Generic commands (states.GENERIC_COMMANDS) run at once in the main loop, even while a
 specific command is running and even in IDLE mode. Specific commands are the methods
-marked ``@command``; they run one at a time in a worker thread, so that the loop keeps
-beating and can abort them or time them out. In IDLE mode specific commands are SKIPPED.
+marked ``@command``; they run one at a time in the agent's worker thread, so that the
+loop keeps beating and can abort them or time them out. In IDLE mode specific commands are SKIPPED.
 
 abort stops the running specific command (KILLED) and SKIPs the specific commands the
 same sender queued before the abort: a sender who aborts means "stop what I asked for",
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import signal
 import threading
 import time
@@ -31,7 +32,7 @@ from pyros.agents import bus
 from pyros.agents.calc import CalcError, calculate
 from pyros.agents.context import CommandAborted, CommandContext
 from pyros.agents.models import AgentSurvey, Command
-from pyros.agents.notify import COMMANDS_CHANNEL, Waiter
+from pyros.agents.notify import COMMANDS_CHANNEL, Waiter, wake
 from pyros.agents.states import AgentMode, CommandState
 
 _HANDLER_FLAG = "_pyros_command"
@@ -65,7 +66,9 @@ class Agent:
         self.iteration = 0
         self.exit_code = 0
         self._stopping = threading.Event()
-        self._worker: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._jobs: queue.Queue = queue.Queue()
+        self._worker = threading.Thread(target=self._work, name=f"{name}-worker", daemon=True)
         self._running: tuple[Command, CommandContext, float] | None = None
         self._started_at = clock.now()
         self._handlers = {
@@ -100,7 +103,8 @@ class Agent:
         self._start()
         next_routine = next_beat = time.monotonic()
         failures = 0
-        with Waiter(COMMANDS_CHANNEL, {self.name}) as waiter:
+        wanted = {self.name}
+        with Waiter(COMMANDS_CHANNEL) as waiter:
             while not self._stopping.is_set():
                 try:
                     now = time.monotonic()
@@ -116,7 +120,7 @@ class Agent:
                         continue
                     failures = 0
                     wake_at = min(next_routine, next_beat, self._worker_deadline())
-                    waiter.wait(max(0.0, wake_at - time.monotonic()))
+                    waiter.wait(max(0.0, wake_at - time.monotonic()), wanted)
                 except DatabaseError as exc:
                     failures += 1
                     self.log.error("database error (%d in a row): %s", failures, exc)
@@ -140,15 +144,18 @@ class Agent:
                       "validity": self.beat_validity, "current_command": None})
         self.init()
         self.status = "RUNNING"
+        self._worker.start()
         self.log.info("started (pid %d on %s)", self.pid, self.computer)
 
     def _shutdown(self) -> None:
-        if self._running is not None:
-            cmd, ctx, _ = self._running
+        with self._lock:
+            running = self._running
+        if running is not None:
+            cmd, ctx, _ = running
             ctx.cancel("the agent is stopping")
-            if self._worker is not None:
-                self._worker.join(self.stop_grace)
             bus.finish(cmd, CommandState.KILLED, error="the agent stopped while running it")
+        self._jobs.put(None)
+        self._worker.join(self.stop_grace)
         self.status = "STOPPED"
         try:
             self._beat()
@@ -167,7 +174,8 @@ class Agent:
         self.iteration += 1
 
     def _beat(self) -> None:
-        current = self._running[0].pk if self._running else None
+        with self._lock:
+            current = self._running[0].pk if self._running else None
         AgentSurvey.objects.filter(name=self.name, computer=self.computer).update(
             pid=self.pid, mode=self.mode, status=self.status[:100], iteration=self.iteration,
             last_beat=clock.now(), current_command=current, validity=self.beat_validity)
@@ -175,7 +183,8 @@ class Agent:
     # --- commands ----------------------------------------------------------------------
 
     def _take_one_command(self) -> bool:
-        busy = self._worker is not None
+        with self._lock:
+            busy = self._running is not None
         cmd = bus.claim_next(self.name, self.executor, generic_only=busy)
         if cmd is None:
             return False
@@ -204,10 +213,16 @@ class Agent:
 
     def _start_worker(self, cmd: Command) -> None:
         ctx = CommandContext(cmd.pk, cmd.sender, cmd.name)
-        self._running = (cmd, ctx, time.monotonic() + cmd.timeout)
-        self.status = f"RUNNING {cmd.name}"
+        with self._lock:
+            self._running = (cmd, ctx, time.monotonic() + cmd.timeout)
+            self.status = f"RUNNING {cmd.name}"
+        self._jobs.put((cmd, ctx))
 
-        def work() -> None:
+    def _work(self) -> None:
+        """The worker thread: runs specific commands one after the other, on a database
+        connection of its own that it keeps."""
+        while (job := self._jobs.get()) is not None:
+            cmd, ctx = job
             try:
                 result = self._handlers[cmd.name](ctx, **(cmd.args or {}))
                 bus.finish(cmd, CommandState.EXECUTED, result=result)
@@ -215,33 +230,35 @@ class Agent:
                 pass  # whoever stopped it has already ended the command
             except ValidationError as exc:
                 bus.finish(cmd, CommandState.FAILED, error=_describe(cmd.name, exc))
+            except DatabaseError as exc:
+                self.log.error("command #%d %s: database error: %s", cmd.pk, cmd.name, exc)
+                connection.close()
+                bus.finish(cmd, CommandState.FAILED, error=f"database error: {exc}")
             except Exception as exc:
                 self.log.exception("command #%d %s failed", cmd.pk, cmd.name)
                 bus.finish(cmd, CommandState.FAILED, error=f"{type(exc).__name__}: {exc}")
             finally:
-                close_old_connections()
-                connection.close()
-
-        self._worker = threading.Thread(target=work, name=f"{self.name}-{cmd.name}",
-                                        daemon=True)
-        self._worker.start()
+                with self._lock:
+                    self._running = None
+                    self.status = "RUNNING"
+                wake(self.name)
+        connection.close()
 
     def _worker_deadline(self) -> float:
-        if self._running is None:
-            return float("inf") if self._worker is None else time.monotonic() + 0.02
-        return self._running[2]
+        with self._lock:
+            return self._running[2] if self._running else float("inf")
 
     def _watch_worker(self) -> None:
-        if self._running is not None:
-            cmd, ctx, deadline = self._running
+        """Time out a command that runs too long. Its handler may go on until it notices;
+        no other specific command starts before it has."""
+        with self._lock:
+            running = self._running
+        if running is not None:
+            cmd, ctx, deadline = running
             if time.monotonic() >= deadline and not ctx.cancelled:
                 ctx.cancel(f"ran longer than its timeout of {cmd.timeout:g} s")
                 bus.finish(cmd, CommandState.TIMEOUT, error=ctx.reason)
                 self.log.warning("command #%d %s timed out", cmd.pk, cmd.name)
-        if self._worker is not None and not self._worker.is_alive():
-            self._worker = None
-            self._running = None
-            self.status = "RUNNING"
 
     # --- generic commands (run in the main loop) ---------------------------------------
 
@@ -249,7 +266,8 @@ class Agent:
         return {"pong": _iso(clock.now()), "agent": self.name, "pid": self.pid}
 
     def generic_get_status(self, cmd: Command) -> dict[str, Any]:
-        running = self._running[0] if self._running else None
+        with self._lock:
+            running = self._running[0] if self._running else None
         return {"agent": self.name, "computer": self.computer, "pid": self.pid,
                 "mode": self.mode.value, "status": self.status, "iteration": self.iteration,
                 "started_at": _iso(self._started_at),
@@ -268,8 +286,10 @@ class Agent:
 
     def generic_abort(self, cmd: Command) -> dict[str, Any]:
         aborted = None
-        if self._running is not None:
-            running, ctx, _ = self._running
+        with self._lock:
+            current = self._running
+        if current is not None:
+            running, ctx, _ = current
             ctx.cancel(f"aborted by {cmd.sender} (command #{cmd.pk})")
             if bus.finish(running, CommandState.KILLED, error=ctx.reason):
                 aborted = running.pk

@@ -2,7 +2,9 @@
 
 Every state change is a conditional UPDATE (``... WHERE state = <expected>``), so two
 agents never claim the same command and a late finisher never overwrites a command
-that was killed or timed out meanwhile: exactly one writer wins each transition.
+that was killed or timed out meanwhile: exactly one writer wins each transition. Each
+change is one statement in autocommit; on PostgreSQL a trigger turns it into a
+notification (notify.py).
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection
 from django.db.models import Q
 
 from pyros import clock
 from pyros.agents.models import Command
-from pyros.agents.notify import COMMANDS_CHANNEL, RESULTS_CHANNEL, Waiter, notify
+from pyros.agents.notify import results_waiter
 from pyros.agents.states import FINAL_STATES, GENERIC_COMMANDS, CommandState
 
 DEFAULT_VALIDITY = 60.0  # seconds a command may wait to be read
@@ -37,11 +39,9 @@ def send_command(recipient: str, name: str, *, sender: str = "cli",
     if validity <= 0 or timeout <= 0:
         raise CommandError("validity and timeout must be positive")
     now = clock.now()
-    with transaction.atomic():
-        command = Command.objects.create(
-            sender=sender, recipient=recipient, name=name, args=args, created_at=now,
-            expires_at=now + timedelta(seconds=validity), timeout=timeout)
-        notify(COMMANDS_CHANNEL, recipient)
+    command = Command.objects.create(
+        sender=sender, recipient=recipient, name=name, args=args, created_at=now,
+        expires_at=now + timedelta(seconds=validity), timeout=timeout)
     return CommandHandle(command)
 
 
@@ -79,27 +79,25 @@ class CommandHandle:
         """Wait up to ``timeout`` seconds for the command to end. A command still PENDING
         past its validity is marked EXPIRED here: the sender may give up on it too."""
         deadline = time.monotonic() + timeout
-        with Waiter(RESULTS_CHANNEL, {str(self.id)}) as waiter:
-            while True:
-                self.refresh()
-                if self.done:
-                    return self
-                if self.state == CommandState.PENDING and expire_one(self.command):
-                    return self.refresh()
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return self
-                waiter.wait(left)
+        waiter = results_waiter()
+        wanted = {str(self.id)}
+        while True:
+            self.refresh()
+            if self.done:
+                return self
+            if self.state == CommandState.PENDING and expire_one(self.command):
+                return self.refresh()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return self
+            waiter.wait(left, wanted)
 
 
 def _end(command_id: int, expected: CommandState | list[CommandState], state: CommandState,
          *, result: Any = None, error: str = "", now: datetime | None = None) -> bool:
     expected_states = [expected] if isinstance(expected, CommandState) else expected
-    with transaction.atomic():
-        changed = Command.objects.filter(pk=command_id, state__in=expected_states).update(
-            state=state, result=result, error=error[:10_000], ended_at=now or clock.now())
-        if changed:
-            notify(RESULTS_CHANNEL, str(command_id))
+    changed = Command.objects.filter(pk=command_id, state__in=expected_states).update(
+        state=state, result=result, error=error[:10_000], ended_at=now or clock.now())
     return bool(changed)
 
 
@@ -121,9 +119,11 @@ def expire_pending(recipient: str) -> int:
 
 
 def claim_next(recipient: str, executor: str, *, generic_only: bool = False) -> Command | None:
-    """Take the oldest pending command for ``recipient`` (generic ones first, so that an
-    abort is never stuck behind the commands it is meant to stop). Returns None when
-    there is nothing to do."""
+    """Take the oldest pending command for ``recipient``, generic ones first (so that an
+    abort is never stuck behind the commands it is meant to stop). None when there is
+    nothing to do."""
+    if _update_returning_supported():
+        return _claim_returning(recipient, executor, generic_only)
     pending = Command.objects.filter(recipient=recipient, state=CommandState.PENDING,
                                      expires_at__gt=clock.now())
     generic = Q(name__in=GENERIC_COMMANDS)
@@ -135,6 +135,47 @@ def claim_next(recipient: str, executor: str, *, generic_only: bool = False) -> 
                     state=CommandState.RUNNING, read_at=now, started_at=now,
                     executor=executor):
                 return Command.objects.get(pk=pk)
+    return None
+
+
+def _update_returning_supported() -> bool:
+    if connection.vendor == "postgresql":
+        return True
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version_info >= (3, 35)
+    return False  # MariaDB has no UPDATE ... RETURNING
+
+
+def _claim_returning(recipient: str, executor: str, generic_only: bool) -> Command | None:
+    """The claim in one statement (PostgreSQL, SQLite): pick and take the row, and read
+    it back. SKIP LOCKED lets concurrent claimers on PostgreSQL pass each other."""
+    table = Command._meta.db_table
+    names = ", ".join(["%s"] * len(GENERIC_COMMANDS))
+    only = f"AND name IN ({names})" if generic_only else ""
+    lock = "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    columns = ", ".join(f.column for f in Command._meta.concrete_fields)
+    sql = f"""
+        UPDATE {table} SET state = %s, read_at = %s, started_at = %s, executor = %s
+        WHERE state = %s AND id = (
+            SELECT id FROM {table}
+            WHERE recipient = %s AND state = %s AND expires_at > %s {only}
+            ORDER BY CASE WHEN name IN ({names}) THEN 0 ELSE 1 END, id
+            LIMIT 1 {lock})
+        RETURNING {columns}"""
+    now = clock.now()
+    generic = sorted(GENERIC_COMMANDS)
+    params = [CommandState.RUNNING.value, now, now, executor, CommandState.PENDING.value,
+              recipient, CommandState.PENDING.value, now,
+              *(generic if generic_only else []), *generic]
+    for _ in range(3):  # lost a race with another claimer: look again
+        claimed = list(Command.objects.raw(sql, params))
+        if claimed:
+            return claimed[0]
+        if not Command.objects.filter(recipient=recipient, state=CommandState.PENDING,
+                                      expires_at__gt=now).exists():
+            return None
     return None
 
 

@@ -40,7 +40,9 @@ class AgentSurvey(models.Model):
         return f"{self.name}@{self.computer}"
 
     def is_alive(self, now: datetime) -> bool:
+        """Beating recently, and not stopped or dead by its own or its supervisor's word."""
         return (self.pid is not None and self.last_beat is not None
+                and not self.status.startswith(("STOPPED", "DIED"))
                 and now - self.last_beat <= timedelta(seconds=self.validity))
 
 

@@ -1,9 +1,13 @@
 """Waking agents and senders without waiting: PostgreSQL LISTEN/NOTIFY where the
 database is PostgreSQL, short polling (``POLL_INTERVAL``) on SQLite and MariaDB.
 
-A ``Waiter`` blocks until something may have happened on its channel or the timeout
-passes; callers then look at the database, so a spurious wake-up costs one query and a
-missed notification only costs the polling interval.
+On PostgreSQL the notifications come from a trigger on the command table (migration
+0002): a new command notifies ``pyros_commands`` with its recipient's name, a command
+that ends notifies ``pyros_results`` with its id. Writers do nothing special.
+
+A ``Waiter`` blocks until something may have happened or the timeout passes; callers
+then look at the database, so a spurious wake-up costs one query and a missed
+notification costs at most the polling interval.
 """
 
 from __future__ import annotations
@@ -22,51 +26,53 @@ def uses_notifications() -> bool:
     return connection.vendor == "postgresql"
 
 
-def notify(channel: str, payload: str) -> None:
-    """Tell listeners on ``channel``; delivered when the current transaction commits."""
+def wake(recipient: str) -> None:
+    """Wake ``recipient``'s main loop now (PostgreSQL); elsewhere it polls anyway."""
     if uses_notifications():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, %s)", [channel, payload])
+            cursor.execute("SELECT pg_notify(%s, %s)", [COMMANDS_CHANNEL, recipient])
 
 
 class Waiter:
-    """Waits for notifications on one channel whose payload is one of ``payloads``
-    (all payloads when None)."""
+    """Listens on one channel for as long as it lives; ``wait`` returns early when a
+    notification with one of the wanted payloads arrives."""
 
-    def __init__(self, channel: str, payloads: set[str] | None = None) -> None:
+    def __init__(self, channel: str) -> None:
         self.channel = channel
-        self.payloads = payloads
-        self._listener = None
-        self._lock = threading.Lock()
-        if uses_notifications():
-            self._listener = self._listen()
+        self._listener = self._listen() if uses_notifications() else None
 
     def _listen(self):
         import psycopg
         from psycopg import sql
 
         params = connection.get_connection_params()
-        params.pop("cursor_factory", None)
-        params.pop("context", None)
-        params.pop("prepare_threshold", None)
+        for django_only in ("cursor_factory", "context", "prepare_threshold"):
+            params.pop(django_only, None)
         listener = psycopg.connect(**params, autocommit=True)
         listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
         return listener
 
-    def wait(self, timeout: float) -> bool:
-        """Block up to ``timeout`` seconds; True if woken by a matching notification."""
+    def wait(self, timeout: float, payloads: set[str] | None = None) -> bool:
+        """Block up to ``timeout`` seconds; True if woken by a wanted notification
+        (any payload when ``payloads`` is None)."""
         if timeout <= 0:
             return False
         if self._listener is None:
             time.sleep(min(timeout, POLL_INTERVAL))
             return False
         deadline = time.monotonic() + timeout
-        with self._lock:
-            while (left := deadline - time.monotonic()) > 0:
-                for note in self._listener.notifies(timeout=left, stop_after=1):
-                    if self.payloads is None or note.payload in self.payloads:
-                        return True
+        while (left := deadline - time.monotonic()) > 0:
+            for note in self._listener.notifies(timeout=left, stop_after=1):
+                if payloads is None or note.payload in payloads:
+                    return True
         return False
+
+    @property
+    def is_closed(self) -> bool:
+        """A closed waiter, or one whose connection broke: time for a new one."""
+        if self._listener is None:
+            return uses_notifications()
+        return self._listener.closed or self._listener.broken
 
     def close(self) -> None:
         if self._listener is not None:
@@ -78,3 +84,23 @@ class Waiter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_shared = threading.local()
+
+
+def results_waiter() -> Waiter:
+    """This thread's listener for command results, opened once: a sender waiting for
+    many commands should not open a connection for each."""
+    waiter = getattr(_shared, "results", None)
+    if waiter is None or waiter.is_closed:
+        waiter = _shared.results = Waiter(RESULTS_CHANNEL)
+    return waiter
+
+
+def close_results_waiter() -> None:
+    """Close this thread's results listener (tests close it before dropping databases)."""
+    waiter = getattr(_shared, "results", None)
+    if waiter is not None:
+        waiter.close()
+        _shared.results = None

@@ -13,6 +13,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("name")
     parser.add_argument("--computer", default=socket.gethostname())
     parser.add_argument("--test", action="store_true", help="run the agent's self-test")
+    parser.add_argument("--as", dest="alias", help="run under another name (benchmarks)")
     options = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pyros.config.settings")
@@ -27,9 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     except UnknownAgent as exc:
         print(exc, file=sys.stderr)
         return 2
-    setup_agent_logging(options.name, options.computer)
-    agent = cls(options.name, options.computer, test_mode=options.test) if options.test \
-        else cls(options.name, options.computer)
+    name = options.alias or options.name
+    setup_agent_logging(name, options.computer)
+    agent = cls(name, options.computer, test_mode=options.test) if options.test \
+        else cls(name, options.computer)
     agent.install_signal_handlers()
     return agent.run()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from pyros import __version__
+from pyros.cli.agents import agent
+from pyros.cli.bench import bench
 from pyros.cli.config_cmd import config
 from pyros.cli.database import dbshell, init, shell, update
 from pyros.cli.requests import request
@@ -21,7 +23,8 @@ def cli() -> None:
     $PYROS_CONFIG or unit.toml there; the database is $DATABASE_URL or SQLite there."""
 
 
-for command in (init, update, shell, dbshell, start, stop, status, config, request, user):
+for command in (init, update, shell, dbshell, start, stop, status, config, request, user, agent,
+                bench):
     cli.add_command(command)
 
 

@@ -1,8 +1,9 @@
-"""``pyros start``, ``stop`` and ``status``: the web server now, the agents later.
+"""``pyros start``, ``stop`` and ``status``: the supervisor, which runs the web server and
+the agents of this computer, restarts those that die and stops them all.
 
-The web server is gunicorn serving ``pyros.web.wsgi``, run as a daemon whose pid file
-and logs are in the data directory, so that ``stop`` and ``status`` find it from any
-shell.
+The supervisor runs detached, with its pid file in the data directory's ``run`` folder
+and its log in ``logs/supervisor.log``, so that ``stop`` and ``status`` find it from
+any shell. ``--test`` runs it attached instead, for the test agents' self-test.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import click
@@ -24,36 +25,23 @@ from pyros import paths
 from pyros.cli.context import require_database_ready, setup_django
 
 START_TIMEOUT = 30.0
-STOP_TIMEOUT = 15.0
+STOP_TIMEOUT = 20.0
 
 
-@dataclass
-class WebStatus:
-    running: bool
-    pid: int | None
-    url: str | None
-    answering: bool
-
-
-def _pid_file() -> Path:
-    return paths.run_dir() / "web.pid"
+def _supervisor_pid_file() -> Path:
+    return paths.run_dir() / "supervisor.pid"
 
 
 def _url_file() -> Path:
     return paths.run_dir() / "web.url"
 
 
-def _read_pid() -> int | None:
+def _alive_pid(pid_file: Path) -> int | None:
     try:
-        pid = int(_pid_file().read_text().strip())
+        pid = int(pid_file.read_text().strip())
+        os.kill(pid, 0)
     except (OSError, ValueError):
         return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        pass
     return pid
 
 
@@ -65,93 +53,171 @@ def _answers(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def web_status() -> WebStatus:
-    pid = _read_pid()
-    url = _url_file().read_text().strip() if pid and _url_file().exists() else None
-    return WebStatus(pid is not None, pid, url, bool(url) and _answers(url))
-
-
-def _gunicorn_args(host: str, port: int, workers: int, daemon: bool) -> list[str]:
-    logs = paths.logs_dir()
-    args = [sys.executable, "-m", "gunicorn", "pyros.web.wsgi:application",
-            "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--pid", str(_pid_file()),
-            "--access-logfile", str(logs / "web-access.log"),
-            "--error-logfile", str(logs / "web.log"),
-            "--graceful-timeout", "5"]
-    if daemon:
-        args.append("--daemon")
-    return args
+def choose_computer(unit, wanted: str | None):
+    """The [[computers]] entry for this machine: ``wanted`` by name, else the one whose
+    host is this host name (or localhost), else the first."""
+    if wanted:
+        for computer in unit.computers:
+            if computer.name == wanted:
+                return computer
+        names = ", ".join(c.name for c in unit.computers)
+        raise click.ClickException(f"no computer '{wanted}' in the configuration ({names})")
+    here = {socket.gethostname(), socket.getfqdn(), "localhost", "127.0.0.1"}
+    return next((c for c in unit.computers if c.host in here), unit.computers[0])
 
 
 @click.command()
-@click.option("--host", help="Address to listen on (default: [web] host of the configuration).")
-@click.option("--port", type=int, help="Port (default: [web] port of the configuration).")
-@click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True)
-@click.option("--foreground", is_flag=True, help="Stay attached (for systemd or a terminal).")
-def start(host: str | None, port: int | None, workers: int, foreground: bool) -> None:
-    """Start PyROS on this computer: the web server (the agents join it in later versions)."""
+@click.argument("names", required=False, default="")
+@click.option("--computer", help="Start this computer's share (default: this host's).")
+@click.option("--host", help="Web server address (default: [web] host of the configuration).")
+@click.option("--port", type=int, help="Web server port (default: [web] port).")
+@click.option("--test", "test_mode", is_flag=True,
+              help="Run the agents' self-test attached, and exit with its verdict.")
+def start(names: str, computer: str | None, host: str | None, port: int | None,
+          test_mode: bool) -> None:
+    """Start PyROS on this computer: the web server and the configured agents.
+
+    NAMES (e.g. `agentA,agentB` or `web,agentB`) starts only those."""
     setup_django()
     require_database_ready()
     from django.conf import settings
 
-    host = host or settings.UNIT.web.host
-    port = port or settings.UNIT.web.port
-    status = web_status()
-    if status.running:
-        click.echo(f"web: already running (pid {status.pid}) at {status.url}")
-        return
+    from pyros.agents.registry import AGENTS
+
+    unit = settings.UNIT
+    chosen = choose_computer(unit, computer)
+    wanted = [n for n in names.split(",") if n] if names else ["web", *chosen.agents]
+    unknown = [n for n in wanted if n != "web" and n not in AGENTS]
+    if unknown:
+        raise click.ClickException(f"unknown agent {', '.join(unknown)} (agents: "
+                                   f"{', '.join(AGENTS)}, and web for the web server)")
+    agents = [n for n in wanted if n != "web"]
+    web = None
+    if "web" in wanted:
+        web = f"{host or unit.web.host}:{port or unit.web.port}"
+    argv = [sys.executable, "-m", "pyros.agents.supervisor", "--computer", chosen.name,
+            "--agents", ",".join(agents)]
+    if web:
+        argv += ["--web", web]
+    if test_mode:
+        if web:
+            raise click.ClickException("--test runs agents only: name them, e.g. "
+                                       "`pyros start agentA,agentB --test`")
+        sys.exit(subprocess.run([*argv, "--test"], check=False).returncode)
+
+    pid = _alive_pid(_supervisor_pid_file())
+    if pid:
+        raise click.ClickException(f"PyROS is already running here (supervisor pid {pid}); "
+                                   "`pyros stop` first")
     paths.ensure_data_dirs()
-    url = f"http://{host}:{port}/"
+    url = f"http://{web}/" if web else ""
     _url_file().write_text(url)
-    args = _gunicorn_args(host, port, workers, daemon=not foreground)
-    if foreground:
-        click.echo(f"web: serving {url} (Ctrl-C stops)")
-        os.execv(args[0], args)
-    result = subprocess.run(args, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise click.ClickException(f"the web server did not start:\n{result.stderr.strip()}")
+    log = (paths.logs_dir() / "supervisor.log").open("ab")
+    subprocess.Popen([*argv, "--pid-file", str(_supervisor_pid_file())], stdin=subprocess.DEVNULL,
+                     stdout=log, stderr=log, start_new_session=True)
+    _wait_started(url, agents, chosen.name)
+
+
+def _wait_started(url: str, agents: list[str], computer: str) -> None:
+    from pyros import clock
+    from pyros.agents.models import AgentSurvey
+
     deadline = time.monotonic() + START_TIMEOUT
+    started_after = clock.now()
     while time.monotonic() < deadline:
-        if _read_pid() and _answers(url, timeout=1.0):
-            click.echo(f"web: running (pid {_read_pid()}) at {url}")
+        web_ok = not url or _answers(url, timeout=1.0)
+        beating = set(AgentSurvey.objects.filter(
+            name__in=agents, computer=computer, last_beat__gte=started_after,
+            pid__isnull=False).values_list("name", flat=True))
+        if web_ok and beating >= set(agents) and _alive_pid(_supervisor_pid_file()):
+            click.echo(f"supervisor: running (pid {_alive_pid(_supervisor_pid_file())}) "
+                       f"on computer {computer}")
+            if url:
+                click.echo(f"web: running at {url}")
+            for agent in agents:
+                click.echo(f"{agent}: running")
             return
         time.sleep(0.1)
-    log = paths.logs_dir() / "web.log"
-    tail = log.read_text()[-2000:] if log.exists() else ""
-    raise click.ClickException(f"the web server did not answer at {url} within "
-                               f"{START_TIMEOUT:g} s; its log ends with:\n{tail}")
+    log = paths.logs_dir() / "supervisor.log"
+    tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+    raise click.ClickException(f"PyROS did not come up within {START_TIMEOUT:g} s; "
+                               f"logs/supervisor.log ends with:\n{tail}")
 
 
 @click.command()
 def stop() -> None:
-    """Stop what `pyros start` started on this computer."""
-    pid = _read_pid()
+    """Stop the web server and the agents that `pyros start` started here."""
+    pid = _alive_pid(_supervisor_pid_file())
     if pid is None:
-        click.echo("web: not running")
-        _pid_file().unlink(missing_ok=True)
+        click.echo("PyROS is not running here")
+        _supervisor_pid_file().unlink(missing_ok=True)
         return
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT
-    while time.monotonic() < deadline and _read_pid() == pid:
+    while time.monotonic() < deadline and _alive_pid(_supervisor_pid_file()) == pid:
         time.sleep(0.1)
-    if _read_pid() == pid:
+    if _alive_pid(_supervisor_pid_file()) == pid:
         os.kill(pid, signal.SIGKILL)
-    _pid_file().unlink(missing_ok=True)
-    click.echo(f"web: stopped (pid {pid})")
+        _supervisor_pid_file().unlink(missing_ok=True)
+    click.echo(f"stopped (supervisor pid {pid})")
+
+
+def _status_report() -> dict:
+    from django.db.utils import DatabaseError
+
+    from pyros import clock
+
+    pid = _alive_pid(_supervisor_pid_file())
+    url = _url_file().read_text().strip() if pid and _url_file().exists() else ""
+    report = {"supervisor": {"running": pid is not None, "pid": pid},
+              "web": {"url": url or None, "answering": bool(url) and _answers(url)},
+              "agents": []}
+    try:
+        from pyros.agents.models import AgentSurvey
+
+        now = clock.now()
+        for survey in AgentSurvey.objects.all():
+            alive = survey.is_alive(now)
+            report["agents"].append({
+                "name": survey.name, "computer": survey.computer, "alive": alive,
+                "pid": survey.pid, "mode": survey.mode, "status": survey.status,
+                "uptime": round((now - survey.started_at).total_seconds(), 1)
+                if alive and survey.started_at else None,
+                "restarts": survey.restarts,
+                "last_beat": survey.last_beat.isoformat() if survey.last_beat else None})
+    except DatabaseError as exc:
+        report["database_error"] = str(exc)
+    return report
 
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 def status(as_json: bool) -> None:
-    """Say what is running on this computer; exit 3 when the web server is not."""
-    current = web_status()
+    """Say what runs: the supervisor, the web server and every agent (state, pid,
+    uptime, restarts, last heartbeat). Exits 3 when the supervisor is not running."""
+    setup_django()
+    report = _status_report()
     if as_json:
-        click.echo(json.dumps({"web": asdict(current)}))
-    elif current.running:
-        answering = "answering" if current.answering else "NOT answering"
-        click.echo(f"web: running (pid {current.pid}) at {current.url}, {answering}")
+        click.echo(json.dumps(report))
     else:
-        click.echo("web: stopped")
-    if not current.running:
+        sup, web = report["supervisor"], report["web"]
+        click.echo(f"supervisor: running (pid {sup['pid']})" if sup["running"]
+                   else "supervisor: stopped")
+        if web["url"]:
+            click.echo(f"web: {web['url']} {'answering' if web['answering'] else 'NOT answering'}")
+        from rich.console import Console
+        from rich.table import Table
+
+        if report["agents"]:
+            table = Table()
+            for column in ("agent", "computer", "state", "pid", "mode", "status", "uptime s",
+                           "restarts", "last beat"):
+                table.add_column(column)
+            for a in report["agents"]:
+                table.add_row(a["name"], a["computer"], "alive" if a["alive"] else "dead",
+                              str(a["pid"] or "-"), a["mode"], a["status"],
+                              str(a["uptime"] or "-"), str(a["restarts"]),
+                              (a["last_beat"] or "-")[:19])
+            Console().print(table)
+    if not report["supervisor"]["running"]:
         sys.exit(3)

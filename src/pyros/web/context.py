@@ -4,11 +4,17 @@ from django.conf import settings
 
 from pyros import __version__
 from pyros.accounts.models import user_level
+from pyros.accounts.rights import Access, access
+
+#: The pages of the top bar, each shown to the profiles that may read it.
+NAV_RIGHTS = ("requests", "system")
 
 
 def site(request):
+    level = user_level(request.user)
     return {
         "unit": settings.UNIT,
         "pyros_version": __version__,
-        "profile_level": user_level(request.user),
+        "profile_level": level,
+        "nav": {right: access(level, right) >= Access.READ for right in NAV_RIGHTS},
     }

@@ -28,7 +28,7 @@ TILES: tuple[Tile, ...] = (
     Tile("Alerts", "alerts", "Gamma-ray bursts and other transients received.", None),
     Tile("Schedule", "schedule", "Tonight's plan and its history.", None),
     Tile("Images", "images", "Images taken, their quality and archive.", None),
-    Tile("System", "system", "Agents, commands and logs.", None),
+    Tile("System", "system", "Agents, commands and logs.", "agents:system"),
     Tile("Config", "config", "The unit configuration.", None),
     Tile("Users", "users", "Accounts, profiles, activation.", "admin:accounts_user_changelist"),
 )

@@ -1,0 +1,193 @@
+"""The supervisor: starts the web server and the agents of one computer as child
+processes, restarts those that die (with back-off), and stops them all.
+
+It is a small loop over ``subprocess`` rather than a general process manager (circus,
+supervisord) because what it must do on a death is PyROS's own business: end the dead
+agent's RUNNING commands as KILLED at once, count the restart in the agent's heartbeat
+row, and log it where the System page shows it.
+
+    python -m pyros.agents.supervisor --computer main --agents agentA,agentB --web 127.0.0.1:8000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FIRST_BACKOFF = 0.5  # seconds before the first restart
+MAX_BACKOFF = 30.0
+STABLE_AFTER = 60.0  # a child that ran this long starts again from FIRST_BACKOFF
+STOP_TIMEOUT = 10.0
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    is_agent: bool
+    process: subprocess.Popen | None = None
+    started: float = 0.0
+    next_start: float = 0.0
+    backoff: float = FIRST_BACKOFF
+    restarts: int = 0
+    finished: bool = False  # exited on purpose: not restarted
+    exit_codes: list[int] = field(default_factory=list)
+
+
+class Supervisor:
+    def __init__(self, computer: str, agents: list[str], web: str | None,
+                 test_mode: bool = False, pid_file: Path | None = None) -> None:
+        from pyros import paths
+
+        self.computer = computer
+        self.test_mode = test_mode
+        self.pid_file = pid_file
+        self.stopping = threading.Event()
+        python = sys.executable
+        self.children: list[Child] = []
+        if web:
+            self.children.append(Child("web", [
+                python, "-m", "gunicorn", "pyros.web.wsgi:application", "--bind", web,
+                "--workers", "2", "--pid", str(paths.run_dir() / "web.pid"),
+                "--access-logfile", str(paths.logs_dir() / "web-access.log"),
+                "--error-logfile", str(paths.logs_dir() / "web.log"),
+                "--graceful-timeout", "5"], is_agent=False))
+        for agent in agents:
+            argv = [python, "-m", "pyros.agents.run", agent, "--computer", computer]
+            if test_mode:
+                argv.append("--test")
+            self.children.append(Child(agent, argv, is_agent=True))
+
+    # --- the loop ----------------------------------------------------------------------
+
+    def run(self) -> int:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda s, f: self.stopping.set())
+        if self.pid_file:
+            self.pid_file.write_text(str(os.getpid()))
+        self._reset_restart_counts()
+        try:
+            while not self.stopping.is_set():
+                now = time.monotonic()
+                for child in self.children:
+                    self._watch(child, now)
+                if self.test_mode and all(c.finished for c in self.children if c.is_agent):
+                    break
+                self.stopping.wait(0.05)
+        finally:
+            self._stop_all()
+            if self.pid_file:
+                self.pid_file.unlink(missing_ok=True)
+        if self.test_mode:
+            return max((max(c.exit_codes, default=1) for c in self.children if c.is_agent),
+                       default=0)
+        return 0
+
+    def _reset_restart_counts(self) -> None:
+        from pyros.agents.models import AgentSurvey
+
+        names = [c.name for c in self.children if c.is_agent]
+        AgentSurvey.objects.filter(name__in=names, computer=self.computer).update(restarts=0)
+
+    def _watch(self, child: Child, now: float) -> None:
+        if child.finished:
+            return
+        if child.process is None:
+            if now >= child.next_start:
+                self._start(child, now)
+            return
+        code = child.process.poll()
+        if code is None:
+            return
+        child.process = None
+        child.exit_codes.append(code)
+        if code == 0 or self.test_mode:
+            child.finished = True
+            self._log(child, "INFO", f"{child.name} exited with code {code}; not restarted")
+            return
+        if now - child.started >= STABLE_AFTER:
+            child.backoff = FIRST_BACKOFF
+        delay, child.backoff = child.backoff, min(child.backoff * 2, MAX_BACKOFF)
+        child.next_start = now + delay
+        child.restarts += 1
+        self._record_death(child, code, delay)
+
+    def _start(self, child: Child, now: float) -> None:
+        child.process = subprocess.Popen(child.argv, stdin=subprocess.DEVNULL)
+        child.started = now
+
+    def _record_death(self, child: Child, code: int, delay: float) -> None:
+        how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+        message = f"{child.name} died ({how}); restart {child.restarts} in {delay:g} s"
+        try:
+            if child.is_agent:
+                from pyros import clock
+                from pyros.agents import bus
+                from pyros.agents.models import AgentSurvey
+
+                killed = bus.kill_running(child.name, f"{child.name}@{self.computer}:",
+                                          f"the agent died while executing it ({how})")
+                if killed:
+                    message += f"; its running commands {killed} ended KILLED"
+                AgentSurvey.objects.filter(name=child.name, computer=self.computer).update(
+                    restarts=child.restarts, last_restart=clock.now(), status=f"DIED ({how})")
+        except Exception as exc:  # the database may be what failed: restart anyway
+            message += f" (could not record it: {exc})"
+        self._log(child, "WARNING", message)
+
+    def _log(self, child: Child, level: str, message: str) -> None:
+        import logging
+
+        print(f"supervisor: {message}", file=sys.stderr, flush=True)
+        if not child.is_agent:
+            return
+        try:
+            from pyros import clock
+            from pyros.agents.models import AgentLog
+
+            AgentLog.objects.create(agent=child.name, computer=self.computer,
+                                    level=logging.getLevelName(level),
+                                    message=f"supervisor: {message}", created_at=clock.now())
+        except Exception as exc:
+            print(f"supervisor: could not log to the database: {exc}", file=sys.stderr)
+
+    def _stop_all(self) -> None:
+        running = [c for c in self.children if c.process is not None]
+        for child in running:
+            child.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for child in running:
+            try:
+                child.process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.process.kill()
+                child.process.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pyros-supervisor", description=__doc__)
+    parser.add_argument("--computer", required=True)
+    parser.add_argument("--agents", default="", help="comma-separated agent names")
+    parser.add_argument("--web", help="host:port for the web server; none if absent")
+    parser.add_argument("--test", action="store_true")
+    parser.add_argument("--pid-file", type=Path)
+    options = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pyros.config.settings")
+    import django
+
+    django.setup()
+    agents = [a for a in options.agents.split(",") if a]
+    supervisor = Supervisor(options.computer, agents, options.web, options.test,
+                            options.pid_file)
+    return supervisor.run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

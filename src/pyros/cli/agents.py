@@ -1,0 +1,114 @@
+"""``pyros agent``: send commands to agents, list them, read their logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+
+import click
+
+from pyros.cli.context import require_database_ready, setup_django
+
+
+def parse_arguments(pairs: tuple[str, ...]) -> dict:
+    """``k=v`` pairs; a value that is valid JSON (a number, true, a list...) is taken as
+    such, anything else as a string."""
+    args = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.isidentifier():
+            raise click.BadParameter(f"'{pair}' is not key=value", param_hint="ARGS")
+        try:
+            args[key] = json.loads(value)
+        except json.JSONDecodeError:
+            args[key] = value
+    return args
+
+
+@click.group()
+def agent() -> None:
+    """Agents: send them commands, list them, read their logs."""
+
+
+@agent.command("send")
+@click.argument("recipient")
+@click.argument("command_name", metavar="COMMAND")
+@click.argument("args", nargs=-1)
+@click.option("--wait", "wait_seconds", type=float, default=10.0, show_default=True,
+              help="Seconds to wait for the result (0: do not wait).")
+@click.option("--validity", type=float, default=60.0, show_default=True,
+              help="Seconds the command may wait to be read before it expires.")
+@click.option("--timeout", type=float, default=30.0, show_default=True,
+              help="Seconds it may run.")
+def send(recipient: str, command_name: str, args: tuple[str, ...], wait_seconds: float,
+         validity: float, timeout: float) -> None:
+    """Send COMMAND to agent RECIPIENT with ARGS (k=v ...) and print its result.
+
+    Exits 1 if the command ended otherwise than EXECUTED, 2 if it had not ended
+    when the wait ran out."""
+    setup_django()
+    require_database_ready()
+    from pyros.agents.bus import CommandError, send_command
+    from pyros.agents.states import CommandState
+
+    try:
+        handle = send_command(recipient, command_name, sender="cli", validity=validity,
+                              timeout=timeout, **parse_arguments(args))
+    except CommandError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if wait_seconds <= 0:
+        click.echo(f"command #{handle.id} sent")
+        return
+    handle.wait(wait_seconds)
+    if handle.state == CommandState.EXECUTED:
+        click.echo(json.dumps(handle.result))
+        return
+    detail = f": {handle.error}" if handle.error else ""
+    click.echo(f"command #{handle.id} {handle.state}{detail}", err=True)
+    sys.exit(1 if handle.done else 2)
+
+
+@agent.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def list_agents(as_json: bool) -> None:
+    """Every agent that ever beat: alive or dead, mode, status, last heartbeat."""
+    setup_django()
+    require_database_ready()
+    from pyros.cli.server import _status_report
+
+    rows = _status_report()["agents"]
+    if as_json:
+        click.echo(json.dumps(rows))
+        return
+    for row in rows:
+        click.echo(f"{row['name']}@{row['computer']}: {'alive' if row['alive'] else 'dead'}, "
+                   f"pid {row['pid']}, {row['mode']}, {row['status']}, "
+                   f"restarts {row['restarts']}, last beat {row['last_beat']}")
+
+
+@agent.command("logs")
+@click.argument("name")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new lines (Ctrl-C stops).")
+@click.option("--lines", "-n", type=int, default=50, show_default=True)
+@click.option("--level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+                                           case_sensitive=False), default="DEBUG")
+def logs(name: str, follow: bool, lines: int, level: str) -> None:
+    """Print agent NAME's log from the database."""
+    setup_django()
+    require_database_ready()
+    from pyros.agents.models import AgentLog
+
+    query = AgentLog.objects.filter(agent=name, level__gte=logging.getLevelName(level.upper()))
+    last_id = 0
+    recent = list(query.order_by("-id")[:lines])[::-1]
+    while True:
+        for entry in recent:
+            click.echo(f"{entry.created_at:%Y-%m-%d %H:%M:%S} "
+                       f"{logging.getLevelName(entry.level):<8} {entry.message}")
+            last_id = entry.pk
+        if not follow:
+            return
+        time.sleep(0.5)
+        recent = list(query.filter(pk__gt=last_id).order_by("id")[:1000])
