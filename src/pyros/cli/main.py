@@ -9,8 +9,10 @@ from pyros.cli.agents import agent
 from pyros.cli.bench import bench
 from pyros.cli.config_cmd import config
 from pyros.cli.database import dbshell, init, shell, update
+from pyros.cli.devices import device
 from pyros.cli.requests import request
 from pyros.cli.server import start, status, stop
+from pyros.cli.sim import sim
 from pyros.cli.users import user
 
 
@@ -24,7 +26,7 @@ def cli() -> None:
 
 
 for command in (init, update, shell, dbshell, start, stop, status, config, request, user, agent,
-                bench):
+                bench, device, sim):
     cli.add_command(command)
 
 

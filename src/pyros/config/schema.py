@@ -82,7 +82,11 @@ class Channel(Strict):
         return filters
 
 
+DeviceKind = Literal["mount", "dome", "camera", "focuser", "plc", "weather"]
+
+
 class Device(Strict):
+    kind: DeviceKind
     backend: Literal["sim", "indi", "plc"]
     address: str = Field(
         default="", pattern=r"^$|^[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$", description="host:port"
@@ -136,11 +140,16 @@ class UnitConfig(Strict):
     def _cross_references(self) -> UnitConfig:
         if self.mount.device not in self.devices:
             raise ValueError(f"mount.device {self.mount.device!r} is not a key of [devices]")
+        if self.devices[self.mount.device].kind != "mount":
+            raise ValueError(f"mount.device {self.mount.device!r} is not a device of kind mount")
         for i, channel in enumerate(self.channels):
             if channel.camera not in self.devices:
                 raise ValueError(
                     f"channels[{i}].camera {channel.camera!r} is not a key of [devices]"
                 )
+            if self.devices[channel.camera].kind != "camera":
+                raise ValueError(f"channels[{i}].camera {channel.camera!r} is not a device of "
+                                 "kind camera")
         detectors = [c.detector for c in self.channels]
         if len(set(detectors)) != len(detectors):
             raise ValueError("channels: two channels have the same detector name")
@@ -148,6 +157,16 @@ class UnitConfig(Strict):
         if len(set(names)) != len(names):
             raise ValueError("channels: two channels have the same name")
         return self
+
+    def devices_of_kind(self, kind: str) -> dict[str, Device]:
+        return {name: d for name, d in self.devices.items() if d.kind == kind}
+
+    def channel(self, name: str) -> Channel:
+        for channel in self.channels:
+            if name in (channel.name, channel.detector, channel.camera):
+                return channel
+        known = ", ".join(c.name for c in self.channels)
+        raise KeyError(f"no channel '{name}' (channels: {known})")
 
     def filters_by_detector(self) -> dict[str, list[str]]:
         """What request validation needs: each detector with the filters it can use."""

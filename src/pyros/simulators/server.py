@@ -1,0 +1,262 @@
+"""The simulated observatory's devices on their configured ports: one asyncio process
+serving every ``sim`` device of the unit configuration (except the PLC, which has its
+own simulator), speaking newline-delimited JSON:
+
+    -> {"id": 7, "method": "slew", "params": {"ra": 10.0, "dec": 20.0}}
+    <- {"id": 7, "result": {"seconds": 12.5}}      or
+    <- {"id": 7, "error": {"kind": "refused", "message": "..."}}
+
+Faults can be injected from a scenario file, a JSON list of events
+``{"at": seconds after start, "device": name, "fault": "silent" | "disconnect" |
+"stuck_shutter", "duration": seconds}``: a silent device reads but never answers, a
+disconnected one drops its connections and refuses new ones, a stuck shutter never
+finishes moving.
+
+    python -m pyros.simulators.server [--scenario faults.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pyros import clock
+from pyros.clock import Clock, SimulatedClock
+from pyros.config.schema import UnitConfig
+from pyros.devices.interfaces import CameraState
+from pyros.simulators.models import (
+    CameraModel,
+    DomeModel,
+    FocuserModel,
+    MountModel,
+    Refused,
+)
+
+log = logging.getLogger("pyros.simulators")
+MAX_LINE = 64 * 1024
+
+
+class FaultEvent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    at: float = Field(ge=0)
+    device: str
+    fault: str = Field(pattern="^(silent|disconnect|stuck_shutter)$")
+    duration: float = Field(gt=0)
+
+
+def load_faults(path: Path) -> list[FaultEvent]:
+    try:
+        data = json.loads(path.read_text())
+        if not isinstance(data, list):
+            raise ValueError("a fault scenario is a JSON list of events")
+        return [FaultEvent.model_validate(event) for event in data]
+    except (OSError, ValueError, ValidationError) as exc:
+        raise ValueError(f"{path}: not a valid fault scenario: {exc}") from exc
+
+
+async def clock_sleep(seconds: float, sim_clock: Clock) -> None:
+    """Sleep ``seconds`` of the clock's time."""
+    if isinstance(sim_clock, SimulatedClock) and sim_clock.speed > 0:
+        seconds /= sim_clock.speed
+    await asyncio.sleep(max(0.0, seconds))
+
+
+@dataclass
+class Faults:
+    events: list[FaultEvent]
+    started: float
+
+    def active(self, device: str, fault: str) -> bool:
+        elapsed = time.monotonic() - self.started
+        return any(e.device == device and e.fault == fault
+                   and e.at <= elapsed < e.at + e.duration for e in self.events)
+
+
+class Observatory:
+    """Every simulated device of the unit, sharing one clock (the camera needs to know
+    where the mount points, the dome where to follow)."""
+
+    def __init__(self, unit: UnitConfig, sim_clock: Clock, faults: Faults) -> None:
+        self.unit, self.clock, self.faults = unit, sim_clock, faults
+        self.mount = MountModel(unit, sim_clock)
+        self.domes = {n: DomeModel(sim_clock) for n in unit.devices_of_kind("dome")}
+        self.focusers = {n: FocuserModel(sim_clock) for n in unit.devices_of_kind("focuser")}
+        self.cameras = {c.camera: CameraModel(c, sim_clock) for c in unit.channels}
+        self._tasks: set[asyncio.Task] = set()
+
+    def handlers(self, device: str) -> dict[str, Callable[..., Any]]:
+        if device == self.unit.mount.device:
+            m = self.mount
+            return {"status": m.status, "slew": lambda ra, dec: {"seconds": m.slew(ra, dec)},
+                    "park": lambda: {"seconds": m.park()}, "unpark": m.unpark,
+                    "track": m.track, "abort": m.abort}
+        if device in self.domes:
+            d = self.domes[device]
+            return {"status": lambda: d.status(self.mount.status()["az"]),
+                    "open": lambda: {"seconds": d.move_shutter(True)},
+                    "close": lambda: {"seconds": d.move_shutter(False)},
+                    "goto": lambda azimuth: {"seconds": d.goto(azimuth)},
+                    "follow": lambda on: setattr(d, "following", bool(on)),
+                    "park": lambda: {"seconds": d.goto(0.0)}, "abort": d.abort}
+        if device in self.focusers:
+            f = self.focusers[device]
+            return {"status": f.status,
+                    "move_to": lambda position: {"seconds": f.move_to(position)}}
+        if device in self.cameras:
+            c = self.cameras[device]
+            return {"status": c.status, "filter_status": c.filter_status,
+                    "set_filter": lambda name: {"seconds": c.set_filter(name)},
+                    "set_cooler": c.set_cooler, "abort": c.abort,
+                    "expose": lambda **request: self._expose(c, request)}
+        return {}
+
+    def _expose(self, camera: CameraModel, request: dict) -> dict:
+        seconds = float(request["seconds"])
+        if not 0 <= seconds <= 3600:
+            raise Refused(f"exposure of {seconds} s outside 0..3600 s")
+        total = camera.start_exposure(seconds, request)
+        task = asyncio.get_running_loop().create_task(self._finish_exposure(camera, total))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return {"seconds": total}
+
+    async def _finish_exposure(self, camera: CameraModel, total: float) -> None:
+        exposure = camera.exposure
+        await clock_sleep(total, self.clock)
+        if camera.exposure is not exposure:  # aborted, or another exposure started
+            return
+        request = camera.pending
+        try:
+            from pyros.simulators.frames import write_frame
+
+            pointing = self.mount.status()
+            await asyncio.to_thread(write_frame, self.unit, camera, pointing, request)
+            camera.last_image, camera.state = request["path"], CameraState.IDLE
+        except Exception as exc:
+            log.exception("the simulated camera %s failed to write its image",
+                          camera.channel.camera)
+            camera.error, camera.state = f"{type(exc).__name__}: {exc}", CameraState.ERROR
+        finally:
+            camera.exposure, camera.pending = None, {}
+
+
+async def serve_device(observatory: Observatory, device: str, host: str,
+                       port: int) -> asyncio.Server:
+    handlers = observatory.handlers(device)
+
+    async def session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while not reader.at_eof():
+                if observatory.faults.active(device, "disconnect"):
+                    break
+                line = await reader.readline()
+                if not line:
+                    break
+                if observatory.faults.active(device, "silent"):
+                    continue
+                if observatory.faults.active(device, "disconnect"):
+                    break
+                if device in observatory.domes:
+                    observatory.domes[device].stuck = observatory.faults.active(
+                        device, "stuck_shutter")
+                writer.write(encode(answer(handlers, line)))
+                await writer.drain()
+        except (ConnectionError, asyncio.LimitOverrunError, ValueError):
+            pass
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+
+    return await asyncio.start_server(session, host, port, limit=MAX_LINE)
+
+
+def encode(reply: dict) -> bytes:
+    try:
+        return json.dumps(reply).encode() + b"\n"
+    except (TypeError, ValueError) as exc:  # a simulator bug must not kill the session
+        log.exception("cannot encode a reply")
+        failure = {"id": reply.get("id"), "error": {"kind": "error", "message": str(exc)}}
+        return json.dumps(failure).encode() + b"\n"
+
+
+def answer(handlers: dict[str, Callable[..., Any]], line: bytes) -> dict:
+    """One request in, one answer out; bad requests are answered, never fatal."""
+    try:
+        request = json.loads(line)
+        if not isinstance(request, dict):
+            raise ValueError("a request is a JSON object")
+    except ValueError as exc:
+        return {"id": None, "error": {"kind": "protocol", "message": f"bad request: {exc}"}}
+    request_id = request.get("id")
+    method, params = request.get("method"), request.get("params") or {}
+    if method not in handlers or not isinstance(params, dict):
+        known = ", ".join(sorted(handlers))
+        return {"id": request_id, "error": {"kind": "protocol",
+                                            "message": f"unknown method {method!r} ({known})"}}
+    try:
+        result = handlers[method](**params)
+    except Refused as exc:
+        return {"id": request_id, "error": {"kind": "refused", "message": str(exc)}}
+    except (TypeError, ValueError, KeyError) as exc:
+        message = f"bad parameters: {exc}"
+        return {"id": request_id, "error": {"kind": "protocol", "message": message}}
+    return {"id": request_id, "result": result}
+
+
+async def run(unit: UnitConfig, faults: list[FaultEvent], sim_clock: Clock,
+              ready: Callable[[], None] | None = None) -> None:
+    observatory = Observatory(unit, sim_clock, Faults(faults, time.monotonic()))
+    servers = []
+    for name, device in unit.devices.items():
+        if device.backend != "sim" or device.kind in ("plc", "weather"):
+            continue
+        host, port = device.address.rsplit(":", 1)
+        servers.append(await serve_device(observatory, name, host, int(port)))
+        log.info("simulated %s %s on %s", device.kind, name, device.address)
+    if ready:
+        ready()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for server in servers:
+            server.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pyros-sim", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenario", type=Path, help="fault scenario (JSON)")
+    parser.add_argument("--speed", type=float, default=1.0,
+                        help="simulated time runs this many times faster than the wall clock")
+    options = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    from pyros.config.loader import active_config
+
+    faults = load_faults(options.scenario) if options.scenario else []
+    sim_clock: Clock = clock.get_clock()
+    if options.speed != 1.0:
+        sim_clock = SimulatedClock(clock.now(), speed=options.speed)
+        clock.set_clock(sim_clock)
+    asyncio.run(run(active_config(), faults, sim_clock))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
