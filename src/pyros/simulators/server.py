@@ -216,7 +216,9 @@ def answer(handlers: dict[str, Callable[..., Any]], line: bytes) -> dict:
 
 
 async def run(unit: UnitConfig, faults: list[FaultEvent], sim_clock: Clock,
-              ready: Callable[[], None] | None = None) -> None:
+              ready: Callable[[], None] | None = None,
+              stop: asyncio.Event | None = None) -> None:
+    """Serve until SIGTERM/SIGINT, or until ``stop`` is set (tests)."""
     observatory = Observatory(unit, sim_clock, Faults(faults, time.monotonic()))
     servers = []
     for name, device in unit.devices.items():
@@ -227,7 +229,7 @@ async def run(unit: UnitConfig, faults: list[FaultEvent], sim_clock: Clock,
         log.info("simulated %s %s on %s", device.kind, name, device.address)
     if ready:
         ready()
-    stop = asyncio.Event()
+    stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -237,6 +239,10 @@ async def run(unit: UnitConfig, faults: list[FaultEvent], sim_clock: Clock,
     finally:
         for server in servers:
             server.close()
+        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 def main(argv: list[str] | None = None) -> int:
