@@ -40,9 +40,10 @@ def unit_on_free_ports() -> UnitConfig:
 
 
 class RunningSimulator:
-    def __init__(self, unit: UnitConfig, faults: list[server.FaultEvent]) -> None:
+    def __init__(self, unit: UnitConfig, faults: list[server.FaultEvent],
+                 speed: float = SPEED) -> None:
         self.unit = unit
-        self.clock = SimulatedClock(TEST_NOW, speed=SPEED)
+        self.clock = SimulatedClock(TEST_NOW, speed=speed)
         self.loop = asyncio.new_event_loop()
         ready = threading.Event()
         self._main: asyncio.Task | None = None
@@ -70,9 +71,11 @@ class RunningSimulator:
 def simulator_factory(simulated_clock) -> Iterator:
     started: list[RunningSimulator] = []
 
-    def start(faults: list[dict] | None = None) -> tuple[RunningSimulator, UnitDevices]:
+    def start(faults: list[dict] | None = None,
+              speed: float = SPEED) -> tuple[RunningSimulator, UnitDevices]:
         unit = unit_on_free_ports()
-        sim = RunningSimulator(unit, [server.FaultEvent.model_validate(f) for f in faults or []])
+        sim = RunningSimulator(unit, [server.FaultEvent.model_validate(f) for f in faults or []],
+                               speed)
         started.append(sim)
         simulated_clock.set(TEST_NOW)  # target checks and the simulator share a time base
         return sim, build_devices(unit)

@@ -45,11 +45,11 @@ def test_targets_under_the_horizon_are_never_sent(observatory):
     assert not after.slewing and after.tracking == before.tracking
 
 
-def test_abort_stops_a_slew_where_it_is(observatory):
-    mount = observatory.mount
+def test_abort_stops_a_slew_where_it_is(simulator_factory):
+    mount = simulator_factory(speed=1.0)[1].mount  # a slew of several real seconds
     mount.unpark()
     mount.slew(*UP, wait=False)
-    time.sleep(0.02)
+    time.sleep(0.2)
     mount.abort()
     stopped = mount.status()
     assert not stopped.slewing
@@ -122,3 +122,27 @@ def test_unreachable_devices_are_disconnected(simulated_clock):
     devices = build_devices(unit_on_free_ports())  # nothing listens there
     with pytest.raises(DeviceDisconnected, match="cannot connect"):
         devices.mount.status(timeout=1)
+
+
+def test_an_exposure_is_a_fits_file_centred_on_the_pointing(observatory, tmp_path):
+    from astropy.io import fits
+    from astropy.wcs import WCS
+
+    mount, camera = observatory.mount, observatory.cameras["VIS"]
+    observatory.filter_wheels["VIS"].set_filter("r")
+    mount.unpark()
+    mount.slew(*UP)
+    path = camera.expose(30.0, tmp_path / "m.fits", object_name="test field")  # 0.7 s at 50x
+    assert camera.status().last_image == str(path)
+    with fits.open(path) as hdus:
+        header, data = hdus[0].header, hdus[0].data
+        assert data.shape == (2048, 2048)
+        assert header["FILTER"] == "r" and header["EXPTIME"] == 30.0
+        assert header["IMAGETYP"].upper().startswith("LIGHT")
+        centre = WCS(header).pixel_to_world((2048 - 1) / 2, (2048 - 1) / 2)
+        assert centre.ra.deg == pytest.approx(UP[0], abs=1 / 3600)
+        assert centre.dec.deg == pytest.approx(UP[1], abs=1 / 3600)
+        assert data.max() > data.mean() + 1000, "stars stand out of the sky"
+    binned = camera.expose(0.0, tmp_path / "bias.fits", frame_type="BIAS", binning=2)
+    with fits.open(binned) as hdus:
+        assert hdus[0].data.shape == (1024, 1024)

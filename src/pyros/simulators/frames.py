@@ -1,0 +1,47 @@
+"""The simulated camera's image: what the sky renderer needs, gathered from the camera
+(channel, filter, temperature) and the mount (where it points), written as FITS."""
+
+from __future__ import annotations
+
+import zlib
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from pyros.config.schema import UnitConfig
+from pyros.simulators.models import CameraModel
+from pyros.simulators.sky import Detector, FrameRequest, FrameType, Region, render_frame
+
+
+def write_frame(unit: UnitConfig, camera: CameraModel, pointing: dict, request: dict) -> Path:
+    """Render the exposure ``request`` (as the sim protocol sends it) and write it."""
+    ended = camera.clock.now()
+    seconds = float(request["seconds"])
+    start = ended - timedelta(seconds=seconds + camera.channel.readout_time)
+    region = request.get("region")
+    path = Path(request["path"])
+    frame = FrameRequest(
+        frame_type=FrameType(request.get("frame_type", "LIGHT")),
+        exposure=seconds,
+        detector=Detector.from_channel(camera.channel),
+        time=start,
+        site=unit.site,
+        ra=pointing["ra"], dec=pointing["dec"],
+        filter_name=camera.filter,
+        binning=int(request.get("binning", 1)),
+        region=Region(**region) if region else None,
+        ccd_temperature=camera.temperature(),
+        telescope=unit.unit,
+        instrument=camera.channel.name,
+        object_name=str(request.get("object", "")),
+        seed=_seed(path, start),
+    )
+    hdus = render_frame(frame)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    hdus.writeto(partial, overwrite=True)
+    partial.replace(path)  # readers never see a half-written file
+    return path
+
+
+def _seed(path: Path, start: datetime) -> int:
+    return zlib.crc32(f"{path.name}{start.isoformat()}".encode())

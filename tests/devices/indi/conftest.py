@@ -1,0 +1,94 @@
+"""Debian's INDI simulators behind an indiserver in a private network namespace.
+
+See ``netns_indiserver.py`` for why a namespace and how the tests reach the server (a
+unix socket in the test's temporary directory, relayed inside the namespace).
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+HELPER = Path(__file__).with_name("netns_indiserver.py")
+DRIVERS = {
+    "mount": ("indi_simulator_telescope", "Telescope Simulator"),
+    "camera": ("indi_simulator_ccd", "CCD Simulator"),
+    "dome": ("indi_simulator_dome", "Dome Simulator"),
+    "wheel": ("indi_simulator_wheel", "Filter Simulator"),
+    "focuser": ("indi_simulator_focus", "Focuser Simulator"),
+    "weather": ("indi_simulator_weather", "Weather Simulator"),
+}
+
+
+class NamespacedIndiserver:
+    """The helper process and what the tests need of it."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.socket = str(workdir / "indi.sock")
+        self.home = workdir / "home"
+        self.home.mkdir()
+        self.drivers = {kind: (driver, device) for kind, (driver, device) in DRIVERS.items()
+                        if shutil.which(driver)}
+        unshare = ["unshare", "--net"] if os.geteuid() == 0 else \
+            ["unshare", "--user", "--map-root-user", "--net"]
+        self.process = subprocess.Popen(
+            [*unshare, sys.executable, str(HELPER), self.socket, str(self.home),
+             *(driver for driver, _ in self.drivers.values())],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self._expect("ready", 20.0)
+
+    def device(self, kind: str) -> str:
+        """The INDI device name of ``kind``; skips the test if Debian lacks its driver."""
+        if kind not in self.drivers:
+            pytest.skip(f"{DRIVERS[kind][0]} is not in this indi-bin package")
+        return self.drivers[kind][1]
+
+    def kill(self) -> None:
+        self._command("kill")
+
+    def start(self) -> None:
+        self._command("start")
+
+    def stop(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        try:
+            self.process.wait(10.0)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def log(self) -> str:
+        path = self.home / "indiserver.log"
+        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
+    def _command(self, command: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        self._expect(command, 20.0)
+
+    def _expect(self, line: str, timeout: float) -> None:
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        got = self.process.stdout.readline().strip() if ready else ""
+        if got != line:
+            self.process.kill()
+            raise RuntimeError(f"the namespaced indiserver helper said {got!r}, not {line!r} "
+                               f"(exit code {self.process.poll()})\n{self.log()}")
+
+
+@pytest.fixture(scope="module")
+def indiserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NamespacedIndiserver]:
+    if shutil.which("indiserver") is None:
+        pytest.skip("indiserver is not installed (Debian package indi-bin)")
+    server = NamespacedIndiserver(tmp_path_factory.mktemp("indi"))
+    yield server
+    server.stop()
