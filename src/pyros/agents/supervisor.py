@@ -43,7 +43,8 @@ class Child:
 
 class Supervisor:
     def __init__(self, computer: str, agents: list[str], web: str | None,
-                 test_mode: bool = False, pid_file: Path | None = None) -> None:
+                 test_mode: bool = False, pid_file: Path | None = None,
+                 simulators: bool = False) -> None:
         from pyros import paths
 
         self.computer = computer
@@ -59,6 +60,11 @@ class Supervisor:
                 "--access-logfile", str(paths.logs_dir() / "web-access.log"),
                 "--error-logfile", str(paths.logs_dir() / "web.log"),
                 "--graceful-timeout", "5"], is_agent=False))
+        if simulators:  # the simulated observatory, started before the agents that use it
+            self.children.append(Child("sim-devices", [python, "-m", "pyros.simulators.server"],
+                                       is_agent=False))
+            self.children.append(Child("sim-plc", [python, "-m", "pyros.plc.simulator",
+                                                   "--port", str(_plc_port())], is_agent=False))
         for agent in agents:
             argv = [python, "-m", "pyros.agents.run", agent, "--computer", computer]
             if test_mode:
@@ -171,6 +177,13 @@ class Supervisor:
                 child.process.wait()
 
 
+def _plc_port() -> int:
+    from pyros.config.loader import active_config
+
+    plcs = active_config().devices_of_kind("plc")
+    return int(next(iter(plcs.values())).address.rsplit(":", 1)[1]) if plcs else 5003
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pyros-supervisor", description=__doc__)
     parser.add_argument("--computer", required=True)
@@ -178,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--web", help="host:port for the web server; none if absent")
     parser.add_argument("--test", action="store_true")
     parser.add_argument("--pid-file", type=Path)
+    parser.add_argument("--simulators", action="store_true",
+                        help="also run the simulated devices and PLC")
     options = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pyros.config.settings")
     import django
@@ -185,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     agents = [a for a in options.agents.split(",") if a]
     supervisor = Supervisor(options.computer, agents, options.web, options.test,
-                            options.pid_file)
+                            options.pid_file, options.simulators)
     return supervisor.run()
 
 

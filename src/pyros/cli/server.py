@@ -75,9 +75,10 @@ def choose_computer(unit, wanted: str | None):
               help="Run the agents' self-test attached, and exit with its verdict.")
 def start(names: str, computer: str | None, host: str | None, port: int | None,
           test_mode: bool) -> None:
-    """Start PyROS on this computer: the web server and the configured agents.
+    """Start PyROS on this computer: the web server, the configured agents and, when the
+    configuration has simulated devices, the simulated observatory.
 
-    NAMES (e.g. `agentA,agentB` or `web,agentB`) starts only those."""
+    NAMES (e.g. `agentA,agentB`, `web,agentB` or `sim,web`) starts only those."""
     setup_django()
     require_database_ready()
     from django.conf import settings
@@ -86,12 +87,16 @@ def start(names: str, computer: str | None, host: str | None, port: int | None,
 
     unit = settings.UNIT
     chosen = choose_computer(unit, computer)
-    wanted = [n for n in names.split(",") if n] if names else ["web", *chosen.agents]
-    unknown = [n for n in wanted if n != "web" and n not in AGENTS]
+    simulated = any(d.backend == "sim" for d in unit.devices.values())
+    default = ["web", *(["sim"] if simulated and chosen == unit.computers[0] else []),
+               *chosen.agents]
+    wanted = [n for n in names.split(",") if n] if names else default
+    unknown = [n for n in wanted if n not in ("web", "sim") and n not in AGENTS]
     if unknown:
         raise click.ClickException(f"unknown agent {', '.join(unknown)} (agents: "
-                                   f"{', '.join(AGENTS)}, and web for the web server)")
-    agents = [n for n in wanted if n != "web"]
+                                   f"{', '.join(AGENTS)}; web: the web server; sim: the "
+                                   "simulated devices and PLC)")
+    agents = [n for n in wanted if n not in ("web", "sim")]
     web = None
     if "web" in wanted:
         web = f"{host or unit.web.host}:{port or unit.web.port}"
@@ -99,6 +104,8 @@ def start(names: str, computer: str | None, host: str | None, port: int | None,
             "--agents", ",".join(agents)]
     if web:
         argv += ["--web", web]
+    if "sim" in wanted:
+        argv.append("--simulators")
     if test_mode:
         if web:
             raise click.ClickException("--test runs agents only: name them, e.g. "
@@ -115,10 +122,10 @@ def start(names: str, computer: str | None, host: str | None, port: int | None,
     log = (paths.logs_dir() / "supervisor.log").open("ab")
     subprocess.Popen([*argv, "--pid-file", str(_supervisor_pid_file())], stdin=subprocess.DEVNULL,
                      stdout=log, stderr=log, start_new_session=True)
-    _wait_started(url, agents, chosen.name)
+    _wait_started(url, agents, chosen.name, "sim" in wanted)
 
 
-def _wait_started(url: str, agents: list[str], computer: str) -> None:
+def _wait_started(url: str, agents: list[str], computer: str, simulators: bool) -> None:
     from pyros import clock
     from pyros.agents.models import AgentSurvey
 
@@ -134,6 +141,8 @@ def _wait_started(url: str, agents: list[str], computer: str) -> None:
                        f"on computer {computer}")
             if url:
                 click.echo(f"web: running at {url}")
+            if simulators:
+                click.echo("simulated devices and PLC: started")
             for agent in agents:
                 click.echo(f"{agent}: running")
             return
