@@ -54,7 +54,7 @@ def test_start_serves_the_site_and_stop_stops_it(operator_env):
         assert css.status == 200
         schema = urllib.request.urlopen(f"http://127.0.0.1:{port}/api/schema/", timeout=10)
         assert b"openapi" in schema.read()
-        assert "simulated devices and PLC: started" in started.stdout
+        assert "simulated devices and PLC: running" in started.stdout
         devices = json.loads(pyros(operator_env, "device", "status", "--json").stdout)
         assert devices["mount"]["connected"] and devices["dome"]["shutter"] == "CLOSED"
     finally:

@@ -122,10 +122,21 @@ def start(names: str, computer: str | None, host: str | None, port: int | None,
     log = (paths.logs_dir() / "supervisor.log").open("ab")
     subprocess.Popen([*argv, "--pid-file", str(_supervisor_pid_file())], stdin=subprocess.DEVNULL,
                      stdout=log, stderr=log, start_new_session=True)
-    _wait_started(url, agents, chosen.name, "sim" in wanted)
+    sim_ports = [d.address for d in unit.devices.values() if d.backend == "sim"] \
+        if "sim" in wanted else []
+    _wait_started(url, agents, chosen.name, sim_ports)
 
 
-def _wait_started(url: str, agents: list[str], computer: str, simulators: bool) -> None:
+def _listening(address: str) -> bool:
+    host, port = address.rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port)), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _wait_started(url: str, agents: list[str], computer: str, sim_ports: list[str]) -> None:
     from pyros import clock
     from pyros.agents.models import AgentSurvey
 
@@ -136,13 +147,14 @@ def _wait_started(url: str, agents: list[str], computer: str, simulators: bool) 
         beating = set(AgentSurvey.objects.filter(
             name__in=agents, computer=computer, last_beat__gte=started_after,
             pid__isnull=False).values_list("name", flat=True))
-        if web_ok and beating >= set(agents) and _alive_pid(_supervisor_pid_file()):
+        sim_ok = all(_listening(address) for address in sim_ports)
+        if web_ok and sim_ok and beating >= set(agents) and _alive_pid(_supervisor_pid_file()):
             click.echo(f"supervisor: running (pid {_alive_pid(_supervisor_pid_file())}) "
                        f"on computer {computer}")
             if url:
                 click.echo(f"web: running at {url}")
-            if simulators:
-                click.echo("simulated devices and PLC: started")
+            if sim_ports:
+                click.echo("simulated devices and PLC: running")
             for agent in agents:
                 click.echo(f"{agent}: running")
             return
