@@ -29,7 +29,6 @@ import functools
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -41,6 +40,7 @@ from astropy.time import Time
 
 from pyros import astro
 from pyros.config.schema import Channel, Site
+from pyros.devices.interfaces import FrameType, Region
 
 ADC_MAX = 65535  # ADU: a 16-bit converter
 FLAT_LEVEL = 30_000.0  # ADU at the centre of a flat, bias included
@@ -49,13 +49,6 @@ FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 MAX_FIELD = 20.0  # degrees of detector diagonal: wider, the catalogue would fill the memory
 
 Coordinate = TypeVar("Coordinate", float, np.ndarray)
-
-
-class FrameType(StrEnum):
-    LIGHT = "LIGHT"
-    DARK = "DARK"
-    BIAS = "BIAS"
-    FLAT = "FLAT"
 
 
 # --- What a frame is made of ------------------------------------------------------------
@@ -102,16 +95,6 @@ class Detector:
         exponentially: warm cameras make bright darks)."""
         doublings = (temperature - self.dark_reference_temperature) / self.dark_doubling
         return self.dark_current * 2.0**doublings
-
-
-@dataclass(frozen=True)
-class Region:
-    """A readout window in unbinned detector pixels, (x, y) its first pixel from 0."""
-
-    x: int
-    y: int
-    width: int
-    height: int
 
 
 @dataclass(frozen=True)
