@@ -63,8 +63,9 @@ class RunningSimulator:
             raise RuntimeError("the simulator did not start")
 
     def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self._stop.set)
-        self.thread.join(10)
+        if self.thread.is_alive():
+            self.loop.call_soon_threadsafe(self._stop.set)
+            self.thread.join(10)
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from pydantic import ConfigDict, ValidationError, validate_call
 from pyros import clock
 from pyros.agents import bus
 from pyros.agents.calc import CalcError, calculate
-from pyros.agents.context import CommandAborted, CommandContext
+from pyros.agents.context import CommandAborted, CommandContext, CommandFailed
 from pyros.agents.models import AgentSurvey, Command
 from pyros.agents.notify import COMMANDS_CHANNEL, Waiter, wake
 from pyros.agents.states import AgentMode, CommandState
@@ -53,6 +53,9 @@ class Agent:
     beat_validity = 5.0
     #: Seconds a running command gets to notice it was stopped when the agent exits.
     stop_grace = 5.0
+    #: Exceptions a specific command may end with as a plain refusal: FAILED with their
+    #: message verbatim, a one-line warning in the log (others are bugs: traceback).
+    expected_errors: tuple[type[Exception], ...] = ()
 
     def __init__(self, name: str, computer: str = "localhost") -> None:
         self.name = name
@@ -230,6 +233,9 @@ class Agent:
                 pass  # whoever stopped it has already ended the command
             except ValidationError as exc:
                 bus.finish(cmd, CommandState.FAILED, error=_describe(cmd.name, exc))
+            except (CommandFailed, *self.expected_errors) as exc:
+                self.log.warning("command #%d %s failed: %s", cmd.pk, cmd.name, exc)
+                bus.finish(cmd, CommandState.FAILED, error=str(exc))
             except DatabaseError as exc:
                 self.log.error("command #%d %s: database error: %s", cmd.pk, cmd.name, exc)
                 connection.close()

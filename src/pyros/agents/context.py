@@ -8,6 +8,11 @@ import time
 from dataclasses import dataclass, field
 
 
+class CommandFailed(Exception):
+    """A handler's way to fail a command with a message meant for the sender, verbatim
+    and without a traceback in the log (an expected refusal, not a bug)."""
+
+
 class CommandAborted(Exception):
     """Raised inside a handler whose command was aborted or timed out."""
 

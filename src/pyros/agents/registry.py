@@ -8,6 +8,7 @@ from importlib import import_module
 AGENTS: dict[str, str] = {
     "agentA": "pyros.agents.testing:AgentA",
     "agentB": "pyros.agents.testing:AgentB",
+    "devices": "pyros.instruments.agent:DevicesAgent",
 }
 
 

@@ -10,6 +10,7 @@ from pyros.cli.bench import bench
 from pyros.cli.config_cmd import config
 from pyros.cli.database import dbshell, init, shell, update
 from pyros.cli.devices import device
+from pyros.cli.observatory import observatory
 from pyros.cli.requests import request
 from pyros.cli.server import start, status, stop
 from pyros.cli.sim import sim
@@ -26,7 +27,7 @@ def cli() -> None:
 
 
 for command in (init, update, shell, dbshell, start, stop, status, config, request, user, agent,
-                bench, device, sim):
+                bench, device, sim, observatory):
     cli.add_command(command)
 
 

@@ -65,6 +65,9 @@ class Channel(Strict):
     name: str = Field(min_length=1)
     detector: str = Field(min_length=1, description="the name requests use in <album detector>")
     camera: str = Field(min_length=1, description="name of the camera entry in [devices]")
+    filter_wheel: str | None = Field(
+        default=None, description="name of its filter wheel in [devices], when the wheel is a "
+                                  "device of its own (INDI); a sim camera serves its own wheel")
     width: int = Field(gt=0, le=100_000, description="pixels")
     height: int = Field(gt=0, le=100_000, description="pixels")
     pixel_scale: float = Field(gt=0.0, description="arcseconds per pixel")
@@ -82,7 +85,7 @@ class Channel(Strict):
         return filters
 
 
-DeviceKind = Literal["mount", "dome", "camera", "focuser", "plc", "weather"]
+DeviceKind = Literal["mount", "dome", "camera", "filterwheel", "focuser", "plc", "weather"]
 
 
 class Device(Strict):
@@ -150,6 +153,13 @@ class UnitConfig(Strict):
             if self.devices[channel.camera].kind != "camera":
                 raise ValueError(f"channels[{i}].camera {channel.camera!r} is not a device of "
                                  "kind camera")
+            wheel = channel.filter_wheel
+            if wheel is not None and self.devices.get(wheel, None) is None:
+                raise ValueError(f"channels[{i}].filter_wheel {wheel!r} is not a key of "
+                                 "[devices]")
+            if wheel is not None and self.devices[wheel].kind != "filterwheel":
+                raise ValueError(f"channels[{i}].filter_wheel {wheel!r} is not a device of "
+                                 "kind filterwheel")
         detectors = [c.detector for c in self.channels]
         if len(set(detectors)) != len(detectors):
             raise ValueError("channels: two channels have the same detector name")

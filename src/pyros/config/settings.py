@@ -42,7 +42,10 @@ def database_settings(url: str, data_dir: Path) -> dict:
     engine = config["ENGINE"]
     if engine.endswith("sqlite3"):
         config["CONN_MAX_AGE"] = 0
-        config["OPTIONS"] = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        # IMMEDIATE: a transaction that reads then writes takes the write lock at once,
+        # instead of failing with "database is locked" when another process wrote between.
+        config["OPTIONS"] = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;",
+                             "transaction_mode": "IMMEDIATE"}
         # A file, not memory: agents under test are other processes and must see it.
         config["TEST"] = {"NAME": str(data_dir / "test.sqlite3")}
     elif engine.endswith("mysql"):
@@ -77,6 +80,7 @@ INSTALLED_APPS = [
     "pyros.programs",
     "pyros.observations",
     "pyros.agents",
+    "pyros.instruments",
     "pyros.web",
 ]
 

@@ -1,0 +1,311 @@
+/* The Telescope & Instruments and Cameras pages, kept live from /api/instruments/ every
+   second without reloading, and the remote-control panel: each action is confirmed,
+   sent to the devices agent through the API, then followed until it ends.
+
+   The page declares what it shows: each device's block carries data-device (its
+   name), each value data-field and data-format, each flag data-flag. The formats are
+   those of instruments/display.py; keep the two in step. Plain JavaScript, served
+   locally: the site must work with no internet. */
+(function () {
+  "use strict";
+
+  const root = document.getElementById("instruments");
+  if (!root) {
+    return;
+  }
+  const PERIOD = 1000; // ms between two polls
+  const DASH = "\u2013";
+  const urls = root.dataset;
+  const kinds = new Set((root.dataset.kinds || "").split(/\s+/).filter(Boolean));
+  const byId = (id) => document.getElementById(id);
+
+  // --- formats (display.py) --------------------------------------------------------------
+
+  const halfUp = (value) => Math.floor(value + 0.5);
+  const pad = (number) => String(number).padStart(2, "0");
+
+  function fixed(value, digits) {
+    const scale = 10 ** digits;
+    const number = halfUp(Math.abs(value) * scale) / scale;
+    const sign = value < 0 && number !== 0 ? "-" : "";
+    return sign + number.toFixed(digits);
+  }
+
+  function hms(degrees) {
+    const day = 24 * 36000;
+    const tenths = halfUp((((degrees % 360) + 360) % 360) / 15 * 36000) % day;
+    const hours = Math.floor(tenths / 36000);
+    const rest = tenths % 36000;
+    const minutes = Math.floor(rest / 600);
+    const secs = rest % 600;
+    return `${pad(hours)}h ${pad(minutes)}m ${pad(Math.floor(secs / 10))}.${secs % 10}s`;
+  }
+
+  function dms(degrees) {
+    const sign = degrees < 0 ? "-" : "+";
+    const seconds = halfUp(Math.abs(degrees) * 3600);
+    const whole = Math.floor(seconds / 3600);
+    const minutes = Math.floor((seconds % 3600) / 60);
+    return `${sign}${pad(whole)}\u00b0 ${pad(minutes)}\u2032 ${pad(seconds % 60)}\u2033`;
+  }
+
+  function display(value, kind) {
+    if (value === null || value === undefined || value === "") {
+      return kind === "setpoint" ? "off" : DASH;
+    }
+    if (kind === "flag") return value ? "yes" : "no";
+    if (kind === "text" || typeof value !== "number") return String(value);
+    switch (kind) {
+      case "hms": return hms(value);
+      case "dms": return dms(value);
+      case "deg": return `${fixed(value, 2)}\u00b0`;
+      case "hours": return `${value >= 0 ? "+" : ""}${fixed(value, 2)} h`;
+      case "celsius":
+      case "setpoint": return `${fixed(value, 1)} \u00b0C`;
+      case "seconds": return `${fixed(value, 1)} s`;
+      case "int": return String(halfUp(value));
+      default: return String(value);
+    }
+  }
+
+  /** The same short durations as agents/views.format_duration. */
+  function duration(seconds) {
+    let total = Math.max(0, Math.floor(seconds));
+    const days = Math.floor(total / 86400);
+    total %= 86400;
+    const hours = Math.floor(total / 3600);
+    total %= 3600;
+    const minutes = Math.floor(total / 60);
+    const secs = total % 60;
+    if (days) return `${days} d ${hours} h`;
+    if (hours) return `${hours} h ${minutes} min`;
+    if (minutes) return `${minutes} min ${secs} s`;
+    return `${secs} s`;
+  }
+
+  /** "2026-11-21T12:00:00.5Z" -> "2026-11-21 12:00:00" (the API speaks UTC). */
+  function utc(iso) {
+    return iso ? iso.slice(0, 19).replace("T", " ") : "never";
+  }
+
+  // --- helpers ---------------------------------------------------------------------------
+
+  function fetchJSON(url, options) {
+    const init = Object.assign({credentials: "same-origin"}, options || {});
+    init.headers = Object.assign({Accept: "application/json"}, init.headers || {});
+    return fetch(url, init).then((response) =>
+      response.json().catch(() => ({})).then((body) => {
+        if (!response.ok) {
+          throw new Error(body.detail || `HTTP ${response.status}`);
+        }
+        return body;
+      }));
+  }
+
+  function el(tag, text, className) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (className) node.className = className;
+    return node;
+  }
+
+  function setLive(ok, why) {
+    const dot = byId("live-state");
+    dot.classList.toggle("live-bad", !ok);
+    dot.title = ok ? "live updates" : `updates failing: ${why}`;
+  }
+
+  function setText(node, text) {
+    if (node.textContent !== text) node.textContent = text;
+  }
+
+  // --- the devices -----------------------------------------------------------------------
+
+  function showDevice(block, device) {
+    block.classList.toggle("is-stale", device.stale);
+    block.querySelectorAll("[data-field]").forEach((node) => {
+      setText(node, display(device.data[node.dataset.field], node.dataset.format || "text"));
+    });
+    block.querySelectorAll("[data-flag]").forEach((node) => {
+      node.classList.toggle("flag-on", Boolean(device.data[node.dataset.flag]));
+    });
+    const connected = block.querySelector("[data-connected]");
+    if (connected) {
+      setText(connected, device.connected ? "connected" : "disconnected");
+      connected.classList.toggle("badge-alive", device.connected);
+      connected.classList.toggle("badge-dead", !device.connected);
+    }
+    const stale = block.querySelector("[data-stale]");
+    if (stale) stale.hidden = !device.stale;
+    const age = block.querySelector("[data-age]");
+    if (age) {
+      setText(age, device.age_seconds === null ? "no status read yet"
+        : `read ${duration(device.age_seconds)} ago`);
+    }
+    const error = block.querySelector("[data-error]");
+    if (error) {
+      setText(error, device.error);
+      error.hidden = !device.stale;
+    }
+  }
+
+  function showPreview(device) {
+    document.querySelectorAll("[data-preview-of]").forEach((img) => {
+      if (img.dataset.previewOf !== device.name) return;
+      const caption = img.parentElement.querySelector("[data-no-preview]");
+      if (device.preview_url && img.getAttribute("src") !== device.preview_url) {
+        img.src = device.preview_url;
+      }
+      img.hidden = !device.preview_url;
+      if (caption) caption.hidden = Boolean(device.preview_url);
+    });
+  }
+
+  function showMode(mode) {
+    const badge = byId("mode");
+    setText(badge, mode.mode);
+    badge.className = `status status-${mode.mode}`;
+    let detail = "never set";
+    if (mode.changed_at) {
+      detail = `set by ${mode.changed_by || "?"} at ${utc(mode.changed_at)}`;
+      if (mode.reason) detail += `: ${mode.reason}`;
+    }
+    setText(byId("mode-detail"), detail);
+    const controls = byId("remote-controls");
+    if (controls) {
+      controls.disabled = !mode.remote_control;
+      const off = byId("remote-off");
+      setText(off, `Remote control acts only in REMOTE mode (now: ${mode.mode})`);
+      off.hidden = mode.remote_control;
+    }
+  }
+
+  function refresh() {
+    return fetchJSON(urls.apiUrl).then((data) => {
+      setText(byId("server-now"), utc(data.now));
+      showMode(data.mode);
+      const blocks = new Map();
+      document.querySelectorAll("[data-device]").forEach((block) => {
+        const list = blocks.get(block.dataset.device) || [];
+        list.push(block);
+        blocks.set(block.dataset.device, list);
+      });
+      let unknown = 0;
+      for (const device of data.devices) {
+        if (!kinds.has(device.kind)) continue;
+        const shown = blocks.get(device.name);
+        if (!shown) {
+          unknown += 1;
+          continue;
+        }
+        shown.forEach((block) => showDevice(block, device));
+        if (device.kind === "camera") showPreview(device);
+      }
+      byId("devices-changed").hidden = unknown === 0;
+    });
+  }
+
+  function poll() {
+    refresh().then(() => setLive(true), (error) => setLive(false, error.message))
+      .finally(() => setTimeout(poll, PERIOD));
+  }
+
+  // --- remote control --------------------------------------------------------------------
+
+  const panel = byId("remote");
+  const resultBox = byId("command-result");
+  let followed = null; // the command whose end the page waits for
+
+  function showCommand(command) {
+    resultBox.hidden = false;
+    resultBox.replaceChildren();
+    const head = el("p", null, "command-head");
+    head.append(el("strong", `#${command.id} ${command.name}`), " ",
+      el("span", command.state, `status status-${command.state}`));
+    if (!command.done) head.append(" ", el("span", "waiting for the devices agent…", "muted"));
+    resultBox.append(head);
+    if (command.result !== null && command.result !== undefined) {
+      resultBox.append(el("pre", JSON.stringify(command.result, null, 2), "command-output"));
+    }
+    if (command.error) resultBox.append(el("p", command.error, "error command-error"));
+  }
+
+  function showProblem(message) {
+    resultBox.hidden = false;
+    resultBox.replaceChildren(el("p", message, "error command-error"));
+  }
+
+  function follow(command) {
+    followed = command.id;
+    if (command.done) return;
+    setTimeout(() => {
+      if (followed !== command.id) return;
+      fetchJSON(urls.commandUrl.replace(/0\/$/, `${command.id}/`)).then((latest) => {
+        if (followed !== command.id) return;
+        showCommand(latest);
+        follow(latest);
+      }, (error) => showProblem(error.message));
+    }, PERIOD);
+  }
+
+  function csrfToken() {
+    const input = panel.querySelector("input[name=csrfmiddlewaretoken]");
+    if (input && input.value) return input.value;
+    const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
+    return cookie ? decodeURIComponent(cookie.slice("csrftoken=".length)) : "";
+  }
+
+  /** The form's fields as the command's arguments: numbers as numbers, empty left out. */
+  function formArgs(form) {
+    const args = {};
+    for (const field of form.elements) {
+      if (!field.name || field.value === "") continue;
+      args[field.name] = field.type === "number" ? Number(field.value) : field.value;
+    }
+    return args;
+  }
+
+  function confirmation(form, args) {
+    return form.dataset.confirm.replace(/\{(\w+)\}/g,
+      (whole, name) => (name in args ? String(args[name]) : "as it is"));
+  }
+
+  function send(form) {
+    const args = formArgs(form);
+    if (!window.confirm(confirmation(form, args))) return;
+    followed = null;
+    resultBox.hidden = false;
+    resultBox.replaceChildren(el("p", `Sending ${form.dataset.command}…`, "muted"));
+    fetchJSON(urls.sendUrl, {
+      method: "POST",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken()},
+      body: JSON.stringify({command: form.dataset.command, args, confirmed: true}),
+    }).then((command) => {
+      showCommand(command);
+      follow(command);
+    }, (error) => showProblem(error.message));
+  }
+
+  function syncFilters() {
+    const filters = JSON.parse(byId("channel-filters").textContent);
+    const channel = byId("expose-channel").value;
+    const select = byId("expose-filter");
+    const chosen = select.value;
+    Array.from(select.options).filter((o) => o.value !== "").forEach((o) => o.remove());
+    (filters[channel] || []).forEach((name) => select.add(new Option(name, name)));
+    select.value = (filters[channel] || []).includes(chosen) ? chosen : "";
+  }
+
+  if (panel) {
+    panel.querySelectorAll("form.remote-form").forEach((form) => {
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        send(form);
+      });
+    });
+    byId("expose-channel").addEventListener("change", syncFilters);
+    syncFilters();
+  }
+
+  poll();
+})();

@@ -1,0 +1,312 @@
+"""The ``indi`` backend against Debian's simulators (package ``indi-bin``).
+
+How the tests reach indiserver without exposing it: indiserver cannot be told to listen
+on loopback only, so it runs in a network namespace of its own that has nothing but
+``lo`` (``unshare --net``, or ``unshare --user --map-root-user --net`` when not root),
+with a throw-away HOME for the drivers' configuration files. Its own local socket is
+abstract, and abstract sockets belong to the namespace, so the helper
+``netns_indiserver.py`` also runs inside it and relays a filesystem unix socket in the
+test's temporary directory to 127.0.0.1:7624 there. The test process stays outside and
+connects with ``IndiClient(unix_path=...)``: everything above the socket (parsing,
+waiting, reconnection, BLOB streaming) is what production runs over TCP. The helper kills
+and restarts indiserver on request, for the reconnection test.
+
+The tests share one server and run in file order; the last one kills indiserver. The
+mount uses the wall clock, since the simulator does; the suite's simulated clock only
+stamps statuses. Skipped only when indiserver is not installed.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from astropy import units as u
+from astropy.coordinates import SkyCoord
+from astropy.io import fits
+
+from pyros import astro
+from pyros.clock import RealClock
+from pyros.config.schema import Site
+from pyros.devices.errors import DeviceDisconnected, DeviceError, DeviceRefused
+from pyros.devices.indi.client import DeviceLink, IndiClient, NewValues, Property
+from pyros.devices.indi.devices import (
+    IndiCamera,
+    IndiDome,
+    IndiFilterWheel,
+    IndiFocuser,
+    IndiMount,
+    IndiWeatherStation,
+)
+from pyros.devices.indi.protocol import State
+from pyros.devices.interfaces import (
+    CameraState,
+    FrameType,
+    MountCapabilities,
+    Region,
+    ShutterState,
+)
+from tests.devices.indi.conftest import NamespacedIndiserver
+
+SITE = Site(name="Test site", latitude=45.0, longitude=5.0, elevation=300.0)
+LIMITS = MountCapabilities(slew_rate_ra=5.0, slew_rate_dec=5.0, settle_time=1.0,
+                           min_altitude=15.0, max_hour_angle=6.0)
+WHERE = astro.location(SITE.latitude, SITE.longitude, SITE.elevation)
+WALL = RealClock()
+
+
+def until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} not seen within {timeout} s"
+        time.sleep(0.1)
+
+
+def at_hour_angle(hours: float) -> float:
+    """The ICRS right ascension now at ``hours`` of hour angle (degrees)."""
+    return (astro.hour_angle(0.0, WALL.now(), WHERE) - hours) * 15.0 % 360.0
+
+
+def separation(ra1: float, dec1: float, ra2: float, dec2: float) -> float:
+    """Degrees between two ICRS positions."""
+    return float(SkyCoord(ra1 * u.deg, dec1 * u.deg).separation(
+        SkyCoord(ra2 * u.deg, dec2 * u.deg)).deg)
+
+
+class RecordingLink(DeviceLink):
+    """A link that notes every order, to prove that a refused slew sent nothing."""
+
+    def __init__(self, link: DeviceLink) -> None:
+        super().__init__(link.client, link.indi_device, link.label)
+        self.orders: list[str] = []
+
+    def set(self, name: str, values: NewValues, **kwargs: object) -> Property:  # type: ignore[override]
+        self.orders.append(name)
+        return super().set(name, values, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def client(indiserver: NamespacedIndiserver) -> Iterator[IndiClient]:
+    client = IndiClient(unix_path=indiserver.socket)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def mount(indiserver: NamespacedIndiserver, client: IndiClient) -> IndiMount:
+    link = client.device(indiserver.device("mount"), "mount")
+    return IndiMount("mount", link, SITE, LIMITS, clock=WALL)
+
+
+@pytest.fixture(scope="module")
+def dome(indiserver: NamespacedIndiserver, client: IndiClient) -> IndiDome:
+    return IndiDome("dome", client.device(indiserver.device("dome"), "dome"))
+
+
+@pytest.fixture(scope="module")
+def camera(indiserver: NamespacedIndiserver, client: IndiClient) -> IndiCamera:
+    return IndiCamera("camera", client.device(indiserver.device("camera"), "camera"),
+                      readout_time=5.0)
+
+
+@pytest.fixture(scope="module")
+def wheel(indiserver: NamespacedIndiserver, client: IndiClient) -> IndiFilterWheel:
+    return IndiFilterWheel("wheel", client.device(indiserver.device("wheel"), "wheel"))
+
+
+@pytest.fixture(scope="module")
+def focuser(indiserver: NamespacedIndiserver, client: IndiClient) -> IndiFocuser:
+    return IndiFocuser("focuser", client.device(indiserver.device("focuser"), "focuser"))
+
+
+@pytest.fixture(scope="module")
+def weather(indiserver: NamespacedIndiserver, client: IndiClient) -> IndiWeatherStation:
+    return IndiWeatherStation("weather", client.device(indiserver.device("weather"),
+                                                       "weather"))
+
+
+# --- mount ----------------------------------------------------------------------------
+
+
+def test_connecting_the_mount_gives_it_the_site_and_time(mount: IndiMount) -> None:
+    mount.connect(timeout=15)
+    location = mount.link.get("GEOGRAPHIC_COORD", 5)
+    assert location.values == {"LAT": 45.0, "LONG": 5.0, "ELEV": 300.0}
+    assert mount.link.get("TIME_UTC", 5).state is State.OK
+    assert mount.status().connected
+
+
+def test_a_slew_reads_back_in_icrs(mount: IndiMount) -> None:
+    # Near the simulator's start (the pole, counterweight down): a short slew.
+    ra, dec = at_hour_angle(-5.5), 80.0
+    mount.slew(ra, dec, timeout=60)
+    status = mount.status()
+    assert separation(status.ra, status.dec, ra, dec) < 1 / 60
+    assert (status.slewing, status.tracking, status.parked, status.at_limit) == \
+        (False, True, False, False)
+    assert status.ha == pytest.approx(-5.5, abs=0.05)
+    alt, az = astro.altaz(ra, dec, WALL.now(), WHERE)
+    assert (status.alt, status.az) == (pytest.approx(alt, abs=0.1), pytest.approx(az, abs=0.1))
+
+
+def test_a_target_below_the_horizon_is_refused_without_sending_it(mount: IndiMount) -> None:
+    recording = IndiMount("mount", RecordingLink(mount.link), SITE, LIMITS, clock=WALL)
+    target_before = mount.link.get("TARGET_EOD_COORD", 5).values
+    with pytest.raises(DeviceRefused, match="below the horizon"):
+        recording.slew(at_hour_angle(0.0), -80.0)
+    with pytest.raises(DeviceRefused, match="hour angle"):
+        recording.slew(at_hour_angle(-7.0), 80.0)
+    assert recording.link.orders == []  # type: ignore[attr-defined]
+    assert mount.link.get("TARGET_EOD_COORD", 5).values == target_before
+    assert not mount.status().slewing
+
+
+def test_park_and_unpark(mount: IndiMount) -> None:
+    # A park position next to where the mount is keeps the test short.
+    mount.link.set("TELESCOPE_PARK_POSITION", {"PARK_HA": -5.3, "PARK_DEC": 79.0},
+                   timeout=5, echoes=False)
+    mount.park(timeout=60)
+    status = mount.status()
+    assert (status.parked, status.slewing, status.tracking) == (True, False, False)
+    with pytest.raises(DeviceError, match=r"EQUATORIAL_EOD_COORD refused: .*unpark"):
+        mount.slew(at_hour_angle(-5.5), 80.0, timeout=10)
+    mount.unpark()
+    assert not mount.status().parked
+
+
+def test_abort_stops_a_slew(mount: IndiMount) -> None:
+    ra, dec = at_hour_angle(0.0), 45.0  # the zenith: a long way from the pole
+    mount.slew(ra, dec, wait=False)
+    assert mount.status().slewing
+    time.sleep(1.0)
+    mount.abort()
+    stopped = mount.status()
+    assert not stopped.slewing
+    assert separation(stopped.ra, stopped.dec, ra, dec) > 5.0
+    time.sleep(0.5)
+    still = mount.status()
+    assert separation(still.ra, still.dec, stopped.ra, stopped.dec) < 0.05
+
+
+# --- dome, filter wheel, focuser ------------------------------------------------------
+
+
+def test_the_dome_opens_turns_and_closes(dome: IndiDome) -> None:
+    assert not dome.is_rolloff
+    dome.open(timeout=30)
+    assert dome.status().shutter is ShutterState.OPEN
+    dome.goto_azimuth(40.0, timeout=30)
+    assert dome.status().azimuth == pytest.approx(40.0)
+    dome.close(wait=False)
+    assert dome.status().shutter is ShutterState.CLOSING
+    until(lambda: dome.status().shutter is ShutterState.CLOSED, 15, "the shutter closed")
+    with pytest.raises(DeviceRefused):
+        dome.goto_azimuth(400.0)
+
+
+def test_a_filter_is_chosen_by_name(wheel: IndiFilterWheel) -> None:
+    assert wheel.filters[:4] == ["Red", "Green", "Blue", "H_Alpha"]
+    wheel.set_filter("H_Alpha")
+    status = wheel.status()
+    assert (status.position, status.filter, status.moving) == (3, "H_Alpha", False)
+    with pytest.raises(DeviceRefused, match="no filter 'V'"):
+        wheel.set_filter("V")
+
+
+def test_the_focuser_moves_to_and_by(focuser: IndiFocuser) -> None:
+    focuser.move_to(42000)
+    assert focuser.status().position == 42000
+    focuser.move_by(1000)
+    assert focuser.status().position == 43000
+    focuser.move_by(-500)
+    assert focuser.status().position == 42500
+    with pytest.raises(DeviceRefused, match="outside"):
+        focuser.move_to(10_000_000)
+
+
+# --- camera ---------------------------------------------------------------------------
+
+
+def test_an_exposure_arrives_as_a_fits_file(camera: IndiCamera, tmp_path: Path) -> None:
+    path = tmp_path / "night" / "dark.fits"
+    result = camera.expose(1.0, path, frame_type=FrameType.DARK, binning=2,
+                           region=Region(100, 80, 320, 240), object_name="M42")
+    assert result == path.resolve()
+    with fits.open(path) as hdus:
+        assert hdus[0].data.shape == (120, 160)
+        header = hdus[0].header
+        assert (header["EXPTIME"], header["XBINNING"], header["FRAME"], header["OBJECT"]) == \
+            (1.0, 2, "Dark", "M42")
+    assert sorted(p.name for p in path.parent.iterdir()) == ["dark.fits"]
+    status = camera.status()
+    assert (status.state, status.last_image) == (CameraState.IDLE, str(path.resolve()))
+
+
+def test_the_cooler(camera: IndiCamera) -> None:
+    camera.set_cooler(-10.0)
+    assert camera.status().cooler_setpoint == -10.0
+    until(lambda: camera.status().ccd_temperature < 0.0, 5, "the sensor cooling")
+    camera.set_cooler(None)
+    assert camera.status().cooler_setpoint is None
+    with pytest.raises(DeviceRefused):
+        camera.set_cooler(-100.0)
+
+
+# --- weather station ------------------------------------------------------------------
+
+
+def test_weather_readings_and_verdict(weather: IndiWeatherStation) -> None:
+    # WEATHER_CONTROL is the simulator's own panel: what its sensors will read.
+    def conditions(temperature: float, rain: float) -> None:
+        weather.link.set("WEATHER_CONTROL", {"Temperature": temperature, "Precip": rain},
+                         timeout=5, echoes=False)
+        weather.link.set("WEATHER_REFRESH", {"REFRESH": True}, timeout=5, echoes=False)
+        until(lambda: readings()["WEATHER_TEMPERATURE"].value == temperature, 5,
+              f"a temperature of {temperature}")
+
+    def readings() -> dict:
+        return {r.name: r for r in weather.status().readings}
+
+    weather.connect()
+    conditions(12.5, 0.0)
+    temperature = readings()["WEATHER_TEMPERATURE"]
+    assert (temperature.sensor, temperature.unit, temperature.valid) == \
+        ("Weather Simulator", "C", True)
+    assert readings()["WEATHER_RAIN_HOUR"].unit == "mm"
+    assert weather.status().safe is True
+    conditions(11.0, 10.0)
+    assert readings()["WEATHER_RAIN_HOUR"].value == 10.0
+    assert weather.status().safe is False
+    conditions(12.5, 0.0)
+    assert weather.status().safe is True
+
+
+# --- losing indiserver (last: it kills the server) ------------------------------------
+
+
+def test_losing_indiserver_and_finding_it_again(
+        indiserver: NamespacedIndiserver, mount: IndiMount, dome: IndiDome,
+        focuser: IndiFocuser, camera: IndiCamera, tmp_path: Path) -> None:
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        opening = pool.submit(dome.open, timeout=30)  # takes ~6 s in the simulator
+        time.sleep(1.0)
+        started = time.monotonic()
+        indiserver.kill()
+        with pytest.raises(DeviceDisconnected, match="dome: lost indiserver"):
+            opening.result(timeout=10)
+        assert time.monotonic() - started < 3.0
+    with pytest.raises(DeviceDisconnected):
+        focuser.status(timeout=3)
+
+    indiserver.start()
+    # The next calls reconnect, connect the restarted drivers and set them up again.
+    assert focuser.status(timeout=15).connected
+    assert mount.status(timeout=15).connected
+    assert mount.link.get("GEOGRAPHIC_COORD", 5).values == \
+        {"LAT": 45.0, "LONG": 5.0, "ELEV": 300.0}
+    image = camera.expose(0.1, tmp_path / "after.fits", binning=4, timeout=30)
+    with fits.open(image) as hdus:
+        assert hdus[0].data.shape == (256, 320)
