@@ -38,8 +38,9 @@ def test_the_guides_document_parses():
     assert status.version_firmware == "20170809"
     assert status.date == datetime(2017, 3, 3, 13, 45, tzinfo=UTC)  # naive means UTC
     assert [d.name for d in status.devices] == [
-        "WXT520", "DRD11", "VantagePro", "MLX90614-1", "LAMP_FLAT_CAGIRE",
+        "WXT520", "DRD11", "VantagePro", "MLX90614-1", "LAMP_FLAT_CAGIRE", "SITE",
     ]
+    assert status.value("SITE", "PlcMode").value == "auto"
     rain = status.value("WXT520", "RainRate")
     assert (rain.value, rain.unit) == (0.0, "mm/h")
     assert status.value("WXT520", "Pressure").comment == "At site elevation"

@@ -87,7 +87,7 @@ def test_the_guides_request_form_is_understood_and_others_are_refused(play):
         stream.write(b'{"command": [{"name": "STATUS"}]}\n{"request": "reboot"}\nnonsense\n')
         stream.flush()
         status = json.loads(stream.readline())
-        assert status[0]["name"] == "STATUS" and len(status[0]["device"]) == 5
+        assert status[0]["name"] == "STATUS" and len(status[0]["device"]) == 6
         assert json.loads(stream.readline()) == {
             "error": 'unknown request; send {"request": "status"}'}
         assert json.loads(stream.readline())["error"].startswith("not JSON")

@@ -112,10 +112,69 @@ class Safety(Strict):
     max_sky_minus_ambient: float = Field(
         default=-20.0, le=0.0, description="sky minus ambient temperature above this is cloudy"
     )
+    min_ups_battery: float = Field(default=50.0, ge=0.0, le=100.0, description="percent")
+    hysteresis: float = Field(
+        default=0.1, ge=0.0, le=0.5,
+        description="fraction of a threshold a value must come back by before it is good "
+                    "again (wind 14 m/s: good again under 12.6 m/s)")
     safe_delay: float = Field(
         default=900.0, ge=0.0, description="seconds of good conditions before safe again"
     )
     stale_after: float = Field(default=60.0, gt=0.0, description="seconds before data is stale")
+
+
+class Sensor(Strict):
+    """Where one monitored quantity is read in the PLC document, and how to correct it.
+    Several sensors may give the same quantity: the lowest ``priority`` that is valid and
+    fresh wins."""
+
+    quantity: str = Field(min_length=1, description="see pyros.monitoring.quantities")
+    device: str = Field(min_length=1, description="PLC device name")
+    value: str = Field(min_length=1, description="value name in that device")
+    unit: str = Field(min_length=1, description="the unit the PLC must report")
+    priority: int = Field(default=1, ge=1, le=99)
+    offset: float = 0.0
+    scale: float = 1.0
+    invert: bool = Field(default=False, description="for booleans: 1 means false")
+
+
+def _default_sensors() -> list[Sensor]:
+    rows = [
+        ("rain_rate", "WXT520", "RainRate", "mm/h", 1), ("rain_rate", "VantagePro", "RainRate",
+                                                           "mm/h", 2),
+        ("wind_speed", "WXT520", "WindSpeed", "m/s", 1),
+        ("wind_speed", "VantagePro", "WindSpeed", "m/s", 2),
+        ("humidity", "WXT520", "OutsideHumidity", "percent", 1),
+        ("humidity", "VantagePro", "OutsideHumidity", "percent", 2),
+        ("temperature", "WXT520", "OutsideTemp", "Celcius", 1),
+        ("temperature", "VantagePro", "OutsideTemp", "Celcius", 2),
+        ("dew_point", "WXT520", "DewPoint", "deg", 1),
+        ("dew_point", "VantagePro", "DewPoint", "deg", 2),
+        ("pressure", "WXT520", "Pressure", "mbar", 1),
+        ("pressure", "VantagePro", "Pressure", "mbar", 2),
+        ("sky_temperature", "MLX90614-1", "SkyTemperature", "Celcius", 1),
+        ("doors_open", "SITE", "DoorsOpen", "bool", 1),
+        ("lights_on", "SITE", "LightsOn", "bool", 1),
+        ("shutter", "SITE", "Shutter", "string", 1),
+        ("mains_power", "SITE", "MainsPower", "bool", 1),
+        ("ups_on_battery", "SITE", "UpsOnBattery", "bool", 1),
+        ("ups_battery_level", "SITE", "UpsBatteryLevel", "percent", 1),
+        ("intrusion", "SITE", "Intrusion", "bool", 1),
+        ("emergency_stop", "SITE", "EmergencyStop", "bool", 1),
+        ("plc_mode", "SITE", "PlcMode", "string", 1),
+        ("night_ack", "SITE", "NightAck", "bool", 1),
+    ]
+    sensors = [Sensor(quantity=q, device=d, value=v, unit=u, priority=p)
+               for q, d, v, u, p in rows]
+    # The DRD11 rain detector says 1 when dry.
+    sensors.append(Sensor(quantity="rain_detected", device="DRD11", value="digital",
+                          unit="bool", invert=True))
+    return sensors
+
+
+class Monitoring(Strict):
+    period: float = Field(default=5.0, gt=0.0, le=3600.0, description="seconds between reads")
+    sensors: list[Sensor] = Field(default_factory=_default_sensors)
 
 
 class Web(Strict):
@@ -136,6 +195,7 @@ class UnitConfig(Strict):
     devices: dict[str, Device]
     computers: list[Computer] = Field(min_length=1)
     safety: Safety = Safety()
+    monitoring: Monitoring = Monitoring()
     web: Web = Web()
     database: Database = Database()
 

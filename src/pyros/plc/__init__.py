@@ -22,7 +22,9 @@ The protocol is newline-delimited JSON over TCP: the client sends ``{"request":
 
 Package data (``data/``): ``plc_status_default.json`` is the status document of the
 guide's monitoring log (section 13.10.4.4, brackets restored; units and spellings such as
-"Celcius" are the PLC's own) and is the simulator's default answer;
+"Celcius" are the PLC's own), plus a ``SITE`` device the guide's log lacks (doors,
+lights, shutter, mains and UPS, intrusion, emergency stop, PLC mode, night ACK), and is
+the simulator's default answer;
 ``scenario_rain.json`` is the guide's ``scenario_plc.json`` (rain of 12 mm/h on WXT520
 and VantagePro from iteration 3, dry again at iteration 7).
 

@@ -73,6 +73,7 @@ class PlcClient:
         *,
         clock: Clock | None = None,
         max_frame_bytes: int = MAX_FRAME_BYTES,
+        parser: Callable[[bytes], PlcStatus] = parse_frame,
     ) -> None:
         if timeout <= 0:
             raise ValueError(f"PlcClient timeout must be > 0 seconds, not {timeout}")
@@ -80,6 +81,7 @@ class PlcClient:
         self.port = port
         self.timeout = timeout
         self.max_frame_bytes = max_frame_bytes
+        self.parser = parser
         self._now: Callable[[], datetime] = clock.now if clock else pyros_clock.now
         self._lock = threading.Lock()
         self._sock: socket.socket | None = None
@@ -99,7 +101,7 @@ class PlcClient:
             deadline = time.monotonic() + self.timeout
             try:
                 frame = self._exchange(deadline)
-                document = parse_frame(frame)
+                document = self.parser(frame)
             except PlcFrameError as error:
                 failure: PlcError = PlcFrameError(
                     f"{self.name}: {error}", device=error.device, value=error.value

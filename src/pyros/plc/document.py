@@ -265,6 +265,44 @@ def parse_status(data: object) -> PlcStatus:
         raise _frame_error(error, document) from None
 
 
+def parse_frame_lenient(frame: str | bytes, rejected: list[str]) -> PlcStatus:
+    """Parse a frame keeping every value that is valid on its own: a bad value (NaN, a
+    number where the unit wants a string...) or a bad device is dropped, with its reason
+    appended to ``rejected``, instead of losing the whole frame. A frame whose envelope
+    is wrong (not JSON, no STATUS object, no date) is still refused whole."""
+    try:
+        data = json.loads(frame)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise PlcFrameError(f"PLC frame is not JSON ({error}): {_excerpt(frame)}") from None
+    if not isinstance(data, list) or len(data) != 1 or not isinstance(data[0], dict):
+        return parse_status(data)  # raises with the usual message
+    document = dict(data[0])
+    kept_devices = []
+    for raw_device in document.get("device") or []:
+        if not isinstance(raw_device, dict):
+            rejected.append(f"a device entry is not an object: {_excerpt(str(raw_device))}")
+            continue
+        name = str(raw_device.get("name", "?"))
+        kept_values = []
+        for raw_value in raw_device.get("values") or []:
+            try:
+                PlcValue.model_validate(raw_value)
+                kept_values.append(raw_value)
+            except ValidationError as error:
+                label = raw_value.get("name", "?") if isinstance(raw_value, dict) else "?"
+                reason = error.errors()[0]["msg"].removeprefix("Value error, ")
+                rejected.append(f"device {name!r}, value {label!r}: {reason}")
+        device = {**raw_device, "values": kept_values}
+        try:
+            PlcDevice.model_validate(device)
+            kept_devices.append(device)
+        except ValidationError as error:
+            reason = error.errors()[0]["msg"].removeprefix("Value error, ")
+            rejected.append(f"device {name!r}: {reason}")
+    document["device"] = kept_devices
+    return parse_status([document])
+
+
 def load_document(text: str) -> PlcStatus:
     """A status document from a file's text (same form as a frame, may span lines)."""
     return parse_frame(text)
