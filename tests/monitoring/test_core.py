@@ -154,3 +154,12 @@ def test_clouds_are_reported_but_safe():
                                  T0).decision
     assert decision.safe and decision.status == GlobalStatus.CLOUDY
     assert decision.conditions.sky == "cloudy"
+
+
+def test_a_restarted_evaluator_still_waits_out_the_delay():
+    watcher = monitor(safe_delay=30.0)
+    watcher.evaluator.resume(GlobalStatus.RAINING, ("RAINING: rain rate 4 mm/h (limit 0)",))
+    first = watcher.observe(document(T0), T0).decision
+    assert not first.safe and "was: rain rate 4 mm/h" in first.reasons[0]
+    later = T0 + timedelta(seconds=31)
+    assert watcher.observe(document(later), later).decision.safe

@@ -74,8 +74,10 @@ class Agent:
         self._worker = threading.Thread(target=self._work, name=f"{name}-worker", daemon=True)
         self._running: tuple[Command, CommandContext, float] | None = None
         self._started_at = clock.now()
+        # Bound from the class, so that an instance attribute of the same name (the
+        # ``status`` line) cannot hide a command.
         self._handlers = {
-            name: getattr(self, name) for name in dir(type(self))
+            name: getattr(type(self), name).__get__(self) for name in dir(type(self))
             if getattr(getattr(type(self), name, None), _HANDLER_FLAG, False)
         }
 

@@ -9,6 +9,7 @@ AGENTS: dict[str, str] = {
     "agentA": "pyros.agents.testing:AgentA",
     "agentB": "pyros.agents.testing:AgentB",
     "devices": "pyros.instruments.agent:DevicesAgent",
+    "monitoring": "pyros.monitoring.agent:MonitoringAgent",
 }
 
 

@@ -15,6 +15,7 @@ from pyros.cli.requests import request
 from pyros.cli.server import start, status, stop
 from pyros.cli.sim import sim
 from pyros.cli.users import user
+from pyros.cli.weather import weather
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,7 +28,7 @@ def cli() -> None:
 
 
 for command in (init, update, shell, dbshell, start, stop, status, config, request, user, agent,
-                bench, device, sim, observatory):
+                bench, device, sim, observatory, weather):
     cli.add_command(command)
 
 

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "pyros.observations",
     "pyros.agents",
     "pyros.instruments",
+    "pyros.monitoring",
     "pyros.web",
 ]
 

@@ -52,7 +52,7 @@ class Monitor:
             kept = self.client.last_good
             status = kept.document if kept else None
         for reason in self._rejected:
-            log.warning("PLC value rejected: %s", reason)
+            log.debug("PLC value rejected: %s", reason)  # the agent reports them, rate-limited
         return self.observe(status, clock.now(), tuple(self._rejected), error)
 
     def observe(self, status: PlcStatus | None, now: datetime, rejected: tuple[str, ...] = (),

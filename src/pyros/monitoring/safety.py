@@ -68,6 +68,14 @@ class SafetyEvaluator:
         self.safety = safety
         self._state = {status: _Criterion() for status in SEVERITY}
 
+    def resume(self, unsafe: GlobalStatus, reasons: tuple[str, ...] = ()) -> None:
+        """Carry on from a stored unsafe decision (after a restart): the criterion counts
+        as bad, so the site is safe again only after ``safe_delay`` of good readings."""
+        if unsafe in self._state:
+            state = self._state[unsafe]
+            state.bad, state.good_since = True, None
+            state.reasons = [r.split(": ", 1)[-1] for r in reasons] or ["before a restart"]
+
     def _over(self, value: float, limit: float, was_bad: bool) -> bool:
         """Over ``limit``; once over, it stays so until back under the hysteresis."""
         if was_bad and limit > 0:

@@ -113,7 +113,7 @@ class PlcClient:
                 log.debug("%s: status received (read and parsed ok)", self.name)
                 return document
             self._last_error = str(failure)
-            log.warning("%s", failure)
+            log.info("%s", failure)
             raise failure
 
     @property

@@ -17,8 +17,10 @@ class Tile:
 
 
 TILES: tuple[Tile, ...] = (
-    Tile("Weather", "weather", "Current conditions and their history.", None),
-    Tile("Observatory", "observatory", "Site status, safety, PLC and operating mode.", None),
+    Tile("Weather", "weather", "Current conditions and their history.",
+         "monitoring:weather"),
+    Tile("Observatory", "observatory", "Site status, safety, PLC and operating mode.",
+         "monitoring:observatory"),
     Tile("Telescope & Instruments", "telescope", "Mount, dome, focuser status and control.",
          "instruments:telescope"),
     Tile("Cameras", "cameras", "Channels, filters, cooling, exposures.",
