@@ -35,7 +35,8 @@ def free_ports(count: int) -> list[int]:
 def unit_on_free_ports() -> UnitConfig:
     text = paths.EXAMPLE_CONFIG.read_text()
     for old, new in zip(range(5000, 5006), free_ports(6), strict=True):
-        text = text.replace(f"127.0.0.1:{old}", f"127.0.0.1:{new}")
+        # Quoted: unquoted, 127.0.0.1:5002 would also match a new port such as 50021.
+        text = text.replace(f'"127.0.0.1:{old}"', f'"127.0.0.1:{new}"')
     return parse_config(text, "test-unit.toml")
 
 
