@@ -4,6 +4,8 @@
 (function () {
   "use strict";
 
+  const {fetchJSON, utc, duration, el, setLive, csrfToken} = window.PyROS;
+
   const root = document.getElementById("system");
   if (!root) {
     return;
@@ -17,56 +19,8 @@
 
   // --- helpers --------------------------------------------------------------------------
 
-  function fetchJSON(url, options) {
-    const init = Object.assign({credentials: "same-origin"}, options || {});
-    init.headers = Object.assign({Accept: "application/json"}, init.headers || {});
-    return fetch(url, init).then((response) =>
-      response.json().catch(() => ({})).then((body) => {
-        if (!response.ok) {
-          throw new Error(body.detail || `HTTP ${response.status}`);
-        }
-        return body;
-      }));
-  }
-
-  /** "2026-11-21T12:00:00.5Z" -> "2026-11-21 12:00:00" (the API speaks UTC). */
-  function utc(iso) {
-    return iso ? iso.slice(0, 19).replace("T", " ") : "never";
-  }
-
-  /** The same short durations as the server's views.format_duration. */
-  function duration(seconds) {
-    if (seconds === null || seconds === undefined) {
-      return "–";
-    }
-    let total = Math.max(0, Math.floor(seconds));
-    const days = Math.floor(total / 86400);
-    total %= 86400;
-    const hours = Math.floor(total / 3600);
-    total %= 3600;
-    const minutes = Math.floor(total / 60);
-    const secs = total % 60;
-    if (days) return `${days} d ${hours} h`;
-    if (hours) return `${hours} h ${minutes} min`;
-    if (minutes) return `${minutes} min ${secs} s`;
-    return `${secs} s`;
-  }
-
-  function el(tag, text, className) {
-    const node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (className) node.className = className;
-    return node;
-  }
-
   function badge(text, className) {
     return el("span", text, className);
-  }
-
-  function setLive(ok, why) {
-    const dot = byId("live-state");
-    dot.classList.toggle("live-bad", !ok);
-    dot.title = ok ? "live updates" : `updates failing: ${why}`;
   }
 
   /** Keep a select's agent options in step with the agents known, keeping the choice. */
@@ -284,13 +238,6 @@
     }, PERIOD);
   }
 
-  function csrfToken() {
-    const input = form.querySelector("input[name=csrfmiddlewaretoken]");
-    if (input && input.value) return input.value;
-    const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
-    return cookie ? decodeURIComponent(cookie.slice("csrftoken=".length)) : "";
-  }
-
   if (form) {
     const commandSelect = byId("command-name");
     const argsInput = byId("command-args");
@@ -321,7 +268,7 @@
         "muted"));
       fetchJSON(urls.sendUrl.replace("__agent__", encodeURIComponent(agent)), {
         method: "POST",
-        headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken()},
+        headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken(form)},
         body: JSON.stringify({command: commandSelect.value, args, wait: SEND_WAIT}),
       }).then((command) => {
         showCommand(command);

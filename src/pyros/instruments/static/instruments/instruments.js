@@ -9,6 +9,8 @@
 (function () {
   "use strict";
 
+  const {duration, utc, fetchJSON, el, setLive, csrfToken} = window.PyROS;
+
   const root = document.getElementById("instruments");
   if (!root) {
     return;
@@ -68,52 +70,7 @@
     }
   }
 
-  /** The same short durations as agents/views.format_duration. */
-  function duration(seconds) {
-    let total = Math.max(0, Math.floor(seconds));
-    const days = Math.floor(total / 86400);
-    total %= 86400;
-    const hours = Math.floor(total / 3600);
-    total %= 3600;
-    const minutes = Math.floor(total / 60);
-    const secs = total % 60;
-    if (days) return `${days} d ${hours} h`;
-    if (hours) return `${hours} h ${minutes} min`;
-    if (minutes) return `${minutes} min ${secs} s`;
-    return `${secs} s`;
-  }
-
-  /** "2026-11-21T12:00:00.5Z" -> "2026-11-21 12:00:00" (the API speaks UTC). */
-  function utc(iso) {
-    return iso ? iso.slice(0, 19).replace("T", " ") : "never";
-  }
-
   // --- helpers ---------------------------------------------------------------------------
-
-  function fetchJSON(url, options) {
-    const init = Object.assign({credentials: "same-origin"}, options || {});
-    init.headers = Object.assign({Accept: "application/json"}, init.headers || {});
-    return fetch(url, init).then((response) =>
-      response.json().catch(() => ({})).then((body) => {
-        if (!response.ok) {
-          throw new Error(body.detail || `HTTP ${response.status}`);
-        }
-        return body;
-      }));
-  }
-
-  function el(tag, text, className) {
-    const node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (className) node.className = className;
-    return node;
-  }
-
-  function setLive(ok, why) {
-    const dot = byId("live-state");
-    dot.classList.toggle("live-bad", !ok);
-    dot.title = ok ? "live updates" : `updates failing: ${why}`;
-  }
 
   function setText(node, text) {
     if (node.textContent !== text) node.textContent = text;
@@ -248,13 +205,6 @@
     }, PERIOD);
   }
 
-  function csrfToken() {
-    const input = panel.querySelector("input[name=csrfmiddlewaretoken]");
-    if (input && input.value) return input.value;
-    const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
-    return cookie ? decodeURIComponent(cookie.slice("csrftoken=".length)) : "";
-  }
-
   /** The form's fields as the command's arguments: numbers as numbers, empty left out. */
   function formArgs(form) {
     const args = {};
@@ -278,7 +228,7 @@
     resultBox.replaceChildren(el("p", `Sending ${form.dataset.command}…`, "muted"));
     fetchJSON(urls.sendUrl, {
       method: "POST",
-      headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken()},
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken(panel)},
       body: JSON.stringify({command: form.dataset.command, args, confirmed: true}),
     }).then((command) => {
       showCommand(command);

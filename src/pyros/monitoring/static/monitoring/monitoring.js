@@ -8,27 +8,14 @@
 (function () {
   "use strict";
 
+  const {fetchJSON, el, setLive, utc} = window.PyROS;
+
   const SVG = "http://www.w3.org/2000/svg";
   const NOW_PERIOD = 2000; // ms between two reads of the current state
   const DASH = "\u2013";
   const byId = (id) => document.getElementById(id);
 
   // --- helpers ---------------------------------------------------------------------------
-
-  function fetchJSON(url) {
-    return fetch(url, {credentials: "same-origin", headers: {Accept: "application/json"}})
-      .then((response) => response.json().catch(() => ({})).then((body) => {
-        if (!response.ok) throw new Error(body.detail || `HTTP ${response.status}`);
-        return body;
-      }));
-  }
-
-  function el(tag, text, className) {
-    const node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (className) node.className = className;
-    return node;
-  }
 
   function svg(tag, attributes, text) {
     const node = document.createElementNS(SVG, tag);
@@ -41,17 +28,6 @@
 
   function setText(node, text) {
     if (node && node.textContent !== text) node.textContent = text;
-  }
-
-  function setLive(ok, why) {
-    const dot = byId("live-state");
-    dot.classList.toggle("live-bad", !ok);
-    dot.title = ok ? "live updates" : `updates failing: ${why}`;
-  }
-
-  /** "2026-11-21T12:00:00.5Z" -> "2026-11-21 12:00:00" (the API speaks UTC). */
-  function utc(iso) {
-    return iso ? iso.slice(0, 19).replace("T", " ") : "never";
   }
 
   const ms = (iso) => Date.parse(iso);

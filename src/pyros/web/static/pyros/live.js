@@ -1,0 +1,68 @@
+/* What every live page shares: JSON from the API, UTC times and short durations as the
+   server writes them, element building, the live-updates dot and the CSRF token. Loaded
+   by the base layout before each page's own script, as window.PyROS. Plain JavaScript,
+   served locally: the site must work with no internet. */
+(function () {
+  "use strict";
+
+  /** GET (or POST with ``options``) a JSON answer; a failure throws the API's detail. */
+  function fetchJSON(url, options) {
+    const init = Object.assign({credentials: "same-origin"}, options || {});
+    init.headers = Object.assign({Accept: "application/json"}, init.headers || {});
+    return fetch(url, init).then((response) =>
+      response.json().catch(() => ({})).then((body) => {
+        if (!response.ok) {
+          throw new Error(body.detail || `HTTP ${response.status}`);
+        }
+        return body;
+      }));
+  }
+
+  /** "2026-11-21T12:00:00.5Z" -> "2026-11-21 12:00:00" (the API speaks UTC). */
+  function utc(iso) {
+    return iso ? iso.slice(0, 19).replace("T", " ") : "never";
+  }
+
+  /** The same short durations as the server's views ("3 h 12 min"). */
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) {
+      return "\u2013";
+    }
+    let total = Math.max(0, Math.floor(seconds));
+    const days = Math.floor(total / 86400);
+    total %= 86400;
+    const hours = Math.floor(total / 3600);
+    total %= 3600;
+    const minutes = Math.floor(total / 60);
+    const secs = total % 60;
+    if (days) return `${days} d ${hours} h`;
+    if (hours) return `${hours} h ${minutes} min`;
+    if (minutes) return `${minutes} min ${secs} s`;
+    return `${secs} s`;
+  }
+
+  function el(tag, text, className) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (className) node.className = className;
+    return node;
+  }
+
+  /** The dot beside the page title: green while the polls succeed. */
+  function setLive(ok, why) {
+    const dot = document.getElementById("live-state");
+    if (!dot) return;
+    dot.classList.toggle("live-bad", !ok);
+    dot.title = ok ? "live updates" : `updates failing: ${why}`;
+  }
+
+  /** The CSRF token of a form inside ``scope``, else the cookie's. */
+  function csrfToken(scope) {
+    const input = (scope || document).querySelector("input[name=csrfmiddlewaretoken]");
+    if (input && input.value) return input.value;
+    const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
+    return cookie ? decodeURIComponent(cookie.slice("csrftoken=".length)) : "";
+  }
+
+  window.PyROS = {fetchJSON, utc, duration, el, setLive, csrfToken};
+})();
