@@ -163,3 +163,44 @@ def test_a_restarted_evaluator_still_waits_out_the_delay():
     assert not first.safe and "was: rain rate 4 mm/h" in first.reasons[0]
     later = T0 + timedelta(seconds=31)
     assert watcher.observe(document(later), later).decision.safe
+
+
+class FakeStation:
+    """An INDI-like weather station, as the device interface gives it."""
+
+    def __init__(self, wind: float | None, fail: bool = False) -> None:
+        self.wind, self.fail = wind, fail
+
+    def status(self, timeout: float = 5.0):
+        from pyros.devices.errors import DeviceTimeout
+        from pyros.devices.interfaces import WeatherReading, WeatherStatus
+
+        if self.fail:
+            raise DeviceTimeout("roof-station", "no answer within 3 s")
+        return WeatherStatus(True, None, (
+            WeatherReading("Weather Simulator", "WEATHER_WIND_SPEED", self.wind, "m/s", True),
+        ), T0)
+
+
+def test_a_weather_station_backs_up_the_plc(simulated_clock):
+    from pyros.config.schema import Sensor
+
+    config = unit()
+    sensors = [*config.monitoring.sensors,
+               Sensor(quantity="wind_speed", device="roof-station",
+                      value="WEATHER_WIND_SPEED", unit="m/s", priority=3)]
+    config = config.model_copy(update={"monitoring": config.monitoring.model_copy(
+        update={"sensors": sensors})})
+
+    class Plc(FakeClient):
+        def read_status(self):  # the PLC's wind sensors both flagged invalid
+            return document(T0).with_device_validity("WXT520", False)
+
+    simulated_clock.set(T0)
+    watcher = Monitor(config, client=Plc(), stations={"roof-station": FakeStation(7.5)})
+    wind = watcher.step().synthesis.values["wind_speed"]
+    assert (wind.value, wind.source, wind.fallback) == (
+        7.5, "roof-station.WEATHER_WIND_SPEED", True)
+    silent = Monitor(config, client=Plc(), stations={"roof-station": FakeStation(
+        None, fail=True)})
+    assert any("roof-station: no answer" in r for r in silent.step().synthesis.rejected)

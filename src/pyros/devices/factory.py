@@ -53,6 +53,16 @@ class _IndiLinks:
         return self.clients[address].device(device.indi_device, label=name)
 
 
+def build_weather_stations(unit: UnitConfig) -> dict[str, WeatherStation]:
+    """The unit's weather stations alone (the monitoring reads them beside the PLC)."""
+    from pyros.devices.indi import devices as indi
+
+    links = _IndiLinks()
+    return {name: indi.IndiWeatherStation(name, links.link(name, device))
+            for name, device in unit.devices_of_kind("weather").items()
+            if device.backend == "indi"}
+
+
 def build_devices(unit: UnitConfig) -> UnitDevices:
     from pyros.devices import sim
     from pyros.devices.indi import devices as indi

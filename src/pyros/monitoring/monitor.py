@@ -3,12 +3,15 @@ period; tests call it with documents of their own."""
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 from pyros import clock
 from pyros.config.schema import UnitConfig
+from pyros.devices.errors import DeviceError
+from pyros.devices.interfaces import WeatherStation
 from pyros.monitoring.safety import SafetyDecision, SafetyEvaluator
 from pyros.monitoring.synthesis import Synthesis, synthesize
 from pyros.plc.client import PlcClient
@@ -25,8 +28,16 @@ class Observation:
 
 
 class Monitor:
-    def __init__(self, unit: UnitConfig, client: PlcClient | None = None) -> None:
+    def __init__(self, unit: UnitConfig, client: PlcClient | None = None,
+                 stations: dict[str, WeatherStation] | None = None) -> None:
+        """``stations``: weather stations read besides the PLC (by default the unit's
+        ``weather`` devices); each appears to the sensors as a device of its name."""
         self.unit = unit
+        if stations is None:
+            from pyros.devices.factory import build_weather_stations
+
+            stations = build_weather_stations(unit)
+        self.stations = stations
         self.evaluator = SafetyEvaluator(unit.safety)
         self._rejected: list[str] = []
         if client is None:
@@ -51,9 +62,34 @@ class Monitor:
             error = str(exc)
             kept = self.client.last_good
             status = kept.document if kept else None
+        now = clock.now()
+        status = self._with_stations(status, now)
         for reason in self._rejected:
             log.debug("PLC value rejected: %s", reason)  # the agent reports them, rate-limited
-        return self.observe(status, clock.now(), tuple(self._rejected), error)
+        return self.observe(status, now, tuple(self._rejected), error)
+
+    def _with_stations(self, status: PlcStatus | None, now: datetime) -> PlcStatus | None:
+        """The PLC document with one more device per weather station that answered."""
+        devices = []
+        for name, station in self.stations.items():
+            try:
+                reading = station.status(timeout=min(3.0, self.unit.monitoring.period))
+            except DeviceError as exc:
+                self._rejected.append(f"weather station {name}: {exc.reason}")
+                continue
+            values = [{"name": r.name, "value": r.value, "unit": r.unit,
+                       "valid": "yes" if r.valid else "no"}
+                      for r in reading.readings if r.value is not None]
+            devices.append({"name": name, "type": "meteo", "valid": "yes" if
+                            reading.connected else "no",
+                            "timestamp": reading.time.isoformat(), "values": values})
+        if not devices:
+            return status
+        base = status.to_wire()[0] if status is not None else {
+            "name": "STATUS", "from": "PyROS", "version_firmware": "", "site": "",
+            "date": now.isoformat(), "device": []}
+        base["device"] = [*base["device"], *devices]
+        return parse_frame_lenient(json.dumps([base]), self._rejected)
 
     def observe(self, status: PlcStatus | None, now: datetime, rejected: tuple[str, ...] = (),
                 error: str = "") -> Observation:
