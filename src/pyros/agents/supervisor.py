@@ -61,10 +61,13 @@ class Supervisor:
                 "--error-logfile", str(paths.logs_dir() / "web.log"),
                 "--graceful-timeout", "5"], is_agent=False))
         if simulators:  # the simulated observatory, started before the agents that use it
+            from pyros.config.loader import active_config
+
+            plc_port = active_config().plc_address()[1]
             self.children.append(Child("sim-devices", [python, "-m", "pyros.simulators.server"],
                                        is_agent=False))
             self.children.append(Child("sim-plc", [python, "-m", "pyros.plc.simulator",
-                                                   "--port", str(_plc_port())], is_agent=False))
+                                                   "--port", str(plc_port)], is_agent=False))
         for agent in agents:
             argv = [python, "-m", "pyros.agents.run", agent, "--computer", computer]
             if test_mode:
@@ -175,13 +178,6 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 child.process.kill()
                 child.process.wait()
-
-
-def _plc_port() -> int:
-    from pyros.config.loader import active_config
-
-    plcs = active_config().devices_of_kind("plc")
-    return int(next(iter(plcs.values())).address.rsplit(":", 1)[1]) if plcs else 5003
 
 
 def main(argv: list[str] | None = None) -> int:

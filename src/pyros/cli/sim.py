@@ -57,9 +57,7 @@ def _stop(name: str) -> bool:
 def _plc_port() -> int:
     from pyros.config.loader import active_config
 
-    plcs = active_config().devices_of_kind("plc")
-    address = next(iter(plcs.values())).address if plcs else "127.0.0.1:5003"
-    return int(address.rsplit(":", 1)[1])
+    return active_config().plc_address()[1]
 
 
 @click.group()

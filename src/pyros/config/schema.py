@@ -228,6 +228,14 @@ class UnitConfig(Strict):
             raise ValueError("channels: two channels have the same name")
         return self
 
+    def plc_address(self) -> tuple[str, int]:
+        """Host and port of the unit's PLC (the original's 127.0.0.1:5003 when none is
+        configured)."""
+        plcs = self.devices_of_kind("plc")
+        address = next(iter(plcs.values())).address if plcs else "127.0.0.1:5003"
+        host, port = address.rsplit(":", 1)
+        return host, int(port)
+
     def devices_of_kind(self, kind: str) -> dict[str, Device]:
         return {name: d for name, d in self.devices.items() if d.kind == kind}
 

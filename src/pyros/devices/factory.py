@@ -53,11 +53,12 @@ class _IndiLinks:
         return self.clients[address].device(device.indi_device, label=name)
 
 
-def build_weather_stations(unit: UnitConfig) -> dict[str, WeatherStation]:
+def build_weather_stations(unit: UnitConfig,
+                           links: _IndiLinks | None = None) -> dict[str, WeatherStation]:
     """The unit's weather stations alone (the monitoring reads them beside the PLC)."""
     from pyros.devices.indi import devices as indi
 
-    links = _IndiLinks()
+    links = links or _IndiLinks()
     return {name: indi.IndiWeatherStation(name, links.link(name, device))
             for name, device in unit.devices_of_kind("weather").items()
             if device.backend == "indi"}
@@ -90,9 +91,7 @@ def build_devices(unit: UnitConfig) -> UnitDevices:
     for name, device in unit.devices_of_kind("focuser").items():
         devices.focusers[name] = (sim.SimFocuser(name, device.address) if backend(name) == "sim"
                                   else indi.IndiFocuser(name, links.link(name, device)))
-    for name, device in unit.devices_of_kind("weather").items():
-        if backend(name) == "indi":
-            devices.weather_stations[name] = indi.IndiWeatherStation(name, links.link(name, device))
+    devices.weather_stations = build_weather_stations(unit, links)
     for channel in unit.channels:
         camera = unit.devices[channel.camera]
         if backend(channel.camera) == "sim":

@@ -41,10 +41,8 @@ class Monitor:
         self.evaluator = SafetyEvaluator(unit.safety)
         self._rejected: list[str] = []
         if client is None:
-            plcs = unit.devices_of_kind("plc")
-            address = next(iter(plcs.values())).address if plcs else "127.0.0.1:5003"
-            host, port = address.rsplit(":", 1)
-            client = PlcClient(host, int(port), timeout=min(5.0, unit.monitoring.period),
+            host, port = unit.plc_address()
+            client = PlcClient(host, port, timeout=min(5.0, unit.monitoring.period),
                                parser=self._parse)
         self.client = client
 

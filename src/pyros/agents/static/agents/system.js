@@ -203,40 +203,8 @@
 
   const form = byId("command-form");
   const resultBox = byId("command-result");
-  let followed = null; // the command whose end the page waits for
-
-  function showCommand(command) {
-    resultBox.hidden = false;
-    resultBox.replaceChildren();
-    const head = el("p", null, "command-head");
-    head.append(el("strong", `#${command.id} ${command.name}`), ` → ${command.recipient} `,
-      badge(command.state, `status status-${command.state}`));
-    if (!command.done) head.append(" ", el("span", "waiting for the agent…", "muted"));
-    resultBox.append(head);
-    if (command.result !== null && command.result !== undefined) {
-      resultBox.append(el("pre", JSON.stringify(command.result, null, 2), "command-output"));
-    }
-    if (command.error) resultBox.append(el("p", command.error, "error command-error"));
-  }
-
-  function showProblem(message) {
-    resultBox.hidden = false;
-    resultBox.replaceChildren(el("p", message, "error command-error"));
-  }
-
-  function follow(command) {
-    followed = command.id;
-    if (command.done) return;
-    setTimeout(() => {
-      if (followed !== command.id) return;
-      fetchJSON(urls.commandUrl.replace(/0\/$/, `${command.id}/`))
-        .then((latest) => {
-          if (followed !== command.id) return;
-          showCommand(latest);
-          follow(latest);
-        }, (error) => showProblem(error.message));
-    }, PERIOD);
-  }
+  const commands = PyROS.commandPanel(resultBox, urls.commandUrl, "waiting for the agent…",
+                                        PERIOD);
 
   if (form) {
     const commandSelect = byId("command-name");
@@ -251,17 +219,17 @@
       event.preventDefault();
       const agent = byId("command-agent").value;
       if (!agent) {
-        showProblem("No agent to send it to.");
+        commands.problem("No agent to send it to.");
         return;
       }
       let args;
       try {
         args = parseArgs(argsInput.value);
       } catch (error) {
-        showProblem(`Arguments: ${error.message}`);
+        commands.problem(`Arguments: ${error.message}`);
         return;
       }
-      followed = null;
+      commands.forget();
       sendButton.disabled = true;
       resultBox.hidden = false;
       resultBox.replaceChildren(el("p", `Sending ${commandSelect.value} to ${agent}…`,
@@ -271,9 +239,9 @@
         headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken(form)},
         body: JSON.stringify({command: commandSelect.value, args, wait: SEND_WAIT}),
       }).then((command) => {
-        showCommand(command);
-        follow(command);
-      }, (error) => showProblem(error.message))
+        commands.show(command);
+        commands.follow(command);
+      }, (error) => commands.problem(error.message))
         .finally(() => {
           sendButton.disabled = false;
         });

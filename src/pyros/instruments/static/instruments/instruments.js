@@ -171,39 +171,8 @@
 
   const panel = byId("remote");
   const resultBox = byId("command-result");
-  let followed = null; // the command whose end the page waits for
-
-  function showCommand(command) {
-    resultBox.hidden = false;
-    resultBox.replaceChildren();
-    const head = el("p", null, "command-head");
-    head.append(el("strong", `#${command.id} ${command.name}`), " ",
-      el("span", command.state, `status status-${command.state}`));
-    if (!command.done) head.append(" ", el("span", "waiting for the devices agent…", "muted"));
-    resultBox.append(head);
-    if (command.result !== null && command.result !== undefined) {
-      resultBox.append(el("pre", JSON.stringify(command.result, null, 2), "command-output"));
-    }
-    if (command.error) resultBox.append(el("p", command.error, "error command-error"));
-  }
-
-  function showProblem(message) {
-    resultBox.hidden = false;
-    resultBox.replaceChildren(el("p", message, "error command-error"));
-  }
-
-  function follow(command) {
-    followed = command.id;
-    if (command.done) return;
-    setTimeout(() => {
-      if (followed !== command.id) return;
-      fetchJSON(urls.commandUrl.replace(/0\/$/, `${command.id}/`)).then((latest) => {
-        if (followed !== command.id) return;
-        showCommand(latest);
-        follow(latest);
-      }, (error) => showProblem(error.message));
-    }, PERIOD);
-  }
+  const commands = PyROS.commandPanel(resultBox, urls.commandUrl, "waiting for the devices agent…",
+                                     PERIOD);
 
   /** The form's fields as the command's arguments: numbers as numbers, empty left out. */
   function formArgs(form) {
@@ -223,7 +192,7 @@
   function send(form) {
     const args = formArgs(form);
     if (!window.confirm(confirmation(form, args))) return;
-    followed = null;
+    commands.forget();
     resultBox.hidden = false;
     resultBox.replaceChildren(el("p", `Sending ${form.dataset.command}…`, "muted"));
     fetchJSON(urls.sendUrl, {
@@ -231,9 +200,9 @@
       headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken(panel)},
       body: JSON.stringify({command: form.dataset.command, args, confirmed: true}),
     }).then((command) => {
-      showCommand(command);
-      follow(command);
-    }, (error) => showProblem(error.message));
+      commands.show(command);
+      commands.follow(command);
+    }, (error) => commands.problem(error.message));
   }
 
   function syncFilters() {

@@ -64,5 +64,48 @@
     return cookie ? decodeURIComponent(cookie.slice("csrftoken=".length)) : "";
   }
 
-  window.PyROS = {fetchJSON, utc, duration, el, setLive, csrfToken};
+  /** Where a page shows a command it sent, followed until it ends: ``box`` holds the
+      result, ``commandUrl`` is the API's URL of command 0, ``waiting`` the words shown
+      while the agent works. ``show`` draws a command, ``problem`` an error, ``follow``
+      polls an unfinished command, ``forget`` stops following (a new one is sent). */
+  function commandPanel(box, commandUrl, waiting, period) {
+    let followed = null;
+
+    function show(command) {
+      box.hidden = false;
+      box.replaceChildren();
+      const head = el("p", null, "command-head");
+      head.append(el("strong", `#${command.id} ${command.name}`),
+        command.recipient ? ` \u2192 ${command.recipient} ` : " ",
+        el("span", command.state, `status status-${command.state}`));
+      if (!command.done) head.append(" ", el("span", waiting, "muted"));
+      box.append(head);
+      if (command.result !== null && command.result !== undefined) {
+        box.append(el("pre", JSON.stringify(command.result, null, 2), "command-output"));
+      }
+      if (command.error) box.append(el("p", command.error, "error command-error"));
+    }
+
+    function problem(message) {
+      box.hidden = false;
+      box.replaceChildren(el("p", message, "error command-error"));
+    }
+
+    function follow(command) {
+      followed = command.id;
+      if (command.done) return;
+      setTimeout(() => {
+        if (followed !== command.id) return;
+        fetchJSON(commandUrl.replace(/0\/$/, `${command.id}/`)).then((latest) => {
+          if (followed !== command.id) return;
+          show(latest);
+          follow(latest);
+        }, (error) => problem(error.message));
+      }, period || 1000);
+    }
+
+    return {show, problem, follow, forget: () => { followed = null; }};
+  }
+
+  window.PyROS = {fetchJSON, utc, duration, el, setLive, csrfToken, commandPanel};
 })();
