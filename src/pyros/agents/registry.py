@@ -10,6 +10,7 @@ AGENTS: dict[str, str] = {
     "agentB": "pyros.agents.testing:AgentB",
     "devices": "pyros.instruments.agent:DevicesAgent",
     "monitoring": "pyros.monitoring.agent:MonitoringAgent",
+    "scheduler": "pyros.scheduling.agent:SchedulerAgent",
 }
 
 

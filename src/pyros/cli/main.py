@@ -12,6 +12,7 @@ from pyros.cli.database import dbshell, init, shell, update
 from pyros.cli.devices import device
 from pyros.cli.observatory import observatory
 from pyros.cli.requests import request
+from pyros.cli.schedule import schedule
 from pyros.cli.server import start, status, stop
 from pyros.cli.sim import sim
 from pyros.cli.users import user
@@ -28,7 +29,7 @@ def cli() -> None:
 
 
 for command in (init, update, shell, dbshell, start, stop, status, config, request, user, agent,
-                bench, device, sim, observatory, weather):
+                bench, device, sim, observatory, weather, schedule):
     cli.add_command(command)
 
 

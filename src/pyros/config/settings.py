@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "pyros.agents",
     "pyros.instruments",
     "pyros.monitoring",
+    "pyros.scheduling",
     "pyros.web",
 ]
 

@@ -29,6 +29,7 @@ from pyros.observations.lifecycle import (
 )
 from pyros.observations.models import Album, Plan, Request, Sequence
 from pyros.observations.problems import Problem, RequestInvalid
+from pyros.observations.signals import requests_changed
 from pyros.observations.spec import (
     AlbumSpec,
     PlanSpec,
@@ -197,6 +198,8 @@ def create_request(spec: RequestSpec, owner, *, now: datetime | None = None,
             created_at=now, updated_at=now, submitted_at=now if submitted else None)
         _write_children(request, spec.sequences,
                         SequenceStatus.TOBEPLANNED if submitted else SequenceStatus.DRAFT)
+        if submitted:
+            requests_changed.send(Request, request=request, change="submitted")
     return request
 
 
@@ -233,6 +236,7 @@ def submit_request(request: Request, *, now: datetime | None = None) -> Request:
         for sequence in request.sequences.all():
             sequence.move_to(SequenceStatus.TOBEPLANNED)
             sequence.save(update_fields=["status", "status_reason"])
+        requests_changed.send(Request, request=request, change="submitted")
     return request
 
 
@@ -249,4 +253,5 @@ def cancel_request(request: Request, reason: str = "", *,
                 status__in=[SequenceStatus.EXECUTED, SequenceStatus.CANCELLED]):
             sequence.move_to(SequenceStatus.CANCELLED, reason or "request cancelled")
             sequence.save(update_fields=["status", "status_reason"])
+        requests_changed.send(Request, request=request, change="cancelled")
     return request

@@ -1,0 +1,172 @@
+"""Between the database and the planner core: the problem of tonight from the stored
+sequences, and the plan back into a Schedule with the sequences' statuses.
+
+A plan is saved in one transaction: the Schedule, its entries, its unplanned list and
+every status change, or nothing. Status changes are conditional (only sequences still
+waiting for the scheduler change), so a sequence the majordome started meanwhile is
+never taken back.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F, Q, Sum
+
+from pyros import clock
+from pyros.config.schema import UnitConfig
+from pyros.observations.lifecycle import RequestStatus, SequenceStatus
+from pyros.observations.models import Sequence
+from pyros.programs.models import Allocation
+from pyros.scheduling.models import (
+    PlanningMarker,
+    Schedule,
+    ScheduledSequence,
+    Trigger,
+    UnplannedSequence,
+)
+from pyros.scheduling.problem import (
+    FixedEntry,
+    ObservationType,
+    Placement,
+    PlanResult,
+    Problem,
+    SequenceToPlan,
+    night_noon,
+    night_of,
+)
+from pyros.scheduling.sky import night_sky
+from pyros.scheduling.unit import overheads_of, site_of
+
+WAITING = (SequenceStatus.TOBEPLANNED, SequenceStatus.PLANNED, SequenceStatus.UNPLANNABLE)
+
+
+def bump_marker(trigger: Trigger, detail: str = "", *, now: datetime | None = None) -> int:
+    """Tell the scheduler its input changed; returns the new version."""
+    now = now or clock.now()
+    with transaction.atomic():
+        PlanningMarker.objects.get_or_create(pk=PlanningMarker.SINGLETON_ID)
+        PlanningMarker.objects.filter(pk=PlanningMarker.SINGLETON_ID).update(
+            version=F("version") + 1, changed_at=now, trigger=trigger, detail=detail[:255])
+        return PlanningMarker.objects.get(pk=PlanningMarker.SINGLETON_ID).version
+
+
+def on_requests_changed(sender, *, request, change: str, **kwargs) -> None:
+    """A request was submitted or cancelled: tonight's plan must be made again."""
+    bump_marker(Trigger.NEW_SEQUENCES, f"request #{request.pk} {change}")
+
+
+def marker() -> PlanningMarker:
+    found = PlanningMarker.objects.filter(pk=PlanningMarker.SINGLETON_ID).first()
+    return found or PlanningMarker(version=0)
+
+
+def _to_plan(sequence: Sequence) -> SequenceToPlan:
+    return SequenceToPlan(
+        id=str(sequence.pk), ra=sequence.ra, dec=sequence.dec, duration=sequence.duration,
+        priority=sequence.priority, window=(sequence.start, sequence.end),
+        preferred=sequence.preferred_time, obs_type=ObservationType(sequence.obs_type),
+        max_airmass=sequence.max_airmass or None,
+        min_moon_separation=sequence.min_moon_separation or None,
+        program=sequence.request.program.name)
+
+
+def tonight(unit: UnitConfig, now: datetime | None = None) -> date:
+    return night_of(now or clock.now(), unit.site.longitude)
+
+
+def quotas_left(now: datetime) -> dict[str, float]:
+    """Seconds each program with an allocation in the current period has not used yet
+    (executed or executing sequences count as used)."""
+    left: dict[str, float] = {}
+    allocations = Allocation.objects.filter(period__start__lte=now, period__end__gt=now) \
+        .select_related("program", "period")
+    for allocation in allocations:
+        used = Sequence.objects.filter(
+            request__program=allocation.program,
+            status__in=[SequenceStatus.EXECUTED, SequenceStatus.EXECUTING],
+            start__lt=allocation.period.end, end__gt=allocation.period.start,
+        ).aggregate(total=Sum("duration"))["total"] or 0.0
+        left[allocation.program.name] = max(0.0, float(allocation.quota_hours) * 3600 - used)
+    return left
+
+
+def build_problem(unit: UnitConfig, *, now: datetime | None = None,
+                  only: set[int] | None = None) -> Problem:
+    """Tonight's problem: every submitted sequence waiting for the scheduler whose window
+    meets the rest of the night, the executing one as fixed, from ``now`` on.
+    ``only``: restrict the waiting sequences to these ids (and the current plan's)."""
+    now = now or clock.now()
+    night = tonight(unit, now)
+    noon = night_noon(night, unit.site.longitude)
+    waiting = Sequence.objects.filter(
+        request__status=RequestStatus.SUBMITTED, status__in=list(WAITING),
+        end__gt=now, start__lt=noon + timedelta(days=1),
+    ).select_related("request__program")
+    if only is not None:
+        waiting = waiting.filter(Q(pk__in=only) | Q(status=SequenceStatus.PLANNED))
+    executing = Sequence.objects.filter(status=SequenceStatus.EXECUTING)
+    fixed = []
+    for sequence in executing:
+        entry = ScheduledSequence.objects.filter(sequence=sequence).order_by(
+            "-schedule__created_at").first()
+        if entry is not None and entry.end > now:
+            fixed.append(FixedEntry(str(sequence.pk), entry.start, entry.end))
+        else:
+            fixed.append(FixedEntry(str(sequence.pk), now,
+                                    now + timedelta(seconds=sequence.duration)))
+    return Problem(site=site_of(unit), night=night,
+                   sequences=[_to_plan(s) for s in waiting.order_by("pk")],
+                   overheads=overheads_of(unit), quotas=quotas_left(now), not_before=now,
+                   fixed=fixed)
+
+
+def current_schedule(night: date | None = None) -> Schedule | None:
+    schedules = Schedule.objects.all()
+    if night is not None:
+        schedules = schedules.filter(night=night)
+    return schedules.order_by("-created_at", "-id").first()
+
+
+def current_placements(schedule: Schedule | None, *, after: datetime) -> list[Placement]:
+    """The plan's entries still to come, whose sequences are still planned."""
+    if schedule is None:
+        return []
+    entries = schedule.entries.filter(end__gt=after, sequence__status=SequenceStatus.PLANNED)
+    return [Placement(str(e.sequence_id), e.start, e.end) for e in entries]
+
+
+def save_plan(problem: Problem, result: PlanResult, *, trigger: Trigger, detail: str = "",
+              now: datetime | None = None) -> Schedule:
+    now = now or clock.now()
+    sky = night_sky(problem.site, problem.night)
+    dark_start, dark_end = sky.dark_seconds
+    planned = {int(p.id) for p in result.placements}
+    with transaction.atomic():
+        schedule = Schedule.objects.create(
+            night=problem.night, created_at=now, trigger=trigger, detail=detail[:255],
+            engine=result.engine, objective=result.objective, bound=result.bound,
+            proven_optimal=result.proven_optimal, elapsed=result.elapsed,
+            dark_start=sky.at(dark_start) if sky.has_dark_time else None,
+            dark_end=sky.at(dark_end) if sky.has_dark_time else None)
+        fixed = [Placement(f.id, f.start, f.end) for f in problem.fixed]
+        entries = sorted(fixed + list(result.placements), key=lambda p: p.start)
+        ScheduledSequence.objects.bulk_create(
+            ScheduledSequence(schedule=schedule, sequence_id=int(p.id), position=i,
+                              start=p.start, end=p.end) for i, p in enumerate(entries))
+        UnplannedSequence.objects.bulk_create(
+            UnplannedSequence(schedule=schedule, sequence_id=int(r.id), reason=r.reason[:255])
+            for r in result.rejections)
+        Sequence.objects.filter(pk__in=planned, status__in=list(WAITING)).update(
+            status=SequenceStatus.PLANNED, status_reason="")
+        reasons = {int(r.id): r.reason[:255] for r in result.rejections}
+        waiting = Sequence.objects.select_for_update().filter(
+            pk__in=list(reasons), status__in=list(WAITING)).only("pk", "status")
+        changed = []
+        for sequence in waiting:
+            sequence.status = SequenceStatus.UNPLANNABLE
+            sequence.status_reason = reasons[sequence.pk]
+            changed.append(sequence)
+        Sequence.objects.bulk_update(changed, ["status", "status_reason"], batch_size=500)
+    return schedule

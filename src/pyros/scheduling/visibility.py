@@ -1,0 +1,185 @@
+"""When, tonight, each sequence may run: the intervals in which its target is observable
+(dark, high enough above the horizon profile and the airmass limit, inside the mount's
+hour-angle limit, far enough from the moon) and which lie inside its window.
+
+All targets are evaluated at once on the night's grid (:mod:`pyros.scheduling.sky`);
+where a constraint's margin changes sign between two instants of the grid, the crossing
+is interpolated, then moved inwards by :data:`SAFETY` seconds, which covers the
+interpolation error (altitude curves are smooth: under 2 s on a 5-minute grid). A
+sequence whose target is never observable long enough gets the reason, in words an
+astronomer can act on.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from pyros.scheduling.problem import SequenceToPlan, airmass_altitude
+from pyros.scheduling.sky import GRID_STEP, NightSky
+
+SAFETY = 10.0  # seconds taken off each end of an observable interval
+NO_LIMIT = -1e9
+
+Intervals = list[tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """For one sequence: the intervals (seconds after the night's noon) in which it may
+    be executing, or why there are none long enough."""
+
+    intervals: Intervals
+    reason: str = ""
+    highest: float | None = None  # when, inside the intervals, the target is highest
+
+
+def _runs(margin: np.ndarray, seconds: np.ndarray) -> Intervals:
+    """Intervals where ``margin`` ≥ 0, with interpolated ends."""
+    good = margin >= 0.0
+    if not good.any():
+        return []
+    edges = np.flatnonzero(np.diff(good.astype(np.int8)))
+    runs: Intervals = []
+    start = seconds[0] if good[0] else None
+    for k in edges:
+        m0, m1 = margin[k], margin[k + 1]
+        crossing = seconds[k] + (m0 / (m0 - m1)) * (seconds[k + 1] - seconds[k])
+        if good[k]:  # going bad
+            runs.append((start, crossing))
+            start = None
+        else:
+            start = crossing
+    if start is not None:
+        runs.append((start, seconds[-1]))
+    return runs
+
+
+def _intersect(a: Intervals, lo: float, hi: float) -> Intervals:
+    return [(max(s, lo), min(e, hi)) for s, e in a if min(e, hi) > max(s, lo)]
+
+
+def _longest(intervals: Intervals) -> float:
+    return max((e - s for s, e in intervals), default=0.0)
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60.0:.0f} min"
+
+
+class VisibilityCalculator:
+    """Observable intervals for many sequences of one night, sharing the sky."""
+
+    def __init__(self, sky: NightSky, *, not_before: float | None = None) -> None:
+        self.sky = sky
+        dark_start, dark_end = sky.dark_seconds
+        if not_before is not None:
+            dark_start = max(dark_start, not_before)
+        self.dark = (dark_start, dark_end)
+        # Grid columns covering the dark time (and one step beyond each end).
+        first = max(0, math.floor(dark_start / GRID_STEP) - 1)
+        last = min(len(sky.seconds) - 1, math.ceil(dark_end / GRID_STEP) + 1)
+        self.columns = slice(first, last + 1)
+        self.seconds = sky.seconds[self.columns]
+
+    def compute(self, sequences: list[SequenceToPlan]) -> list[Visibility]:
+        if not sequences:
+            return []
+        dark_start, dark_end = self.dark
+        if dark_end - dark_start <= 0:
+            reason = ("no dark time left tonight" if self.sky.has_dark_time
+                      else "the sun never goes below "
+                           f"{self.sky.site.night_sun_altitude:g}° tonight")
+            return [Visibility([], reason) for _ in sequences]
+        site = self.sky.site
+        ra = np.array([s.ra for s in sequences])
+        dec = np.array([s.dec for s in sequences])
+        alt, az, ha = self.sky.altaz(ra, dec, columns=self.columns)
+        horizon = self.sky.horizon_altitude(az)
+        floors = np.array([max(site.min_altitude,
+                               s.min_altitude if s.min_altitude is not None else NO_LIMIT,
+                               airmass_altitude(s.max_airmass) if s.max_airmass else NO_LIMIT)
+                           for s in sequences])
+        altitude_margin = alt - np.maximum(horizon, floors[:, None])
+        if site.max_hour_angle is not None:
+            ha_margin = (site.max_hour_angle - np.abs(ha)) * 15.0
+            altitude_margin = np.minimum(altitude_margin, ha_margin)
+        moon_limits = np.array([s.min_moon_separation or 0.0 for s in sequences])
+        moon_margin = None
+        if (moon_limits > 0).any():
+            separation = self.sky.moon_separation(ra, dec, columns=self.columns)
+            moon_margin = separation - moon_limits[:, None]
+        results = []
+        for i, sequence in enumerate(sequences):
+            visibility = self._one(sequence, altitude_margin[i],
+                                   None if moon_margin is None or moon_limits[i] <= 0
+                                   else moon_margin[i], floors[i])
+            if visibility.intervals:
+                visibility = Visibility(visibility.intervals,
+                                        highest=self._highest(alt[i], visibility.intervals))
+            results.append(visibility)
+        return results
+
+    def _highest(self, altitude: np.ndarray, intervals: Intervals) -> float:
+        """The instant of the grid, inside the intervals, where the altitude peaks (an
+        interval's end when the grid has no instant inside it)."""
+        inside = np.zeros(len(self.seconds), dtype=bool)
+        for s, e in intervals:
+            inside |= (self.seconds >= s) & (self.seconds <= e)
+        if not inside.any():
+            s, e = max(intervals, key=lambda iv: iv[1] - iv[0])
+            return (s + e) / 2.0
+        masked = np.where(inside, altitude, -np.inf)
+        return float(self.seconds[int(np.argmax(masked))])
+
+    def _one(self, sequence: SequenceToPlan, altitude_margin: np.ndarray,
+             moon_margin: np.ndarray | None, floor: float) -> Visibility:
+        dark_start, dark_end = self.dark
+        lo, hi = dark_start, dark_end
+        if sequence.window is not None:
+            lo = max(lo, self.sky.seconds_of(sequence.window[0]))
+            hi = min(hi, self.sky.seconds_of(sequence.window[1]))
+            if hi - lo < sequence.duration:
+                return Visibility([], self._window_reason(sequence, lo, hi))
+        elif hi - lo < sequence.duration:
+            return Visibility([], f"the dark time left tonight ({_minutes(hi - lo)}) is "
+                                  f"shorter than its {_minutes(sequence.duration)}")
+        high_enough = _intersect(_runs(altitude_margin, self.seconds), lo, hi)
+        if _longest(high_enough) - 2 * SAFETY < sequence.duration:
+            limits = []
+            if sequence.max_airmass:
+                limits.append(f"airmass {sequence.max_airmass:g}")
+            limits.append(f"{max(floor, 0.0):.0f}° altitude and the horizon profile")
+            if self.sky.site.max_hour_angle is not None:
+                limits.append(f"the mount's ±{self.sky.site.max_hour_angle:g} h hour angle")
+            seen = _longest(high_enough)
+            if seen < 60.0:
+                return Visibility([], (
+                    f"never observable (within {', '.join(limits)}) during tonight's dark "
+                    f"time{' inside its window' if sequence.window else ''}"))
+            return Visibility([], (
+                f"observable (within {', '.join(limits)}) for at most {_minutes(seen)} "
+                f"at a time tonight{' inside its window' if sequence.window else ''}; "
+                f"it needs {_minutes(sequence.duration)}"))
+        observable = high_enough
+        if moon_margin is not None:
+            far_enough = _runs(moon_margin, self.seconds)
+            observable = [piece for s, e in high_enough for piece in _intersect(far_enough, s, e)]
+            if _longest(observable) - 2 * SAFETY < sequence.duration:
+                return Visibility([], (
+                    f"closer than {sequence.min_moon_separation:g}° to the moon while it "
+                    f"is observable tonight (at least {_minutes(sequence.duration)} needed)"))
+        shrunk = [(s + SAFETY, e - SAFETY) for s, e in observable
+                  if e - s - 2 * SAFETY >= sequence.duration]
+        return Visibility(shrunk)
+
+    def _window_reason(self, sequence: SequenceToPlan, lo: float, hi: float) -> str:
+        assert sequence.window is not None
+        start, end = (w.strftime("%Y-%m-%d %H:%M") for w in sequence.window)
+        dark = " – ".join(self.sky.at(s).strftime("%H:%M") for s in self.dark)
+        if hi <= lo:
+            return f"its window {start} – {end} UTC is outside tonight's dark time ({dark} UTC)"
+        return (f"its window {start} – {end} UTC leaves {_minutes(hi - lo)} of tonight's "
+                f"dark time ({dark} UTC); it needs {_minutes(sequence.duration)}")
