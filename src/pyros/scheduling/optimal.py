@@ -39,7 +39,9 @@ class OptimiserOutcome:
 
 
 def optimise(items: list[Candidate], overheads: Overheads, quotas: dict[str, float],
-             hint: list[Slot], *, time_limit: float, workers: int = 1) -> OptimiserOutcome:
+             hint: list[Slot], *, time_limit: float, work: float | None = None,
+             workers: int = 1) -> OptimiserOutcome:
+    """``work``: CP-SAT's deterministic time limit (default: the time limit's worth)."""
     model = cp_model.CpModel()
     tail = math.ceil(overheads.most)
     starts, presences, intervals = [], [], []
@@ -68,7 +70,8 @@ def optimise(items: list[Candidate], overheads: Overheads, quotas: dict[str, flo
             model.AddHint(present, 0)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.max_deterministic_time = time_limit * WORK_PER_SECOND
+    solver.parameters.max_deterministic_time = (
+        work if work is not None else time_limit * WORK_PER_SECOND)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = 0
     if workers > 1:

@@ -13,19 +13,25 @@ import time
 from collections import defaultdict
 from typing import Literal
 
+import numpy as np
+
 from pyros.scheduling.bound import knapsack_bound
 from pyros.scheduling.candidates import Candidate, Candidates, build_candidates
-from pyros.scheduling.greedy import greedy_plan
+from pyros.scheduling.greedy import pilot_plan
+from pyros.scheduling.lagrangian import ChainBound
 from pyros.scheduling.optimal import optimise
 from pyros.scheduling.placement import place
 from pyros.scheduling.problem import Placement, PlanResult, Problem, Rejection
 from pyros.scheduling.relaxation import Relaxation, solve_relaxation
-from pyros.scheduling.timeline import Slot, objective
+from pyros.scheduling.timeline import Slot, objective, schedule_keeping_order
+from pyros.scheduling.windows import improve_by_windows
 
 Engine = Literal["optimal", "fast"]
 DEFAULT_TIME_LIMIT = 3.0  # seconds
-SUPPORT = 0.01  # the relaxation's fraction above which a candidate guides the greedy
-FIRST_RUN_SHARE = 0.25  # of the time limit, for the optimiser's first run
+#: CP-SAT's deterministic work for its first and last runs, per second of time limit.
+FIRST_RUN_WORK = 0.05
+FINAL_RUN_WORK = 0.35
+REPAIRED_CHAINS = 10  # the last chains of the subgradient, tried as plans
 
 
 def make_plan(problem: Problem, *, engine: Engine = "optimal",
@@ -34,34 +40,12 @@ def make_plan(problem: Problem, *, engine: Engine = "optimal",
     candidates = build_candidates(problem)
     items = candidates.items
     start, end = candidates.horizon
-    slots = greedy_plan(items, problem.overheads, problem.quotas, start, end)
+    slots = pilot_plan(items, problem.overheads, problem.quotas, start, end)
     bound = knapsack_bound(items, end - start, problem.overheads.least)
     optimal = False
     if engine == "optimal" and items:
-        relaxation = solve_relaxation(items, candidates.horizon, problem.overheads.least,
-                                      problem.quotas)
-        considered = items
-        if relaxation is not None:
-            bound = min(bound, relaxation.bound)
-            guided = greedy_plan([c for c, f in zip(items, relaxation.fractions, strict=True)
-                                  if f > SUPPORT], problem.overheads, problem.quotas, start, end)
-            if objective(guided) > objective(slots):
-                slots = guided
-            considered = _worth_considering(items, relaxation, slots)
-        # A short first run finds a better plan, which proves more candidates useless;
-        # the second run searches what is left.
-        for share in FIRST_RUN_SHARE, 1.0:
-            remaining = max(0.05, time_limit - (time.perf_counter() - began))
-            outcome = optimise(considered, problem.overheads, problem.quotas, slots,
-                               time_limit=remaining * share, workers=workers)
-            slots, optimal = outcome.slots, outcome.optimal
-            # Valid for the whole problem: what was left out cannot beat the plan the
-            # solver started from, which its own plan is at least as good as.
-            bound = min(bound, outcome.bound)
-            if optimal or relaxation is None:
-                break
-            considered = _worth_considering(considered, relaxation, slots,
-                                            among=items)
+        slots, bound, optimal = _optimise(problem, candidates, slots, bound, time_limit,
+                                          began, workers)
     elif engine not in ("optimal", "fast"):
         raise ValueError(f"unknown engine '{engine}' (engines: optimal, fast)")
     slots = place(slots, problem.overheads, movable_from=start)
@@ -69,6 +53,73 @@ def make_plan(problem: Problem, *, engine: Engine = "optimal",
     bound = max(bound, value)
     return to_result(candidates, slots, problem, engine=engine, bound=bound,
                      optimal=optimal or value == bound, began=began)
+
+
+def _optimise(problem: Problem, candidates: Candidates, slots: list[Slot], bound: float,
+              time_limit: float, began: float, workers: int
+              ) -> tuple[list[Slot], float, bool]:
+    """The optimal engine after the pilot plan, each step on the candidates that can
+    still improve the plan in hand:
+
+    1. the linear relaxation: a bound, and the candidates no better plan can use;
+    2. a short CP-SAT run on the rest (enough to prove small nights optimal);
+    3. the Lagrangian chain bound: a tighter bound, chains that, repaired, are sometimes
+       better plans, and fewer candidates again;
+    4. window search: the plan re-made exactly, two hours at a time;
+    5. CP-SAT again, from the best plan so far, to the time limit.
+
+    Every step's effort is counted in deterministic work (iterations, CP-SAT's
+    deterministic time), so the same input gives the same plan; the wall-clock time
+    limit only stops a machine far slower or busier than the reference one. Every bound
+    is valid for the whole problem: the candidates set aside cannot beat the plan in
+    hand, and every later plan is at least as good."""
+    items = candidates.items
+    overheads, quotas = problem.overheads, problem.quotas
+    deadline = began + time_limit
+
+    def left() -> float:
+        return max(0.02, deadline - time.perf_counter())
+
+    relaxation = solve_relaxation(items, candidates.horizon, overheads.least, quotas)
+    considered = items
+    if relaxation is not None:
+        bound = min(bound, relaxation.bound)
+        considered = _worth_considering(items, relaxation, slots)
+    outcome = optimise(considered, overheads, quotas, slots, workers=workers,
+                       time_limit=left(), work=FIRST_RUN_WORK * time_limit)
+    slots, bound = outcome.slots, min(bound, outcome.bound)
+    if outcome.optimal or objective(slots) >= bound or relaxation is None:
+        return slots, bound, outcome.optimal or objective(slots) >= bound
+    prices = dict(zip(map(id, items), relaxation.prices, strict=True))
+    chains = ChainBound(considered, candidates.horizon, overheads.least)
+    chain_bound, paths = chains.bound(objective(slots),
+                                      np.array([prices[id(c)] for c in considered]),
+                                      deadline=deadline)
+    bound = min(bound, chain_bound)
+    for path in paths[-REPAIRED_CHAINS:]:
+        repaired = schedule_keeping_order([considered[i] for i in path], overheads,
+                                          candidates.horizon[0], quotas)
+        if objective(repaired) > objective(slots):
+            slots = repaired
+    considered = _usable(chains, considered, slots)
+    if objective(slots) < bound:
+        slots = improve_by_windows(slots, considered, overheads, quotas, candidates.horizon,
+                                   deadline=deadline)
+    if objective(slots) >= bound:
+        return slots, bound, True
+    considered = _usable(chains, considered, slots, among=chains.items)
+    outcome = optimise(considered, overheads, quotas, slots, workers=workers,
+                       time_limit=left(), work=FINAL_RUN_WORK * time_limit)
+    return outcome.slots, min(bound, outcome.bound), outcome.optimal
+
+
+def _usable(chains: ChainBound, considered: list[Candidate], plan: list[Slot],
+            among: list[Candidate] | None = None) -> list[Candidate]:
+    """Lagrangian fixing: keep the candidates some chain better than the plan contains."""
+    in_plan = {id(slot.candidate) for slot in plan}
+    usable = dict(zip(map(id, among or considered), chains.usable(objective(plan)),
+                      strict=True))
+    return [c for c in considered if usable[id(c)] or id(c) in in_plan]
 
 
 def _worth_considering(items: list[Candidate], relaxation: Relaxation,

@@ -31,6 +31,7 @@ class Relaxation:
     bound: float
     reduced_costs: list[float]  # per candidate: the objective lost by forcing it in
     fractions: list[float]
+    prices: list[float]  # per candidate: what the relaxation would pay for a second copy
 
 
 def solve_relaxation(items: list[Candidate], horizon: tuple[int, int], least_overhead: float,
@@ -39,7 +40,7 @@ def solve_relaxation(items: list[Candidate], horizon: tuple[int, int], least_ove
     worth its priority-weighted time per second; rows: each candidate's total, each
     segment's length, each program's quota."""
     if not items:
-        return Relaxation(0.0, [], [])
+        return Relaxation(0.0, [], [], [])
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:
         return None
@@ -50,9 +51,11 @@ def solve_relaxation(items: list[Candidate], horizon: tuple[int, int], least_ove
     quota_rows = {program: solver.Constraint(0, seconds) for program, seconds in quotas.items()}
     objective = solver.Objective()
     shares: list[list[tuple[float, pywraplp.Variable]]] = []
+    totals = []
     for candidate in items:
         size = candidate.duration + overhead
         total = solver.Constraint(0.0, size)
+        totals.append(total)
         quota = quota_rows.get(candidate.program) if candidate.program else None
         span_start, span_end = candidate.earliest, candidate.latest + size
         own = []
@@ -70,13 +73,15 @@ def solve_relaxation(items: list[Candidate], horizon: tuple[int, int], least_ove
     objective.SetMaximization()
     if solver.Solve() != pywraplp.Solver.OPTIMAL:
         return None
-    costs, fractions = [], []
-    for candidate, own in zip(items, shares, strict=True):
+    costs, fractions, prices = [], [], []
+    for candidate, own, total in zip(items, shares, totals, strict=True):
         size = candidate.duration + overhead
         used = sum(share.solution_value() for _, share in own)
         fractions.append(used / size)
         costs.append(_cost_of_forcing(size - used, own))
-    return Relaxation(bound=objective.Value(), reduced_costs=costs, fractions=fractions)
+        prices.append(max(0.0, total.dual_value()) * size)
+    return Relaxation(bound=objective.Value(), reduced_costs=costs, fractions=fractions,
+                      prices=prices)
 
 
 def _cost_of_forcing(missing: float, own: list[tuple[float, pywraplp.Variable]]) -> float:

@@ -43,6 +43,30 @@ def earliest_schedule(order: list[Candidate], overheads: Overheads, start_from: 
     return slots
 
 
+def schedule_keeping_order(order: list[Candidate], overheads: Overheads, start_from: int,
+                           quotas: dict[str, float] | None = None) -> list[Slot]:
+    """Each candidate as early as possible in the given order, once; a candidate that
+    no longer fits where its turn comes, or in its program's quota, is left out."""
+    slots: list[Slot] = []
+    seen: set[int] = set()
+    left = dict(quotas or {})
+    moment, previous = start_from, None
+    for candidate in order:
+        if id(candidate) in seen:
+            continue
+        if candidate.program in left and left[candidate.program] < candidate.duration:
+            continue
+        start = candidate.first_start_from(moment + gap(overheads, previous, candidate))
+        if start is None:
+            continue
+        seen.add(id(candidate))
+        if candidate.program in left:
+            left[candidate.program] -= candidate.duration
+        slots.append(Slot(candidate, start))
+        moment, previous = start + candidate.duration, candidate
+    return slots
+
+
 def check_order(slots: list[Slot], overheads: Overheads) -> bool:
     previous: Slot | None = None
     for slot in slots:

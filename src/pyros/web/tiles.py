@@ -29,7 +29,7 @@ TILES: tuple[Tile, ...] = (
     Tile("Requests", "requests", "Observation requests: build, import, submit, follow.",
          "observations:request-list"),
     Tile("Alerts", "alerts", "Gamma-ray bursts and other transients received.", None),
-    Tile("Schedule", "schedule", "Tonight's plan and its history.", None),
+    Tile("Schedule", "schedule", "Tonight's plan and its history.", "scheduling:schedule"),
     Tile("Images", "images", "Images taken, their quality and archive.", None),
     Tile("System", "system", "Agents, commands and logs.", "agents:system"),
     Tile("Config", "config", "The unit configuration.", None),

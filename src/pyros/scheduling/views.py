@@ -1,0 +1,123 @@
+"""The Schedule pages: tonight's plan (/schedule/), the history of plans, one plan of
+it, and the planning of a simulation file.
+
+Open to everyone, visitors included, as the rights matrix says; only planning a
+simulation needs a login, because it holds a web worker for up to its time limit.
+
+A plan's page is drawn on the server (:mod:`pyros.scheduling.chart`): the altitude
+curves need the night's sky, which only the server computes. To stay current the page
+fetches its plan part again every :data:`PERIOD` seconds (``scheduling/scheduling.js``)
+rather than the API's JSON, so that the timeline is drawn in one place.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from pyros import clock
+from pyros.accounts.models import user_access
+from pyros.accounts.rights import Access
+from pyros.config.loader import active_config
+from pyros.scheduling.api import (
+    SCHEDULE,
+    run_simulation,
+    tonight,
+    tonights_schedule,
+    with_counts,
+)
+from pyros.scheduling.chart import PlanView, draw, empty_plan, plan_of_schedule, plan_of_simulation
+from pyros.scheduling.forms import SimulationForm
+from pyros.scheduling.models import Schedule
+from pyros.scheduling.simulation import SimulationError, result_json
+from pyros.scheduling.unit import site_of
+
+PERIOD = 30  # seconds between two refreshes of a plan's page
+HISTORY_PAGE = 50
+
+
+def _require(request: HttpRequest) -> None:
+    if user_access(request.user, SCHEDULE) < Access.READ:
+        raise PermissionDenied("your profile has no access to the schedule pages")
+
+
+def _plan_context(plan: PlanView) -> dict[str, Any]:
+    now = clock.now()
+    return {"plan": plan, "chart": draw(plan, now), "now": now}
+
+
+def _tonight_context() -> dict[str, Any]:
+    site = site_of(active_config())
+    schedule = tonights_schedule()
+    plan = plan_of_schedule(schedule, site) if schedule else empty_plan(site, tonight())
+    return _plan_context(plan)
+
+
+def _stored_context(pk: int) -> dict[str, Any]:
+    schedule = get_object_or_404(Schedule, pk=pk)
+    return _plan_context(plan_of_schedule(schedule, site_of(active_config())))
+
+
+def schedule(request: HttpRequest) -> HttpResponse:
+    _require(request)
+    return render(request, "scheduling/schedule.html", {
+        **_tonight_context(), "title": "Tonight's plan", "period": PERIOD, "is_tonight": True,
+        "refresh_url": reverse("scheduling:schedule-part")})
+
+
+def schedule_part(request: HttpRequest) -> HttpResponse:
+    """Tonight's plan without the page around it, for the page's refreshes."""
+    _require(request)
+    return render(request, "scheduling/_plan.html", _tonight_context())
+
+
+def schedule_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request)
+    context = _stored_context(pk)
+    return render(request, "scheduling/schedule.html", {
+        **context, "title": f"Plan #{pk}", "period": PERIOD,
+        "refresh_url": reverse("scheduling:schedule-detail-part", args=[pk])})
+
+
+def schedule_detail_part(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request)
+    return render(request, "scheduling/_plan.html", _stored_context(pk))
+
+
+def history(request: HttpRequest) -> HttpResponse:
+    _require(request)
+    schedules = with_counts(Schedule.objects.order_by("-created_at", "-id"))
+    page = Paginator(schedules, HISTORY_PAGE).get_page(request.GET.get("page"))
+    for item in page.object_list:
+        quality = item.quality
+        item.quality_percent = None if quality is None else round(100 * quality, 1)
+    return render(request, "scheduling/history.html", {"page": page, "tonight": tonight()})
+
+
+def simulate(request: HttpRequest) -> HttpResponse:
+    """The form, and after a POST the plan of the file, drawn like a stored one; nothing
+    is written to the database."""
+    _require(request)
+    allowed = request.user.is_authenticated
+    posted = request.method == "POST"
+    form = SimulationForm(request.POST if posted else None, request.FILES if posted else None)
+    context: dict[str, Any] = {"form": form, "allowed": allowed, "example_night": tonight()}
+    if posted and not allowed:
+        return render(request, "scheduling/simulate.html", context, status=403)
+    if posted and form.is_valid():
+        try:
+            problem, result = run_simulation(form.cleaned_data["data"],
+                                             engine=form.cleaned_data["engine"],
+                                             time_limit=form.cleaned_data["time_limit"])
+        except SimulationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            context.update(_plan_context(plan_of_simulation(problem, result)),
+                           result_text=json.dumps(result_json(result), indent=2))
+    return render(request, "scheduling/simulate.html", context)
