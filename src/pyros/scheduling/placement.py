@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from pyros.scheduling.problem import Overheads
-from pyros.scheduling.timeline import Slot, check_order, gap
+from pyros.scheduling.problem import ObservationType, Overheads
+from pyros.scheduling.timeline import Slot, check_order, earliest_schedule, gap
 
 PLACEMENT_TIME_LIMIT = 1.0  # seconds; the problem is tiny, this is only a safety net
 
@@ -55,3 +55,23 @@ def place(slots: list[Slot], overheads: Overheads, *, movable_from: int = 0) -> 
     placed = [Slot(slot.candidate, solver.Value(start)) for slot, start in zip(
         slots, starts, strict=True)]
     return placed if check_order(placed, overheads) else slots
+
+
+def advance_immediate(slots: list[Slot], overheads: Overheads, start_from: int) -> list[Slot]:
+    """Move each IMMEDIATE sequence to the earliest place in the order it can take
+    without losing any other sequence: as early as possible, at no cost in objective."""
+    order = [slot.candidate for slot in slots]
+    immediate = [c for c in order if c.sequence.obs_type == ObservationType.IMMEDIATE]
+    if not immediate:
+        return slots
+    for candidate in immediate:
+        here = order.index(candidate)
+        for position in range(here):
+            trial = [*order[:position], candidate, *order[position:here], *order[here + 1:]]
+            if earliest_schedule(trial, overheads, start_from) is not None:
+                order = trial
+                break
+    if order == [slot.candidate for slot in slots]:
+        return slots
+    moved = earliest_schedule(order, overheads, start_from)
+    return moved if moved is not None else slots
