@@ -104,7 +104,7 @@ class InsertionBench:
 class SchedulerBench:
     sizes: list[int]
     seeds: int
-    time_limit_s: float
+    time_limits: dict[int, float]  # the optimal engine's, per night size
     runs: list[EngineRun]
     astroplan: list[ReferenceRun]
     astroplan_note: str
@@ -128,7 +128,17 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def run_scheduler_bench(sizes: list[int], seeds: int = 3, time_limit: float = 3.0, *,
+#: The optimal engine's time limit per night size, the issue's aims (others: 3 s).
+AIM_TIME_LIMITS = {50: 0.5, 200: 1.0, 1000: 3.0}
+
+
+def time_limit_for(size: int, time_limit: float | None) -> float:
+    if time_limit is not None:
+        return time_limit
+    return AIM_TIME_LIMITS.get(size, 3.0)
+
+
+def run_scheduler_bench(sizes: list[int], seeds: int = 3, time_limit: float | None = None, *,
                         astroplan: bool = True,
                         astroplan_max_size: int = ASTROPLAN_MAX_SIZE,
                         astroplan_resolution: float | None = None,
@@ -147,7 +157,8 @@ def run_scheduler_bench(sizes: list[int], seeds: int = 3, time_limit: float = 3.
             results = {}
             for engine in ENGINES:
                 progress(f"N={size} seed {seed}: {engine}")
-                results[engine] = make_plan(problem, engine=engine, time_limit=time_limit)
+                results[engine] = make_plan(problem, engine=engine,
+                                            time_limit=time_limit_for(size, time_limit))
             # Every engine's bound holds for every plan of the night: the fast engine's
             # plan is judged by the optimal engine's (tighter) bound as well.
             bounds = [r.bound for r in results.values() if r.bound is not None]
@@ -162,10 +173,12 @@ def run_scheduler_bench(sizes: list[int], seeds: int = 3, time_limit: float = 3.
     insertion, insertion_note = None, ""
     if insertion_trials > 0:
         insertion, insertion_note = _insertion(kept, insertion_size, insertion_trials,
-                                               time_limit, progress)
+                                               time_limit_for(insertion_size, time_limit),
+                                               progress)
     else:
         insertion_note = "skipped (no trials asked)"
-    bench = SchedulerBench(sizes=list(sizes), seeds=seeds, time_limit_s=time_limit,
+    bench = SchedulerBench(sizes=list(sizes), seeds=seeds,
+                           time_limits={n: time_limit_for(n, time_limit) for n in sizes},
                            runs=runs, astroplan=references, astroplan_note=astroplan_note,
                            insertion=insertion, insertion_note=insertion_note,
                            night_sky_s=night_sky_s)

@@ -29,8 +29,8 @@ from pyros.scheduling.windows import improve_by_windows
 Engine = Literal["optimal", "fast"]
 DEFAULT_TIME_LIMIT = 3.0  # seconds
 #: CP-SAT's deterministic work for its first and last runs, per second of time limit.
-FIRST_RUN_WORK = 0.05
-FINAL_RUN_WORK = 0.35
+FIRST_RUN_WORK = 0.02
+FINAL_RUN_WORK = 0.03
 REPAIRED_CHAINS = 10  # the last chains of the subgradient, tried as plans
 
 
