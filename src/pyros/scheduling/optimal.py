@@ -35,7 +35,7 @@ WORK_PER_SECOND = 0.1
 class OptimiserOutcome:
     slots: list[Slot]
     objective: int
-    bound: int
+    bound: float  # math.inf when the solver proved nothing
     optimal: bool
 
 
@@ -80,7 +80,8 @@ def optimise(items: list[Candidate], overheads: Overheads, quotas: dict[str, flo
     status = solver.Solve(model)
     hint_value = sum(slot.candidate.weight for slot in hint)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return OptimiserOutcome(hint, hint_value, _bound(solver, hint_value), False)
+        # Stopped before its first solution (or the model is wrong): it proved nothing.
+        return OptimiserOutcome(hint, hint_value, math.inf, False)
     slots = [Slot(c, solver.Value(s)) for c, s, p in zip(items, starts, presences, strict=True)
              if solver.Value(p)]
     slots.sort(key=lambda slot: slot.start)

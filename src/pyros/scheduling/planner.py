@@ -20,7 +20,13 @@ from pyros.scheduling.candidates import Candidate, Candidates, build_candidates
 from pyros.scheduling.greedy import pilot_plan
 from pyros.scheduling.lagrangian import ChainBound
 from pyros.scheduling.optimal import optimise
-from pyros.scheduling.placement import advance_immediate, place
+from pyros.scheduling.placement import (
+    QUICK_REORDER_WORK,
+    REORDER_WORK,
+    advance_immediate,
+    place,
+    reorder,
+)
 from pyros.scheduling.problem import Placement, PlanResult, Problem, Rejection
 from pyros.scheduling.relaxation import Relaxation, solve_relaxation
 from pyros.scheduling.timeline import Slot, objective, schedule_keeping_order
@@ -48,6 +54,8 @@ def make_plan(problem: Problem, *, engine: Engine = "optimal",
                                           began, workers)
     elif engine not in ("optimal", "fast"):
         raise ValueError(f"unknown engine '{engine}' (engines: optimal, fast)")
+    slots = reorder(slots, problem.overheads, movable_from=start,
+                    work=REORDER_WORK if engine == "optimal" else QUICK_REORDER_WORK)
     slots = advance_immediate(slots, problem.overheads, start)
     slots = place(slots, problem.overheads, movable_from=start)
     value = objective(slots)

@@ -64,6 +64,8 @@ class NightSky:
         self._rbpn = erfa.pnm06a(middle.jd1, middle.jd2)
         gast = self.times.sidereal_time("apparent", "greenwich").radian
         self._last = np.asarray(gast) + np.radians(site.longitude)
+        # Continuous versions, for values between the grid's instants.
+        self._last_unwrapped = np.unwrap(self._last)
         sun = get_body("sun", self.times)
         moon = get_body("moon", self.times, location=where)
         self.sun_alt, self.sun_az, _ = self.altaz(np.asarray(sun.ra.deg), np.asarray(sun.dec.deg),
@@ -150,6 +152,35 @@ class NightSky:
         az = np.arctan2(-cos_d * np.sin(ha), sin_d * cos_lat - cos_d * sin_lat * cos_ha)
         hours = (np.degrees(ha) / 15.0 + 12.0) % 24.0 - 12.0
         return np.degrees(alt), np.degrees(az) % 360.0, hours
+
+    def altaz_at(self, ra: np.ndarray, dec: np.ndarray, seconds: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Like :meth:`altaz`, one position per instant, at any instants of the night
+        (the sidereal time is interpolated: it is linear in time to well under 1″ over
+        the grid's step)."""
+        ra_r = np.radians(np.asarray(ra, dtype=float))
+        dec_r = np.radians(np.asarray(dec, dtype=float))
+        cos_dec = np.cos(dec_r)
+        vectors = np.stack([cos_dec * np.cos(ra_r), cos_dec * np.sin(ra_r), np.sin(dec_r)])
+        apparent = self._rbpn @ vectors
+        ra_app = np.arctan2(apparent[1], apparent[0])
+        sin_d = np.clip(apparent[2], -1.0, 1.0)
+        cos_d = np.sqrt(1.0 - sin_d ** 2)
+        ha = np.interp(seconds, self.seconds, self._last_unwrapped) - ra_app
+        sin_lat, cos_lat = np.sin(self._lat), np.cos(self._lat)
+        cos_ha = np.cos(ha)
+        alt = np.arcsin(np.clip(sin_lat * sin_d + cos_lat * cos_d * cos_ha, -1.0, 1.0))
+        az = np.arctan2(-cos_d * np.sin(ha), sin_d * cos_lat - cos_d * sin_lat * cos_ha)
+        hours = (np.degrees(ha) / 15.0 + 12.0) % 24.0 - 12.0
+        return np.degrees(alt), np.degrees(az) % 360.0, hours
+
+    def moon_separation_at(self, ra: np.ndarray, dec: np.ndarray,
+                           seconds: np.ndarray) -> np.ndarray:
+        """Degrees between positions and the moon at any instants (one per position)."""
+        moon_ra = np.degrees(np.interp(seconds, self.seconds,
+                                       np.unwrap(np.radians(self.moon_ra))))
+        moon_dec = np.interp(seconds, self.seconds, self.moon_dec)
+        return _separation(np.asarray(ra, float), np.asarray(dec, float), moon_ra, moon_dec)
 
     def moon_separation(self, ra: np.ndarray, dec: np.ndarray, *,
                         columns: slice = slice(None)) -> np.ndarray:

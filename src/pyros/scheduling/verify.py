@@ -6,8 +6,8 @@ tests judged plans with the same code. So this module shares nothing with
 :mod:`.sky` or :mod:`.visibility`: every planned sequence is sampled every ``step``
 seconds, from its start to its end inclusive, through astropy's full ICRS → AltAz and
 HADec transformations at the site, with astropy's own sun and (topocentric) moon. The
-tolerances are what the planner's documented approximations may cost (an arcminute in position,
-a second of rounding in time), far below anything an observer would notice.
+tolerances are what the planner's documented approximations may cost (an arcminute in
+position, a second of rounding in time), far below anything an observer would notice.
 """
 
 from __future__ import annotations

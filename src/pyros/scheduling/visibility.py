@@ -4,10 +4,12 @@ hour-angle limit, far enough from the moon) and which lie inside its window.
 
 All targets are evaluated at once on the night's grid (:mod:`pyros.scheduling.sky`);
 where a constraint's margin changes sign between two instants of the grid, the crossing
-is interpolated, then moved inwards by :data:`SAFETY` seconds, which covers the
-interpolation error (altitude curves are smooth: under 2 s on a 5-minute grid). A
-sequence whose target is never observable long enough gets the reason, in words an
-astronomer can act on.
+is found by bisection on the exact margin, for all targets at once (a horizon profile
+has corners, so interpolating the margin could miss a crossing by minutes), then moved
+inwards by :data:`SAFETY` seconds. What the grid cannot see is a target dipping behind a
+narrow horizon feature and out again within one grid step (5 minutes). A sequence whose
+target is never observable long enough gets the reason, in words an astronomer can act
+on.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pyros.scheduling.problem import SequenceToPlan, airmass_altitude
 from pyros.scheduling.sky import GRID_STEP, NightSky
 
 SAFETY = 10.0  # seconds taken off each end of an observable interval
+BISECTIONS = 12  # halvings of a grid step: 300 s / 4096, well under a second
 NO_LIMIT = -1e9
 
 Intervals = list[tuple[float, float]]
@@ -36,8 +39,10 @@ class Visibility:
     highest: float | None = None  # when, inside the intervals, the target is highest
 
 
-def _runs(margin: np.ndarray, seconds: np.ndarray) -> Intervals:
-    """Intervals where ``margin`` ≥ 0, with interpolated ends."""
+def _runs(margin: np.ndarray, seconds: np.ndarray,
+          crossings: np.ndarray | None = None) -> Intervals:
+    """Intervals where ``margin`` ≥ 0. An end is ``crossings[k]`` when given (the exact
+    crossing between instants k and k+1), else interpolated."""
     good = margin >= 0.0
     if not good.any():
         return []
@@ -45,8 +50,11 @@ def _runs(margin: np.ndarray, seconds: np.ndarray) -> Intervals:
     runs: Intervals = []
     start = seconds[0] if good[0] else None
     for k in edges:
-        m0, m1 = margin[k], margin[k + 1]
-        crossing = seconds[k] + (m0 / (m0 - m1)) * (seconds[k + 1] - seconds[k])
+        if crossings is not None and not np.isnan(crossings[k]):
+            crossing = float(crossings[k])
+        else:
+            m0, m1 = margin[k], margin[k + 1]
+            crossing = seconds[k] + (m0 / (m0 - m1)) * (seconds[k + 1] - seconds[k])
         if good[k]:  # going bad
             runs.append((start, crossing))
             start = None
@@ -111,11 +119,24 @@ class VisibilityCalculator:
         if (moon_limits > 0).any():
             separation = self.sky.moon_separation(ra, dec, columns=self.columns)
             moon_margin = separation - moon_limits[:, None]
+        def altitude_margin_at(rows: np.ndarray, t: np.ndarray) -> np.ndarray:
+            alt_t, az_t, ha_t = self.sky.altaz_at(ra[rows], dec[rows], t)
+            margin = alt_t - np.maximum(self.sky.horizon_altitude(az_t), floors[rows])
+            if site.max_hour_angle is not None:
+                margin = np.minimum(margin, (site.max_hour_angle - np.abs(ha_t)) * 15.0)
+            return margin
+
+        altitude_crossings = self._refine(altitude_margin, altitude_margin_at)
+        moon_crossings = None
+        if moon_margin is not None:
+            moon_crossings = self._refine(moon_margin, lambda rows, t: (
+                self.sky.moon_separation_at(ra[rows], dec[rows], t) - moon_limits[rows]))
         results = []
         for i, sequence in enumerate(sequences):
-            visibility = self._one(sequence, altitude_margin[i],
-                                   None if moon_margin is None or moon_limits[i] <= 0
-                                   else moon_margin[i], floors[i])
+            moon_here = moon_margin is not None and moon_limits[i] > 0
+            visibility = self._one(sequence, altitude_margin[i], altitude_crossings[i],
+                                   moon_margin[i] if moon_here else None,
+                                   moon_crossings[i] if moon_here else None, floors[i])
             if visibility.intervals:
                 visibility = Visibility(visibility.intervals,
                                         highest=self._highest(alt[i], visibility.intervals))
@@ -134,8 +155,29 @@ class VisibilityCalculator:
         masked = np.where(inside, altitude, -np.inf)
         return float(self.seconds[int(np.argmax(masked))])
 
+    def _refine(self, margin: np.ndarray, exact) -> np.ndarray:
+        """The instant each margin changes sign between two instants of the grid, found
+        by bisection on the exact margin (``exact(rows, seconds)``), for every target at
+        once: the grid only says between which instants it happens. NaN elsewhere."""
+        good = margin >= 0.0
+        rows, columns = np.nonzero(good[:, :-1] != good[:, 1:])
+        crossings = np.full((margin.shape[0], margin.shape[1] - 1), np.nan)
+        if len(rows) == 0:
+            return crossings
+        lo, hi = self.seconds[columns].astype(float), self.seconds[columns + 1].astype(float)
+        good_at_lo = good[rows, columns]
+        for _ in range(BISECTIONS):
+            middle = (lo + hi) / 2.0
+            same = (exact(rows, middle) >= 0.0) == good_at_lo
+            lo = np.where(same, middle, lo)
+            hi = np.where(same, hi, middle)
+        # The good side of the bracket: never a bad instant counted as good.
+        crossings[rows, columns] = np.where(good_at_lo, lo, hi)
+        return crossings
+
     def _one(self, sequence: SequenceToPlan, altitude_margin: np.ndarray,
-             moon_margin: np.ndarray | None, floor: float) -> Visibility:
+             altitude_crossings: np.ndarray, moon_margin: np.ndarray | None,
+             moon_crossings: np.ndarray | None, floor: float) -> Visibility:
         dark_start, dark_end = self.dark
         lo, hi = dark_start, dark_end
         if sequence.window is not None:
@@ -146,7 +188,8 @@ class VisibilityCalculator:
         elif hi - lo < sequence.duration:
             return Visibility([], f"the dark time left tonight ({_minutes(hi - lo)}) is "
                                   f"shorter than its {_minutes(sequence.duration)}")
-        high_enough = _intersect(_runs(altitude_margin, self.seconds), lo, hi)
+        high_enough = _intersect(_runs(altitude_margin, self.seconds, altitude_crossings),
+                                 lo, hi)
         if _longest(high_enough) - 2 * SAFETY < sequence.duration:
             limits = []
             if sequence.max_airmass:
@@ -165,7 +208,7 @@ class VisibilityCalculator:
                 f"it needs {_minutes(sequence.duration)}"))
         observable = high_enough
         if moon_margin is not None:
-            far_enough = _runs(moon_margin, self.seconds)
+            far_enough = _runs(moon_margin, self.seconds, moon_crossings)
             observable = [piece for s, e in high_enough for piece in _intersect(far_enough, s, e)]
             if _longest(observable) - 2 * SAFETY < sequence.duration:
                 return Visibility([], (
