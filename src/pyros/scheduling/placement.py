@@ -18,6 +18,7 @@ from pyros.scheduling.problem import ObservationType, Overheads
 from pyros.scheduling.timeline import Slot, check_order, earliest_schedule, gap
 
 PLACEMENT_TIME_LIMIT = 1.0  # seconds; the problem is tiny, this is only a safety net
+PLACEMENT_WORK = 0.05  # CP-SAT's deterministic time for the placement
 REORDER_WORK = 0.02  # CP-SAT's deterministic time for choosing the order
 QUICK_REORDER_WORK = 0.003  # the same for the fast engine
 
@@ -53,6 +54,7 @@ def place(slots: list[Slot], overheads: Overheads, *, movable_from: int = 0) -> 
     model.Minimize(sum(deviations))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = PLACEMENT_TIME_LIMIT
+    solver.parameters.max_deterministic_time = PLACEMENT_WORK
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
     if solver.Solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -180,17 +180,26 @@ class VisibilityCalculator:
              moon_crossings: np.ndarray | None, floor: float) -> Visibility:
         dark_start, dark_end = self.dark
         lo, hi = dark_start, dark_end
+        exact_lo = exact_hi = False  # an end that is the window's, not the sky's
         if sequence.window is not None:
-            lo = max(lo, self.sky.seconds_of(sequence.window[0]))
-            hi = min(hi, self.sky.seconds_of(sequence.window[1]))
+            window_lo = self.sky.seconds_of(sequence.window[0])
+            window_hi = self.sky.seconds_of(sequence.window[1])
+            exact_lo, exact_hi = window_lo >= dark_start, window_hi <= dark_end
+            lo, hi = max(lo, window_lo), min(hi, window_hi)
             if hi - lo < sequence.duration:
                 return Visibility([], self._window_reason(sequence, lo, hi))
         elif hi - lo < sequence.duration:
             return Visibility([], f"the dark time left tonight ({_minutes(hi - lo)}) is "
                                   f"shorter than its {_minutes(sequence.duration)}")
+        def shrink(intervals: Intervals) -> Intervals:
+            """Ends found on the sky move inwards by SAFETY; a window's ends are exact."""
+            moved = [(s if exact_lo and s == lo else s + SAFETY,
+                      e if exact_hi and e == hi else e - SAFETY) for s, e in intervals]
+            return [(s, e) for s, e in moved if e > s]
+
         high_enough = _intersect(_runs(altitude_margin, self.seconds, altitude_crossings),
                                  lo, hi)
-        if _longest(high_enough) - 2 * SAFETY < sequence.duration:
+        if _longest(shrink(high_enough)) < sequence.duration:
             limits = []
             if sequence.max_airmass:
                 limits.append(f"airmass {sequence.max_airmass:g}")
@@ -210,13 +219,11 @@ class VisibilityCalculator:
         if moon_margin is not None:
             far_enough = _runs(moon_margin, self.seconds, moon_crossings)
             observable = [piece for s, e in high_enough for piece in _intersect(far_enough, s, e)]
-            if _longest(observable) - 2 * SAFETY < sequence.duration:
+            if _longest(shrink(observable)) < sequence.duration:
                 return Visibility([], (
                     f"closer than {sequence.min_moon_separation:g}° to the moon while it "
                     f"is observable tonight (at least {_minutes(sequence.duration)} needed)"))
-        shrunk = [(s + SAFETY, e - SAFETY) for s, e in observable
-                  if e - s - 2 * SAFETY >= sequence.duration]
-        return Visibility(shrunk)
+        return Visibility([(s, e) for s, e in shrink(observable) if e - s >= sequence.duration])
 
     def _window_reason(self, sequence: SequenceToPlan, lo: float, hi: float) -> str:
         assert sequence.window is not None
