@@ -50,22 +50,7 @@ class ChainBound:
     def chain(self, values: np.ndarray) -> tuple[float, np.ndarray, list[int]]:
         """The best chain's value with these per-use values, how often it uses each
         sequence, and the chain itself (indices in time order)."""
-        best = np.zeros(self.cells)
-        taken = np.full(self.cells, -1, dtype=np.int64)
-        for first in range(0, self.cells, self.block):
-            cells = np.arange(first, min(first + self.block, self.cells))
-            source = cells[None, :] - self.length[:, None]
-            valid = source >= 0
-            clipped = np.where(valid, source, 0)
-            valid &= self.allowed[self.rows, clipped]
-            gains = np.where(valid, best[clipped] + values[:, None], NEG)
-            chosen = gains.argmax(axis=0)
-            gain = gains[chosen, np.arange(len(cells))]
-            before = best[first - 1] if first > 0 else 0.0
-            running = np.maximum.accumulate(np.maximum(gain, before))
-            previous = np.concatenate(([before], running[:-1]))
-            best[cells] = running
-            taken[cells] = np.where(gain > previous, chosen, -1)
+        best, taken = self._forward(values)
         counts = np.zeros(len(self.items), dtype=np.int64)
         path: list[int] = []
         cell = self.cells - 1
@@ -121,7 +106,7 @@ class ChainBound:
         start, plus it, plus the best chain after it (Lagrangian variable fixing)."""
         prices = self.best_prices
         values = self.weight - prices
-        before = self._forward(values)
+        before, _ = self._forward(values)
         after = self._backward(values)
         through = np.full(len(self.items), NEG)
         for i in range(len(self.items)):
@@ -132,18 +117,26 @@ class ChainBound:
                                                       + after[cells + self.length[i]]))
         return through + prices.sum() >= incumbent - 1e-6
 
-    def _forward(self, values: np.ndarray) -> np.ndarray:
+    def _forward(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """best[u]: the best chain whose sequences all end (overhead included) by cell
+        u; taken[u]: the sequence that ends exactly at u in it, or -1."""
         best = np.zeros(self.cells)
+        taken = np.full(self.cells, -1, dtype=np.int64)
         for first in range(0, self.cells, self.block):
             cells = np.arange(first, min(first + self.block, self.cells))
             source = cells[None, :] - self.length[:, None]
             valid = source >= 0
             clipped = np.where(valid, source, 0)
             valid &= self.allowed[self.rows, clipped]
-            gain = np.where(valid, best[clipped] + values[:, None], NEG).max(axis=0)
+            gains = np.where(valid, best[clipped] + values[:, None], NEG)
+            chosen = gains.argmax(axis=0)
+            gain = gains[chosen, np.arange(len(cells))]
             before = best[first - 1] if first > 0 else 0.0
-            best[cells] = np.maximum.accumulate(np.maximum(gain, before))
-        return best
+            running = np.maximum.accumulate(np.maximum(gain, before))
+            previous = np.concatenate(([before], running[:-1]))
+            best[cells] = running
+            taken[cells] = np.where(gain > previous, chosen, -1)
+        return best, taken
 
     def _backward(self, values: np.ndarray) -> np.ndarray:
         """best[u]: the best chain whose sequences all start at cell u or later."""

@@ -132,41 +132,36 @@ class NightSky:
         of ICRS positions on the grid: arrays of shape (targets, instants), or one value
         per instant with ``diagonal`` (then ``ra``/``dec`` give one position per instant,
         as for the sun)."""
-        ra_r = np.radians(np.atleast_1d(np.asarray(ra, dtype=float)))
-        dec_r = np.radians(np.atleast_1d(np.asarray(dec, dtype=float)))
-        cos_dec = np.cos(dec_r)
-        vectors = np.stack([cos_dec * np.cos(ra_r), cos_dec * np.sin(ra_r), np.sin(dec_r)])
-        apparent = self._rbpn @ vectors
-        ra_app = np.arctan2(apparent[1], apparent[0])
-        dec_app = np.arcsin(np.clip(apparent[2], -1.0, 1.0))
+        ra_app, dec_app = self._apparent(np.atleast_1d(ra), np.atleast_1d(dec))
         last = self._last[columns]
         if diagonal:
-            ha = last - ra_app
-            sin_d, cos_d = np.sin(dec_app), np.cos(dec_app)
-        else:
-            ha = last[None, :] - ra_app[:, None]
-            sin_d, cos_d = np.sin(dec_app)[:, None], np.cos(dec_app)[:, None]
-        sin_lat, cos_lat = np.sin(self._lat), np.cos(self._lat)
-        cos_ha = np.cos(ha)
-        alt = np.arcsin(np.clip(sin_lat * sin_d + cos_lat * cos_d * cos_ha, -1.0, 1.0))
-        az = np.arctan2(-cos_d * np.sin(ha), sin_d * cos_lat - cos_d * sin_lat * cos_ha)
-        hours = (np.degrees(ha) / 15.0 + 12.0) % 24.0 - 12.0
-        return np.degrees(alt), np.degrees(az) % 360.0, hours
+            return self._horizontal(last - ra_app, dec_app)
+        return self._horizontal(last[None, :] - ra_app[:, None], dec_app[:, None])
 
     def altaz_at(self, ra: np.ndarray, dec: np.ndarray, seconds: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Like :meth:`altaz`, one position per instant, at any instants of the night
         (the sidereal time is interpolated: it is linear in time to well under 1″ over
         the grid's step)."""
+        ra_app, dec_app = self._apparent(ra, dec)
+        last = np.interp(seconds, self.seconds, self._last_unwrapped)
+        return self._horizontal(last - ra_app, dec_app)
+
+    def _apparent(self, ra, dec) -> tuple[np.ndarray, np.ndarray]:
+        """ICRS degrees to radians on the true equator and equinox of date."""
         ra_r = np.radians(np.asarray(ra, dtype=float))
         dec_r = np.radians(np.asarray(dec, dtype=float))
         cos_dec = np.cos(dec_r)
         vectors = np.stack([cos_dec * np.cos(ra_r), cos_dec * np.sin(ra_r), np.sin(dec_r)])
         apparent = self._rbpn @ vectors
-        ra_app = np.arctan2(apparent[1], apparent[0])
-        sin_d = np.clip(apparent[2], -1.0, 1.0)
-        cos_d = np.sqrt(1.0 - sin_d ** 2)
-        ha = np.interp(seconds, self.seconds, self._last_unwrapped) - ra_app
+        return (np.arctan2(apparent[1], apparent[0]),
+                np.arcsin(np.clip(apparent[2], -1.0, 1.0)))
+
+    def _horizontal(self, ha: np.ndarray, dec: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Altitude, azimuth (degrees) and hour angle (hours) from the hour angle and the
+        declination (radians), broadcast together."""
+        sin_d, cos_d = np.sin(dec), np.cos(dec)
         sin_lat, cos_lat = np.sin(self._lat), np.cos(self._lat)
         cos_ha = np.cos(ha)
         alt = np.arcsin(np.clip(sin_lat * sin_d + cos_lat * cos_d * cos_ha, -1.0, 1.0))
