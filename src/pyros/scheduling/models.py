@@ -31,7 +31,7 @@ class Schedule(models.Model):
     created_at = models.DateTimeField()
     trigger = models.CharField(max_length=16, choices=Trigger.choices)
     detail = models.CharField(max_length=255, blank=True, help_text="what changed")
-    engine = models.CharField(max_length=10)
+    engine = models.CharField(max_length=16, help_text="optimal, fast or incremental")
     objective = models.FloatField(help_text="priority × seconds planned")
     bound = models.FloatField(null=True, blank=True,
                               help_text="no plan of the same input can exceed this")

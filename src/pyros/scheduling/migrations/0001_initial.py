@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField()),
                 ('trigger', models.CharField(choices=[('NEW_SEQUENCES', 'New or cancelled sequences'), ('ALERT', 'Alert'), ('START_OF_NIGHT', 'Start of night'), ('CONDITIONS', 'Change of conditions'), ('EXECUTION', 'Sequence executed or failed'), ('OPERATOR', 'Operator')], max_length=16)),
                 ('detail', models.CharField(blank=True, help_text='what changed', max_length=255)),
-                ('engine', models.CharField(max_length=10)),
+                ('engine', models.CharField(help_text='optimal, fast or incremental', max_length=16)),
                 ('objective', models.FloatField(help_text='priority × seconds planned')),
                 ('bound', models.FloatField(blank=True, help_text='no plan of the same input can exceed this', null=True)),
                 ('proven_optimal', models.BooleanField(default=False)),
