@@ -46,3 +46,9 @@ def run_dir() -> Path:
 
 def logs_dir() -> Path:
     return data_dir() / "logs"
+
+
+def alerts_inbox() -> Path:
+    """The drop folder: a VOEvent file written here (atomically: write elsewhere, then
+    rename in) is read by the alert agent, then moved to ``done/`` beside it."""
+    return data_dir() / "alerts" / "inbox"

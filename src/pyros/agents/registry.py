@@ -7,6 +7,7 @@ from importlib import import_module
 
 AGENTS: dict[str, str] = {
     "agentA": "pyros.agents.testing:AgentA",
+    "alerts": "pyros.alerts.agent:AlertAgent",
     "agentB": "pyros.agents.testing:AgentB",
     "devices": "pyros.instruments.agent:DevicesAgent",
     "monitoring": "pyros.monitoring.agent:MonitoringAgent",

@@ -68,6 +68,9 @@ class Supervisor:
                                        is_agent=False))
             self.children.append(Child("sim-plc", [python, "-m", "pyros.plc.simulator",
                                                    "--port", str(plc_port)], is_agent=False))
+        if "alerts" in agents:  # the local VOEvent broker feeds the alerts agent
+            self.children.append(Child("broker", [python, "-m", "pyros.alerts.broker"],
+                                       is_agent=False))
         for agent in agents:
             argv = [python, "-m", "pyros.agents.run", agent, "--computer", computer]
             if test_mode:

@@ -6,6 +6,7 @@ import click
 
 from pyros import __version__
 from pyros.cli.agents import agent
+from pyros.cli.alerts import alert
 from pyros.cli.bench import bench
 from pyros.cli.config_cmd import config
 from pyros.cli.database import dbshell, init, shell, update
@@ -29,7 +30,7 @@ def cli() -> None:
 
 
 for command in (init, update, shell, dbshell, start, stop, status, config, request, user, agent,
-                bench, device, sim, observatory, weather, schedule):
+                bench, device, sim, observatory, weather, schedule, alert):
     cli.add_command(command)
 
 

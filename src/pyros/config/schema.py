@@ -187,6 +187,45 @@ class Database(Strict):
     url: str = Field(default="", description="empty: SQLite in the data directory")
 
 
+_ADDRESS = r"^[A-Za-z0-9_.\-]+(:\d{1,5})?$"
+
+
+class AlertIntake(Strict):
+    """The local VOEvent broker (Comet) the alerts agent reads from."""
+
+    host: str = Field(default="127.0.0.1", description="the interface it listens on")
+    port: int = Field(default=8098, ge=1, le=65535, description="where authors submit")
+    local_ivo: str = Field(default="ivo://pyros/broker", pattern=r"^ivo://[\w.\-/#~]+$")
+    remotes: list[str] = Field(
+        default_factory=list,
+        description="brokers to subscribe to, host:port (none by default; GCN's when set)")
+    author_whitelist: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1/32"],
+        description="networks allowed to submit packets (never empty)", min_length=1)
+    subscriber_whitelist: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1/32"],
+        description="networks allowed to subscribe (never empty)", min_length=1)
+
+    @field_validator("remotes")
+    @classmethod
+    def _addresses(cls, remotes: list[str]) -> list[str]:
+        import re
+
+        for remote in remotes:
+            if not re.match(_ADDRESS, remote):
+                raise ValueError(f"{remote!r} is not host or host:port")
+        return remotes
+
+    @field_validator("author_whitelist", "subscriber_whitelist")
+    @classmethod
+    def _networks(cls, networks: list[str]) -> list[str]:
+        from ipaddress import ip_network
+
+        for network in networks:
+            ip_network(network, strict=False)  # ValueError names it
+        return networks
+
+
 class UnitConfig(Strict):
     unit: str = Field(min_length=1, description="the unit's name")
     site: Site
@@ -198,6 +237,7 @@ class UnitConfig(Strict):
     monitoring: Monitoring = Monitoring()
     web: Web = Web()
     database: Database = Database()
+    alerts: AlertIntake = AlertIntake()
 
     @model_validator(mode="after")
     def _cross_references(self) -> UnitConfig:

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "pyros.instruments",
     "pyros.monitoring",
     "pyros.scheduling",
+    "pyros.alerts",
     "pyros.web",
 ]
 

@@ -1,0 +1,92 @@
+"""The local VOEvent broker: Comet, run with the unit's ``[alerts]`` settings, handing
+every event it receives to the alerts agent at once.
+
+``pyros start`` runs it (``python -m pyros.alerts.broker``) whenever the alerts agent
+runs on this computer. It listens on ``alerts.host`` (loopback by default) for authors
+(``pyros alert send``, the simulator, a mission's own feed) and subscribes to the
+``alerts.remotes`` brokers (none by default; GCN's when configured); both the author
+and the subscriber whitelists are always set (loopback by default). Each event Comet
+accepts — schema-valid, not seen before — becomes an ``ingest`` command for the alerts
+agent, written from a worker thread so that the broker never waits on the database:
+no process is spawned, no folder is polled, and on PostgreSQL the agent is woken by a
+notification.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from functools import partial
+from pathlib import Path
+
+AGENT = "alerts"
+COMMAND_VALIDITY = 300.0  # seconds the agent has to take a packet
+
+
+def _handler():
+    from comet.icomet import IHandler
+    from twisted.internet.threads import deferToThread
+    from zope.interface import implementer
+
+    @implementer(IHandler)
+    class ForwardToAgent:
+        """Hand the event to the alerts agent, as the raw packet."""
+
+        name = "pyros-forward"
+
+        def __call__(self, event):
+            from pyros.agents.bus import send_command
+
+            packet = event.raw_bytes.decode("utf-8", errors="replace")
+            return deferToThread(send_command, AGENT, "ingest", sender="broker",
+                                 validity=COMMAND_VALIDITY, packet=packet, source="broker")
+
+    return ForwardToAgent()
+
+
+def comet_arguments(port: int, eventdb: Path) -> list[str]:
+    from pyros.config.loader import active_config
+
+    intake = active_config().alerts
+    arguments = ["--receive", f"--receive-port={port}", f"--local-ivo={intake.local_ivo}",
+                 f"--eventdb={eventdb}", "--broadcast-test-interval=0"]
+    arguments += [f"--author-whitelist={network}" for network in intake.author_whitelist]
+    arguments += [f"--subscriber-whitelist={network}"
+                  for network in intake.subscriber_whitelist]
+    arguments += [f"--remote={remote}" for remote in intake.remotes]
+    return arguments
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pyros-broker", description=__doc__)
+    parser.add_argument("--port", type=int, help="instead of the configuration's alerts.port")
+    options = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pyros.config.settings")
+    import django
+
+    django.setup()
+    from comet.service import broker as comet
+    from twisted.application import internet
+    from twisted.internet import reactor
+
+    from pyros import paths
+    from pyros.config.loader import active_config
+
+    intake = active_config().alerts
+    eventdb = paths.data_dir() / "alerts" / "eventdb"
+    eventdb.mkdir(parents=True, exist_ok=True)
+    # Comet listens on every interface; PyROS listens where the configuration says.
+    comet.TCPServer = partial(internet.TCPServer, interface=intake.host)
+    config = comet.Options()
+    config.parseOptions(comet_arguments(options.port or intake.port, eventdb))
+    config["handlers"].append(_handler())
+    service = comet.makeService(config)
+    service.startService()
+    reactor.addSystemEventTrigger("before", "shutdown", service.stopService)
+    reactor.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

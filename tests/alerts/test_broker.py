@@ -1,0 +1,85 @@
+"""From a packet handed to the local Comet broker to tonight's plan, with real
+processes: the broker, the alerts agent and the scheduler agent, on the test database."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+
+from pyros import clock
+from pyros.alerts.models import AlertLog, AlertPacket, Step
+from pyros.alerts.synthetic import fresh_packet
+from pyros.alerts.transport import TransportError, send_packet
+from pyros.config.loader import active_config
+from pyros.scheduling.sky import night_sky
+from pyros.scheduling.store import tonight
+from pyros.scheduling.unit import site_of
+from tests.agents.conftest import agent_env, real_clock, start_agent, wait_until  # noqa: F401
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def overhead_target() -> tuple[float, float]:
+    """A position high in tonight's dark sky (the meridian an hour into the dark time,
+    or now if it is dark already)."""
+    unit = active_config()
+    now = clock.now()
+    sky = night_sky(site_of(unit), tonight(unit, now))
+    start, end = sky.dark_seconds
+    moment = max(sky.seconds_of(now), start) + 3600
+    if moment > end - 1800:  # too late tonight: the next night's
+        sky = night_sky(site_of(unit), tonight(unit, now) + timedelta(days=1))
+        moment = sky.dark_seconds[0] + 3600
+    from astropy.time import Time
+
+    lst = Time(sky.at(moment)).sidereal_time("apparent", longitude=unit.site.longitude)
+    return float(lst.deg), unit.site.latitude
+
+
+@pytest.fixture
+def broker(agent_env):  # noqa: F811
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "pyros.alerts.broker", "--port",
+                                str(port)], env=agent_env, stdin=subprocess.DEVNULL)
+
+    def listening() -> bool:
+        with socket.socket() as probe:
+            return probe.connect_ex(("127.0.0.1", port)) == 0
+
+    wait_until(listening, 30, "the broker to listen")
+    yield port
+    process.terminate()
+    process.wait(15)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_packet_through_the_broker_is_planned(initial_data, broker, start_agent):  # noqa: F811
+    start_agent("scheduler")
+    start_agent("alerts")
+    ra, dec = overhead_target()
+    data = fresh_packet(990001, clock.now(), ra, dec)
+    acknowledged, answer = send_packet("127.0.0.1", broker, data)
+    assert acknowledged, answer
+    wait_until(lambda: AlertLog.objects.filter(step=Step.PLAN).exists(), 60,
+               "the plan answer in the decision log")
+    packet = AlertPacket.objects.get()
+    assert packet.decision == "ACCEPTED", packet.reason
+    assert packet.source == "broker"
+    plan = AlertLog.objects.get(step=Step.PLAN)
+    assert plan.message.startswith("plan #"), plan.message
+    # The same packet again: Comet refuses what it has already seen.
+    acknowledged, answer = send_packet("127.0.0.1", broker, data)
+    assert not acknowledged
+
+
+def test_a_broker_that_is_not_there_is_said_so():
+    with pytest.raises(TransportError, match="cannot send"):
+        send_packet("127.0.0.1", free_port(), b"<x/>", timeout=2)
