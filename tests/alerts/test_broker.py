@@ -83,3 +83,18 @@ def test_a_packet_through_the_broker_is_planned(initial_data, broker, start_agen
 def test_a_broker_that_is_not_there_is_said_so():
     with pytest.raises(TransportError, match="cannot send"):
         send_packet("127.0.0.1", free_port(), b"<x/>", timeout=2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_latency_benchmark_measures_every_stage_and_cleans_up(initial_data, agent_env,  # noqa: F811
+                                                                  monkeypatch):
+    from pyros.alerts.bench import run_alert_bench
+    from pyros.observations.models import Request
+
+    for key in ("DATABASE_URL", "PYROS_HOME"):
+        monkeypatch.setenv(key, agent_env[key])
+    report = run_alert_bench(3)
+    assert report.planned == 3
+    assert set(report.p50_ms) == {"record", "request", "plan"}
+    assert report.p50_ms["record"] <= report.p50_ms["request"] <= report.p50_ms["plan"]
+    assert not AlertPacket.objects.exists() and not Request.objects.exists()

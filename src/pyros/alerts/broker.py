@@ -24,7 +24,7 @@ AGENT = "alerts"
 COMMAND_VALIDITY = 300.0  # seconds the agent has to take a packet
 
 
-def _handler():
+def _handler(agent: str):
     from comet.icomet import IHandler
     from twisted.internet.threads import deferToThread
     from zope.interface import implementer
@@ -39,7 +39,7 @@ def _handler():
             from pyros.agents.bus import send_command
 
             packet = event.raw_bytes.decode("utf-8", errors="replace")
-            return deferToThread(send_command, AGENT, "ingest", sender="broker",
+            return deferToThread(send_command, agent, "ingest", sender="broker",
                                  validity=COMMAND_VALIDITY, packet=packet, source="broker")
 
     return ForwardToAgent()
@@ -61,6 +61,7 @@ def comet_arguments(port: int, eventdb: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pyros-broker", description=__doc__)
     parser.add_argument("--port", type=int, help="instead of the configuration's alerts.port")
+    parser.add_argument("--agent", default=AGENT, help="the alerts agent to hand events to")
     options = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pyros.config.settings")
     import django
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     comet.TCPServer = partial(internet.TCPServer, interface=intake.host)
     config = comet.Options()
     config.parseOptions(comet_arguments(options.port or intake.port, eventdb))
-    config["handlers"].append(_handler())
+    config["handlers"].append(_handler(options.agent))
     service = comet.makeService(config)
     service.startService()
     reactor.addSystemEventTrigger("before", "shutdown", service.stopService)

@@ -1,0 +1,177 @@
+"""``pyros bench alerts``: from a packet handed to the local broker to tonight's plan.
+
+A broker, an alerts agent and a scheduler agent run as processes of their own (under
+names of their own, so that a running PyROS is not disturbed) on the configured
+database. Each packet is a fresh Swift BAT notice (:mod:`pyros.alerts.synthetic`) of a
+burst high in tonight's sky, timed from the moment it is handed to the broker
+(``t0``, this process) to the decision log's timestamps written by the agents: (a) the
+alert record stored, (b) the request submitted, (c) the plan updated. (d), the mount's
+slew command, is the majordome's (issue 8) and is reported as not measured until it
+exists. Everything the benchmark wrote is deleted at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+
+from astropy.time import Time
+from django.db import connection
+
+from pyros import clock
+from pyros.agents.bench import _wait_alive
+from pyros.agents.models import AgentSurvey, Command
+from pyros.agents.notify import uses_notifications
+from pyros.alerts.models import AlertEvent, AlertLog, Step
+from pyros.alerts.synthetic import fresh_packet
+from pyros.alerts.transport import send_packet
+from pyros.config.loader import active_config
+from pyros.observations.models import Request
+from pyros.scheduling.models import Schedule
+from pyros.scheduling.sky import night_sky
+from pyros.scheduling.store import tonight
+from pyros.scheduling.unit import site_of
+
+FIRST_TRIGGER = 9_900_000
+STAGES = ("record", "request", "plan")
+WARM_UP = 2  # packets sent first and not counted
+STEP_OF = {"record": Step.PARSED, "request": Step.REQUEST, "plan": Step.PLAN}
+
+
+@dataclass
+class AlertBench:
+    database: str
+    notifications: bool
+    packets: int
+    planned: int
+    p50_ms: dict[str, float] = field(default_factory=dict)
+    p99_ms: dict[str, float] = field(default_factory=dict)
+    slew: str = "not measured: the majordome (issue 8) issues the slew"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def high_in_tonights_sky() -> tuple[float, float]:
+    """The meridian an hour into tonight's dark time (or an hour from now if it is
+    dark already) at the declination of the zenith."""
+    unit = active_config()
+    now = clock.now()
+    sky = night_sky(site_of(unit), tonight(unit, now))
+    start, end = sky.dark_seconds
+    moment = max(sky.seconds_of(now), start) + 3600
+    if moment > end - 1800:
+        sky = night_sky(site_of(unit), tonight(unit, now) + timedelta(days=1))
+        moment = sky.dark_seconds[0] + 3600
+    lst = Time(sky.at(moment)).sidereal_time("apparent", longitude=unit.site.longitude)
+    return float(lst.deg), unit.site.latitude
+
+
+def run_alert_bench(packets: int = 30, progress: Callable[[str], None] = lambda _: None
+                    ) -> AlertBench:
+    suffix = f"{socket.gethostname()}-{os.getpid()}"
+    scheduler, alerts = f"scheduler-bench-{suffix}", f"alerts-bench-{suffix}"
+    port = _free_port()
+    env = dict(os.environ, PYROS_ALERTS_SCHEDULER=scheduler)
+    python = sys.executable
+    processes = [
+        subprocess.Popen([python, "-m", "pyros.agents.run", "scheduler", "--as", scheduler,
+                          "--computer", "bench"], stdin=subprocess.DEVNULL),
+        subprocess.Popen([python, "-m", "pyros.agents.run", "alerts", "--as", alerts,
+                          "--computer", "bench"], env=env, stdin=subprocess.DEVNULL),
+        subprocess.Popen([python, "-m", "pyros.alerts.broker", "--port", str(port),
+                          "--agent", alerts], stdin=subprocess.DEVNULL),
+    ]
+    timings: dict[str, list[float]] = {stage: [] for stage in STAGES}
+    first = FIRST_TRIGGER + os.getpid() % 1000 * 1000
+    triggers = range(first, first + packets + WARM_UP)
+    planned = 0
+    try:
+        _wait_alive(scheduler)
+        _wait_alive(alerts)
+        _wait_listening(port)
+        ra, dec = high_in_tonights_sky()
+        progress(f"broker on port {port}, agents up; {packets} packets")
+        for n, trigger in enumerate(triggers):
+            data = fresh_packet(trigger, clock.now(), ra + 0.01 * n, dec)
+            warm_up = n < WARM_UP
+            sent = clock.now()
+            acknowledged, answer = send_packet("127.0.0.1", port, data)
+            if not acknowledged:
+                raise RuntimeError(f"the broker refused the packet: {answer}")
+            ivorn = f"ivo://nasa.gsfc.gcn/SWIFT#BAT_GRB_Pos_{trigger}-000"
+            entry = _wait_for(ivorn)
+            if warm_up:  # the agents' first night sky and connections
+                continue
+            for stage in STAGES:
+                logged = AlertLog.objects.filter(ivorn=ivorn, step=STEP_OF[stage]).first()
+                if logged is not None:
+                    timings[stage].append((logged.at - sent).total_seconds() * 1000)
+            planned += entry.message.startswith("plan #")
+            progress(f"{'warm-up' if warm_up else n + 1 - WARM_UP}/{packets}: {entry.message}")
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        _clean(triggers, [scheduler, alerts])
+    return AlertBench(
+        database=connection.vendor, notifications=uses_notifications(), packets=packets,
+        planned=planned,
+        p50_ms={s: round(statistics.median(v), 1) for s, v in timings.items() if v},
+        p99_ms={s: round(_percentile(v, 0.99), 1) for s, v in timings.items() if v})
+
+
+def _wait_listening(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"the benchmark's broker did not listen within {timeout:g} s")
+
+
+def _wait_for(ivorn: str, timeout: float = 60.0) -> AlertLog:
+    """The packet's last step: the plan answer, or its rejection."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        entry = AlertLog.objects.filter(ivorn=ivorn, step__in=[Step.PLAN, Step.REJECTED]) \
+            .order_by("-at").first()
+        if entry is not None:
+            return entry
+        time.sleep(0.005)
+    raise RuntimeError(f"{ivorn} was not decided within {timeout:g} s")
+
+
+def _clean(triggers: range, agents: list[str]) -> None:
+    keys = [f"Swift:{t}" for t in triggers]
+    requests = Request.objects.filter(alert_packets__event__key__in=keys).distinct()
+    Schedule.objects.filter(entries__sequence__request__in=requests).delete()
+    request_ids = list(requests.values_list("pk", flat=True))
+    AlertEvent.objects.filter(key__in=keys).delete()
+    Request.objects.filter(pk__in=request_ids).delete()
+    Command.objects.filter(recipient__in=agents).delete()
+    Command.objects.filter(sender__in=agents).delete()
+    AgentSurvey.objects.filter(name__in=agents).delete()
