@@ -240,7 +240,7 @@ def _ingest(alert: Alert, data: bytes, source: str, unit: UnitConfig,
     request = requests_store.create_request(verdict.request, owner)
     packet.request = request
     log(Step.ACCEPTED, verdict.reason, packet=packet, rule=verdict.rule,
-        strategy=f"{strategy_row.name} v{strategy_row.version}")
+        strategy=f"{strategy_row.name} v{strategy_row.version}", checks=checks)
     log(Step.REQUEST, f"request #{request.pk} submitted ({request.sequences.count()} "
         "sequence(s))", packet=packet, request=request.pk)
     result = _conclude(packet, Decision.ACCEPTED, verdict.reason, record, checks)
@@ -254,6 +254,6 @@ def _conclude(packet: AlertPacket, decision: Decision, reason: str, record: dict
     packet.reason = reason
     packet.save(update_fields=["decision", "reason", "request"])
     if decision == Decision.REJECTED:
-        log(Step.REJECTED, reason, packet=packet)
+        log(Step.REJECTED, reason, packet=packet, checks=checks or [])
     return IntakeResult(decision.value, reason, packet=packet, record=record,
                         checks=checks or [])

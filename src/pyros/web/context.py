@@ -7,8 +7,8 @@ from pyros.accounts.models import user_level
 from pyros.accounts.rights import Access, access
 
 #: The pages of the top bar, each shown to the profiles that may read it.
-NAV_RIGHTS = ("weather", "observatory", "schedule", "telescope", "cameras", "requests",
-              "system")
+NAV_RIGHTS = ("weather", "observatory", "schedule", "alerts", "telescope", "cameras",
+              "requests", "system")
 
 
 def site(request):
