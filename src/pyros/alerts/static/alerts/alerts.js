@@ -6,28 +6,7 @@
 (function () {
   "use strict";
 
-  const {setLive} = window.PyROS;
-
-  const live = document.getElementById("live");
-  if (live && live.dataset.refreshUrl) {
-    let shown = null;
-    const period = 1000 * Number(live.dataset.period || 15);
-    const refresh = () => fetch(live.dataset.refreshUrl, {
-      credentials: "same-origin", headers: {Accept: "text/html"},
-    }).then((response) => {
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return response.text();
-    }).then((html) => {
-      if (html !== shown) {
-        live.innerHTML = html;
-        shown = html;
-      }
-      live.dataset.refreshedAt = new Date().toISOString();
-      setLive(true);
-    }, (error) => setLive(false, error.message))
-      .finally(() => setTimeout(refresh, period));
-    setTimeout(refresh, period);
-  }
+  window.PyROS.refreshPart(document.getElementById("live"), 15);
 
   const form = document.getElementById("strategy-form");
   if (form) {

@@ -6,27 +6,7 @@
 (function () {
   "use strict";
 
-  const {setLive} = window.PyROS;
-
-  const plan = document.getElementById("plan");
-  if (plan && plan.dataset.refreshUrl) {
-    let shown = null;
-    const refresh = () => fetch(plan.dataset.refreshUrl, {
-      credentials: "same-origin", headers: {Accept: "text/html"},
-    }).then((response) => {
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return response.text();
-    }).then((html) => {
-      if (html !== shown) {
-        plan.innerHTML = html;
-        shown = html;
-      }
-      plan.dataset.refreshedAt = new Date().toISOString();
-      setLive(true);
-    }, (error) => setLive(false, error.message))
-      .finally(() => setTimeout(refresh, 1000 * Number(plan.dataset.period || 30)));
-    setTimeout(refresh, 1000 * Number(plan.dataset.period || 30));
-  }
+  window.PyROS.refreshPart(document.getElementById("plan"), 30);
 
   const form = document.getElementById("simulate-form");
   if (form) {

@@ -107,5 +107,29 @@
     return {show, problem, follow, forget: () => { followed = null; }};
   }
 
-  window.PyROS = {fetchJSON, utc, duration, el, setLive, csrfToken, commandPanel};
+  /* A part of a page the server draws (a plan's timeline, the alerts' sky map): fetched
+     again from element.dataset.refreshUrl every dataset.period seconds (or
+     defaultPeriod) and swapped in when it changed. */
+  function refreshPart(element, defaultPeriod) {
+    if (!element || !element.dataset.refreshUrl) return;
+    let shown = null;
+    const period = 1000 * Number(element.dataset.period || defaultPeriod);
+    const refresh = () => fetch(element.dataset.refreshUrl, {
+      credentials: "same-origin", headers: {Accept: "text/html"},
+    }).then((response) => {
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return response.text();
+    }).then((html) => {
+      if (html !== shown) {
+        element.innerHTML = html;
+        shown = html;
+      }
+      element.dataset.refreshedAt = new Date().toISOString();
+      setLive(true);
+    }, (error) => setLive(false, error.message))
+      .finally(() => setTimeout(refresh, period));
+    setTimeout(refresh, period);
+  }
+
+  window.PyROS = {fetchJSON, utc, duration, el, setLive, csrfToken, commandPanel, refreshPart};
 })();
