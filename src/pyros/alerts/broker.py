@@ -38,7 +38,9 @@ def _handler(agent: str):
         def __call__(self, event):
             from pyros.agents.bus import send_command
 
-            packet = event.raw_bytes.decode("utf-8", errors="replace")
+            # A command's arguments are JSON, where PostgreSQL refuses NUL characters;
+            # a packet holding one is no XML, and the agent refuses it anyway.
+            packet = event.raw_bytes.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
             return deferToThread(send_command, agent, "ingest", sender="broker",
                                  validity=COMMAND_VALIDITY, packet=packet, source="broker")
 

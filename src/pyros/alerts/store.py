@@ -168,6 +168,11 @@ def _open_requests(event: AlertEvent) -> list[Request]:
         alert_packets__event=event, status=RequestStatus.SUBMITTED).distinct())
 
 
+def _text(value: str) -> str:
+    """Text any database stores: PostgreSQL refuses NUL characters."""
+    return value.replace("\x00", "\ufffd")
+
+
 def ingest(data: bytes, *, source: str, unit: UnitConfig,
            now: datetime | None = None) -> IntakeResult:
     received = now or clock.now()
@@ -175,11 +180,11 @@ def ingest(data: bytes, *, source: str, unit: UnitConfig,
         alert = parse_voevent(data)
     except VOEventError as exc:
         refused = RefusedPacket.objects.create(
-            received_at=received, source=source[:100], size=len(data), reason=str(exc)[:500],
-            head=data[:HEAD].decode("utf-8", errors="replace"))
+            received_at=received, source=_text(source)[:100], size=len(data),
+            reason=_text(str(exc))[:500], head=_text(data[:HEAD].decode("utf-8", "replace")))
         log(Step.RECEIVED, f"{len(data)} bytes from {source}", at=received)
-        log(Step.REJECTED, f"refused: {exc}", data={"refused": refused.pk})
-        return IntakeResult("REFUSED", str(exc), refused=refused)
+        log(Step.REJECTED, f"refused: {refused.reason}", data={"refused": refused.pk})
+        return IntakeResult("REFUSED", refused.reason, refused=refused)
     with transaction.atomic():
         return _ingest(alert, data, source, unit, received)
 
