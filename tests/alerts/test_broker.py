@@ -6,18 +6,14 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-from datetime import timedelta
 
 import pytest
 
 from pyros import clock
+from pyros.alerts.bench import high_in_tonights_sky
 from pyros.alerts.models import AlertLog, AlertPacket, Step
 from pyros.alerts.synthetic import fresh_packet
 from pyros.alerts.transport import TransportError, send_packet
-from pyros.config.loader import active_config
-from pyros.scheduling.sky import night_sky
-from pyros.scheduling.store import tonight
-from pyros.scheduling.unit import site_of
 from tests.agents.conftest import agent_env, real_clock, start_agent, wait_until  # noqa: F401
 
 
@@ -25,23 +21,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def overhead_target() -> tuple[float, float]:
-    """A position high in tonight's dark sky (the meridian an hour into the dark time,
-    or now if it is dark already)."""
-    unit = active_config()
-    now = clock.now()
-    sky = night_sky(site_of(unit), tonight(unit, now))
-    start, end = sky.dark_seconds
-    moment = max(sky.seconds_of(now), start) + 3600
-    if moment > end - 1800:  # too late tonight: the next night's
-        sky = night_sky(site_of(unit), tonight(unit, now) + timedelta(days=1))
-        moment = sky.dark_seconds[0] + 3600
-    from astropy.time import Time
-
-    lst = Time(sky.at(moment)).sidereal_time("apparent", longitude=unit.site.longitude)
-    return float(lst.deg), unit.site.latitude
 
 
 @pytest.fixture
@@ -64,7 +43,7 @@ def broker(agent_env):  # noqa: F811
 def test_a_packet_through_the_broker_is_planned(initial_data, broker, start_agent):  # noqa: F811
     start_agent("scheduler")
     start_agent("alerts")
-    ra, dec = overhead_target()
+    ra, dec = high_in_tonights_sky()
     data = fresh_packet(990001, clock.now(), ra, dec)
     acknowledged, answer = send_packet("127.0.0.1", broker, data)
     assert acknowledged, answer

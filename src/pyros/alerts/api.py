@@ -39,6 +39,7 @@ from pyros.alerts.models import (
 from pyros.alerts.strategy import StrategyError, check_strategy, load_strategy
 from pyros.config.loader import active_config
 from pyros.monitoring.api import ReadsPage
+from pyros.web.params import int_param
 
 TAGS = ["alerts"]
 ALERTS = "alerts"
@@ -300,19 +301,6 @@ def strategy_out(strategy: Strategy) -> StrategyOut:
         comment=strategy.comment, problems=strategy_problems(strategy))
 
 
-def _int_param(params: Any, name: str, default: int, low: int, high: int) -> int:
-    raw = params.get(name, "")
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ParseError(f"{name} must be a whole number, not '{raw}'") from None
-    if not low <= value <= high:
-        raise ParseError(f"{name} must be between {low} and {high}")
-    return value
-
-
 def _status_param(params: Any) -> str | None:
     raw = params.get("status", "")
     if raw == "":
@@ -352,8 +340,8 @@ class EventListView(AlertsApiView):
     )
     def get(self, request: ApiRequest) -> Response:
         params = request.query_params
-        page = event_list(limit=_int_param(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
-                          offset=_int_param(params, "offset", 0, 0, 2**31 - 1),
+        page = event_list(limit=int_param(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+                          offset=int_param(params, "offset", 0, 0, 2**31 - 1),
                           status=_status_param(params), mission=params.get("mission") or None)
         return Response(page.model_dump(mode="json"))
 

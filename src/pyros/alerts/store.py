@@ -216,11 +216,11 @@ def _ingest(alert: Alert, data: bytes, source: str, unit: UnitConfig,
     log(Step.GROUPED, decision.reason, packet=packet, outcome=str(decision.outcome))
 
     if decision.cancels:
-        cancelled = [r.pk for r in _open_requests(event)]
-        for request in _open_requests(event):
+        cancelled = _open_requests(event)
+        for request in cancelled:
             requests_store.cancel_request(request, f"retracted by {alert.ivorn}")
         log(Step.CANCELLED, f"retraction: {len(cancelled)} request(s) cancelled",
-            packet=packet, requests=cancelled)
+            packet=packet, requests=[r.pk for r in cancelled])
         return _conclude(packet, Decision.RETRACTION, decision.reason, record)
     if not decision.observable:
         return _conclude(packet, Decision.REJECTED, decision.reason, record)

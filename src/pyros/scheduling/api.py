@@ -43,6 +43,7 @@ from pyros.scheduling.simulation import (
     result_json,
 )
 from pyros.scheduling.unit import overheads_of, site_of
+from pyros.web.params import int_param
 
 TAGS = ["schedule"]
 SCHEDULE = "schedule"
@@ -267,19 +268,6 @@ def parse_time_limit(raw: Any) -> float:
     return value
 
 
-def _int_param(params: Any, name: str, default: int, low: int, high: int) -> int:
-    raw = params.get(name, "")
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ParseError(f"{name} must be a whole number, not '{raw}'") from None
-    if not low <= value <= high:
-        raise ParseError(f"{name} must be between {low} and {high}")
-    return value
-
-
 def _date_param(params: Any, name: str) -> date | None:
     raw = params.get(name, "")
     if raw == "":
@@ -334,9 +322,9 @@ class ScheduleHistoryView(ScheduleApiView):
     )
     def get(self, request: ApiRequest) -> Response:
         params = request.query_params
-        page = history(limit=_int_param(params, "limit", DEFAULT_HISTORY_LIMIT, 1,
+        page = history(limit=int_param(params, "limit", DEFAULT_HISTORY_LIMIT, 1,
                                         MAX_HISTORY_LIMIT),
-                       offset=_int_param(params, "offset", 0, 0, 2**31 - 1),
+                       offset=int_param(params, "offset", 0, 0, 2**31 - 1),
                        night=_date_param(params, "night"))
         return Response(page.model_dump(mode="json"))
 

@@ -1,4 +1,4 @@
-"""The fast engine: a forward greedy over the night, vectorised over the candidates, and
+"""The fast engine: a forward greedy over the night, vectorised over the candidates, in
 its pilot (look-ahead) version.
 
 From dusk on, the greedy repeatedly starts the sequence that gives the most objective
@@ -126,14 +126,6 @@ def _initial(arrays: _Arrays, start_from: int) -> _State:
 
 def _slots(items: list[Candidate], state: _State) -> list[Slot]:
     return [Slot(items[i], start) for i, start in state.chosen]
-
-
-def greedy_plan(items: list[Candidate], overheads: Overheads, quotas: dict[str, float],
-                start_from: int, end_at: int) -> list[Slot]:
-    if not items:
-        return []
-    arrays = _Arrays(items, overheads, quotas)
-    return _slots(items, _complete(arrays, _initial(arrays, start_from), end_at))
 
 
 def pilot_plan(items: list[Candidate], overheads: Overheads, quotas: dict[str, float],

@@ -30,7 +30,7 @@ from pyros.scheduling.problem import (
     Problem,
     Rejection,
 )
-from pyros.scheduling.timeline import Slot, gap, objective
+from pyros.scheduling.timeline import Slot, forward_pass, objective
 
 
 def insert_sequences(problem: Problem, current: list[Placement], new_ids: set[str], *,
@@ -87,20 +87,12 @@ def _forward(order: list[Candidate], overheads: Overheads, start_from: int,
              ) -> tuple[list[Slot], list[Candidate]] | None:
     """The order as early as possible; sequences that no longer fit are dropped when they
     rank below ``newcomer``, else the order is refused (None)."""
-    slots: list[Slot] = []
-    dropped: list[Candidate] = []
-    moment = start_from
-    for candidate in order:
-        start = candidate.first_start_from(moment + gap(overheads, previous, candidate))
-        if start is None:
-            if newcomer is None or candidate is newcomer or \
-                    candidate.sequence.priority >= newcomer.sequence.priority:
-                return None
-            dropped.append(candidate)
-            continue
-        slots.append(Slot(candidate, start))
-        moment, previous = start + candidate.duration, candidate
-    return slots, dropped
+
+    def ranks_below(candidate: Candidate) -> bool:
+        return (newcomer is not None and candidate is not newcomer
+                and candidate.sequence.priority < newcomer.sequence.priority)
+
+    return forward_pass(order, overheads, start_from, previous, may_drop=ranks_below)
 
 
 def _best_insertion(newcomer: Candidate, order: list[Candidate], overheads: Overheads,

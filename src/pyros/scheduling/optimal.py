@@ -31,6 +31,20 @@ from pyros.scheduling.timeline import Slot
 WORK_PER_SECOND = 0.1
 
 
+def cp_solver(*, time_limit: float, work: float, workers: int = 1) -> cp_model.CpSolver:
+    """A CP-SAT solver as every part of the planner uses it: stopped by its
+    deterministic ``work`` (so that the same input gives the same answer), the wall-clock
+    ``time_limit`` only a backstop, a fixed seed."""
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.01, time_limit)
+    solver.parameters.max_deterministic_time = work
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = 0
+    if workers > 1:
+        solver.parameters.interleave_search = True  # deterministic with several workers
+    return solver
+
+
 @dataclass
 class OptimiserOutcome:
     slots: list[Slot]
@@ -69,14 +83,9 @@ def optimise(items: list[Candidate], overheads: Overheads, quotas: dict[str, flo
             model.AddHint(start, chosen[id(candidate)])
         else:
             model.AddHint(present, 0)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.max_deterministic_time = (
-        work if work is not None else time_limit * WORK_PER_SECOND)
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = 0
-    if workers > 1:
-        solver.parameters.interleave_search = True  # deterministic with several workers
+    solver = cp_solver(time_limit=time_limit,
+                       work=work if work is not None else time_limit * WORK_PER_SECOND,
+                       workers=workers)
     status = solver.Solve(model)
     hint_value = sum(slot.candidate.weight for slot in hint)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

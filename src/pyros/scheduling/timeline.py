@@ -4,6 +4,7 @@ Shared by every engine, so that all of them obey the same rules."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pyros.scheduling.candidates import Candidate
@@ -28,43 +29,54 @@ def gap(overheads: Overheads, before: Candidate | None, after: Candidate) -> int
     return math.ceil(overheads.between(before.sequence, after.sequence))
 
 
-def earliest_schedule(order: list[Candidate], overheads: Overheads, start_from: int,
-                      previous: Candidate | None = None) -> list[Slot] | None:
-    """Every candidate as early as its allowed starts and the overheads let it, in the
-    given order; None when the order cannot be kept."""
+def forward_pass(order: list[Candidate], overheads: Overheads, start_from: int,
+                 previous: Candidate | None = None, *,
+                 may_drop: Callable[[Candidate], bool] = lambda _: False,
+                 quotas: dict[str, float] | None = None
+                 ) -> tuple[list[Slot], list[Candidate]] | None:
+    """Each candidate of the order, once, as early as its allowed starts, the overheads
+    and the quotas let it. One that no longer fits when its turn comes is dropped if
+    ``may_drop`` says so, else the whole order is refused (None). Returns the slots and
+    the dropped candidates."""
     slots: list[Slot] = []
-    moment = start_from
-    for candidate in order:
-        start = candidate.first_start_from(moment + gap(overheads, previous, candidate))
-        if start is None:
-            return None
-        slots.append(Slot(candidate, start))
-        moment, previous = start + candidate.duration, candidate
-    return slots
-
-
-def schedule_keeping_order(order: list[Candidate], overheads: Overheads, start_from: int,
-                           quotas: dict[str, float] | None = None) -> list[Slot]:
-    """Each candidate as early as possible in the given order, once; a candidate that
-    no longer fits where its turn comes, or in its program's quota, is left out."""
-    slots: list[Slot] = []
+    dropped: list[Candidate] = []
     seen: set[int] = set()
     left = dict(quotas or {})
-    moment, previous = start_from, None
+    moment = start_from
     for candidate in order:
         if id(candidate) in seen:
             continue
-        if candidate.program in left and left[candidate.program] < candidate.duration:
-            continue
-        start = candidate.first_start_from(moment + gap(overheads, previous, candidate))
+        start = None
+        if not (candidate.program in left and left[candidate.program] < candidate.duration):
+            start = candidate.first_start_from(moment + gap(overheads, previous, candidate))
         if start is None:
+            if not may_drop(candidate):
+                return None
+            dropped.append(candidate)
             continue
         seen.add(id(candidate))
         if candidate.program in left:
             left[candidate.program] -= candidate.duration
         slots.append(Slot(candidate, start))
         moment, previous = start + candidate.duration, candidate
-    return slots
+    return slots, dropped
+
+
+def earliest_schedule(order: list[Candidate], overheads: Overheads, start_from: int,
+                      previous: Candidate | None = None) -> list[Slot] | None:
+    """The order kept whole, as early as possible; None when it cannot be kept."""
+    outcome = forward_pass(order, overheads, start_from, previous)
+    return None if outcome is None else outcome[0]
+
+
+def schedule_keeping_order(order: list[Candidate], overheads: Overheads, start_from: int,
+                           quotas: dict[str, float] | None = None) -> list[Slot]:
+    """The order as early as possible, leaving out what no longer fits, in time or in
+    its program's quota, when its turn comes."""
+    outcome = forward_pass(order, overheads, start_from, may_drop=lambda _: True,
+                           quotas=quotas)
+    assert outcome is not None  # nothing is refused when everything may be dropped
+    return outcome[0]
 
 
 def check_order(slots: list[Slot], overheads: Overheads) -> bool:

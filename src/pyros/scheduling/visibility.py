@@ -39,10 +39,9 @@ class Visibility:
     highest: float | None = None  # when, inside the intervals, the target is highest
 
 
-def _runs(margin: np.ndarray, seconds: np.ndarray,
-          crossings: np.ndarray | None = None) -> Intervals:
-    """Intervals where ``margin`` ≥ 0. An end is ``crossings[k]`` when given (the exact
-    crossing between instants k and k+1), else interpolated."""
+def _runs(margin: np.ndarray, seconds: np.ndarray, crossings: np.ndarray) -> Intervals:
+    """Intervals where ``margin`` ≥ 0; an end is ``crossings[k]``, the exact crossing
+    between instants k and k+1."""
     good = margin >= 0.0
     if not good.any():
         return []
@@ -50,11 +49,7 @@ def _runs(margin: np.ndarray, seconds: np.ndarray,
     runs: Intervals = []
     start = seconds[0] if good[0] else None
     for k in edges:
-        if crossings is not None and not np.isnan(crossings[k]):
-            crossing = float(crossings[k])
-        else:
-            m0, m1 = margin[k], margin[k + 1]
-            crossing = seconds[k] + (m0 / (m0 - m1)) * (seconds[k + 1] - seconds[k])
+        crossing = float(crossings[k])
         if good[k]:  # going bad
             runs.append((start, crossing))
             start = None

@@ -16,6 +16,7 @@ import time
 from ortools.sat.python import cp_model
 
 from pyros.scheduling.candidates import Candidate
+from pyros.scheduling.optimal import cp_solver
 from pyros.scheduling.problem import Overheads
 from pyros.scheduling.timeline import Slot, check_order, gap, objective
 
@@ -89,11 +90,7 @@ def _rewindow(slots: list[Slot], items: list[Candidate], overheads: Overheads,
             model.Add(sum(pool[i][0].duration * present[i] for i in members)
                       <= max(0, math.floor(seconds)))
     model.Maximize(sum(c.weight * p for (c, _), p in zip(pool, present, strict=True)))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = 0
-    solver.parameters.max_time_in_seconds = max(0.01, deadline - time.perf_counter())
-    solver.parameters.max_deterministic_time = WINDOW_WORK
+    solver = cp_solver(time_limit=deadline - time.perf_counter(), work=WINDOW_WORK)
     if solver.Solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     if solver.ObjectiveValue() <= objective(freed) + 1e-6:
