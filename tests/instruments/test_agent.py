@@ -60,7 +60,7 @@ def test_a_poll_stores_every_device_status_and_a_history_row(devices_agent):
     assert mount["parked"] is True and mount["slewing"] is False
     assert mount["alt"] == pytest.approx(89.0, abs=0.01)
     assert set(mount) == {"connected", "ra", "dec", "alt", "az", "ha", "slewing", "tracking",
-                          "parked", "at_limit", "time"}
+                          "parked", "at_limit", "time", "watchdog_tripped_at"}
     assert state("dome").data["shutter"] == "CLOSED"
     assert state("camera_vis.filters").data["filter"] == "Clear"
     assert state("camera_nir").data["state"] == "IDLE"

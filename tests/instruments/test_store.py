@@ -21,7 +21,7 @@ def test_a_status_becomes_plain_json():
                         moving=True, following=False, parked=False, time=TEST_NOW)
     assert jsonable(status) == {"connected": True, "shutter": "OPENING", "azimuth": None,
                                 "moving": True, "following": False, "parked": False,
-                                "time": "2026-11-21T12:00:00Z"}
+                                "time": "2026-11-21T12:00:00Z", "watchdog_tripped_at": None}
 
 
 def rows(device: DeviceState, start: datetime, count: int, every: float,

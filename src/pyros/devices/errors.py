@@ -20,3 +20,12 @@ class DeviceDisconnected(DeviceError):
 
 class DeviceRefused(DeviceError):
     """The request was refused before reaching the device (bad input, unsafe target)."""
+
+
+class ExposureAborted(DeviceError):
+    """The exposure was aborted by a call to abort(); no file was written."""
+
+
+class MotionAborted(DeviceError):
+    """A motion (slew, park, shutter, rotation) was stopped by a call to abort() before it
+    arrived: the device is wherever it stopped, not where it was sent."""

@@ -4,6 +4,15 @@ through these interfaces alone, never knowing whether it is simulated or real.
 Every call takes a ``timeout`` in seconds (a default per method otherwise) and raises a
 DeviceError naming the device. Long actions (slew, shutter, exposure) take ``wait``:
 False returns once the device has accepted the order, so the caller can abort it.
+
+``abort()`` may be called from another thread while a long action waits: the waiting
+call then raises promptly (within ~0.2 s) MotionAborted or ExposureAborted, so that the
+caller knows the action did not complete. This is promised for the same device object's
+``abort()`` (an abort from another program may end the wait otherwise); an abort before
+or after a call has no effect on the next one.
+
+The mount and the dome may have a watchdog, the second safety layer: see
+:class:`Watchdog`.
 """
 
 from __future__ import annotations
@@ -13,6 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+
+from pyros.devices.errors import DeviceRefused
 
 
 class Device(ABC):
@@ -32,6 +43,30 @@ class Device(ABC):
         """The device's current status (a frozen dataclass of the device's kind)."""
 
 
+class Watchdog:
+    """A device that makes itself safe when the majordome falls silent: the second
+    safety layer, for when the majordome hangs or dies with the dome open. It lives in
+    the device (or its controller), so it works whatever happened to PyROS."""
+
+    name: str
+
+    @property
+    def has_watchdog(self) -> bool:
+        """Whether :meth:`arm_watchdog` works in this backend."""
+        return False
+
+    def arm_watchdog(self, seconds: float, timeout: float = 5.0) -> None:
+        """Arm, or renew, the watchdog. The majordome calls this at least every
+        ``seconds``/2; if no call comes within ``seconds`` (of the device's clock), the
+        device makes itself safe: the dome closes its shutter, the mount parks (a device
+        already closed or parked is left alone), and the watchdog disarms itself; the
+        status's ``watchdog_tripped_at`` then says when. ``seconds=0`` disarms.
+
+        DeviceRefused in a backend without a watchdog (``has_watchdog`` is False)."""
+        raise DeviceRefused(self.name, "no watchdog in this backend: nothing closes or parks "
+                                       "this device by itself if the majordome stops")
+
+
 # --- Mount ----------------------------------------------------------------------------
 
 
@@ -48,6 +83,11 @@ class MountStatus:
     parked: bool
     at_limit: bool
     time: datetime
+    watchdog_tripped_at: datetime | None = None  # when the watchdog last made it safe
+
+    @property
+    def watchdog_tripped(self) -> bool:
+        return self.watchdog_tripped_at is not None
 
 
 @dataclass(frozen=True)
@@ -62,7 +102,7 @@ class MountCapabilities:
     can_park: bool = True
 
 
-class Mount(Device):
+class Mount(Device, Watchdog):
     kind = "mount"
 
     @property
@@ -88,7 +128,8 @@ class Mount(Device):
 
     @abstractmethod
     def abort(self, timeout: float = 5.0) -> None:
-        """Stop any motion now."""
+        """Stop any motion now. A ``slew(wait=True)`` or ``park(wait=True)`` blocked in
+        another thread raises MotionAborted: the mount did not arrive."""
 
 
 # --- Dome -----------------------------------------------------------------------------
@@ -111,9 +152,14 @@ class DomeStatus:
     following: bool
     parked: bool
     time: datetime
+    watchdog_tripped_at: datetime | None = None  # when the watchdog last made it safe
+
+    @property
+    def watchdog_tripped(self) -> bool:
+        return self.watchdog_tripped_at is not None
 
 
-class Dome(Device):
+class Dome(Device, Watchdog):
     kind = "dome"
 
     @property
@@ -141,7 +187,10 @@ class Dome(Device):
     def park(self, *, wait: bool = True, timeout: float = 180.0) -> None: ...
 
     @abstractmethod
-    def abort(self, timeout: float = 5.0) -> None: ...
+    def abort(self, timeout: float = 5.0) -> None:
+        """Stop the shutter and the rotation now (the shutter's state becomes UNKNOWN).
+        An ``open``, ``close``, ``goto_azimuth`` or ``park`` blocked in another thread
+        with ``wait=True`` raises MotionAborted."""
 
 
 # --- Camera and filter wheel ----------------------------------------------------------
@@ -196,7 +245,10 @@ class Camera(Device):
         default timeout is the exposure plus readout plus a margin."""
 
     @abstractmethod
-    def abort(self, timeout: float = 5.0) -> None: ...
+    def abort(self, timeout: float = 5.0) -> None:
+        """Stop the exposure under way and drop its image. An ``expose()`` blocked in
+        another thread raises ExposureAborted promptly (within ~0.2 s), and no file is
+        written; an image that had already arrived is kept and returned."""
 
     @abstractmethod
     def set_cooler(self, setpoint: float | None, timeout: float = 10.0) -> None:

@@ -1,6 +1,10 @@
 """The ``sim`` backend: the device interfaces over the simulator's JSON-lines protocol
 (simulators/server.py). Each device keeps one connection, opened on demand and opened
-again after a failure, so a simulator that restarts is found again by the next call."""
+again after a failure, so a simulator that restarts is found again by the next call.
+
+The mount, the dome and the camera end a wait at once when their ``abort()`` is called
+from another thread (see :class:`_Abortable`); the mount and the dome have the
+simulator's watchdog."""
 
 from __future__ import annotations
 
@@ -16,7 +20,14 @@ from typing import Any
 
 from pyros import clock
 from pyros.config.schema import Channel, Site, UnitConfig
-from pyros.devices.errors import DeviceDisconnected, DeviceError, DeviceRefused, DeviceTimeout
+from pyros.devices.errors import (
+    DeviceDisconnected,
+    DeviceError,
+    DeviceRefused,
+    DeviceTimeout,
+    ExposureAborted,
+    MotionAborted,
+)
 from pyros.devices.interfaces import (
     Camera,
     CameraState,
@@ -49,7 +60,9 @@ class SimLink:
         self._sock: socket.socket | None = None
         self._buffer = b""
         self._ids = itertools.count(1)
-        self._lock = threading.Lock()
+        # Held for each exchange; a caller may hold it around a call and what must
+        # happen before any other thread's next call.
+        self.lock = threading.RLock()
 
     def close(self) -> None:
         if self._sock is not None:
@@ -70,7 +83,7 @@ class SimLink:
         return self._sock
 
     def call(self, method: str, timeout: float = 5.0, **params: Any) -> Any:
-        with self._lock:
+        with self.lock:
             deadline = time.monotonic() + timeout
             sock = self._connect(timeout)
             request_id = next(self._ids)
@@ -116,7 +129,11 @@ class SimLink:
 
 
 def _time(status: dict) -> dict:
-    return {**status, "time": datetime.fromisoformat(status["time"])}
+    """A status as the dataclasses take it: ISO times as datetimes."""
+    parsed = {**status, "time": datetime.fromisoformat(status["time"])}
+    if parsed.get("watchdog_tripped_at") is not None:
+        parsed["watchdog_tripped_at"] = datetime.fromisoformat(parsed["watchdog_tripped_at"])
+    return parsed
 
 
 def wait_until(device: str, done: Callable[[], bool], timeout: float, what: str) -> None:
@@ -128,7 +145,54 @@ def wait_until(device: str, done: Callable[[], bool], timeout: float, what: str)
         time.sleep(POLL)
 
 
-class SimMount(Mount):
+def _arm_watchdog(link: SimLink, seconds: float, timeout: float) -> None:
+    """The simulator's watchdog (server.py): the mount parks, the dome closes."""
+    if not seconds >= 0:  # also refuses NaN
+        raise DeviceRefused(link.device, f"watchdog period {seconds} s is not >= 0")
+    link.call("watchdog", timeout, seconds=seconds)
+
+
+class _Abortable:
+    """Long actions whose wait ``abort()`` ends from another thread. Each abort is
+    counted before any other call on the link can see its effect; a wait that began at
+    another count was aborted. A wait compares with the count it began at, so an abort
+    before or after it changes nothing for the next action."""
+
+    name: str
+    link: SimLink
+    _aborts: int = 0
+
+    def abort(self, timeout: float = 5.0) -> None:
+        with self.link.lock:  # a status showing the stop also shows the new count
+            self.link.call("abort", timeout)
+            self._aborts += 1
+
+    def _act(self, order: Callable[[], object], done: Callable[[], bool], *, wait: bool,
+             timeout: float, what: str, aborted: type[DeviceError] = MotionAborted,
+             done_means_arrived: bool = False) -> None:
+        """Send ``order``; with ``wait``, poll ``done`` until it is true, or raise
+        ``aborted`` if this object's ``abort()`` was called meanwhile. A motion is done
+        (no longer moving) whether it arrived or was stopped, so an abort wins over it;
+        with ``done_means_arrived`` (the exposure's own image is there), done wins."""
+        start = self._aborts
+        order()
+        if not wait:
+            return
+
+        def finished() -> bool:
+            if done() and (done_means_arrived or self._aborts == start):
+                return True
+            if self._aborts == start:
+                return False
+            # The abort may have reached the device just before our order did: stop it
+            # again, so that the caller, told it was aborted, finds the device stopped.
+            self.link.call("abort")
+            raise aborted(self.name, f"{what} was aborted before it finished")
+
+        wait_until(self.name, finished, timeout, what)
+
+
+class SimMount(_Abortable, Mount):
     def __init__(self, name: str, address: str, unit: UnitConfig) -> None:
         super().__init__(name)
         self.link = SimLink(name, address)
@@ -150,26 +214,29 @@ class SimMount(Mount):
 
     def slew(self, ra: float, dec: float, *, wait: bool = True, timeout: float = 300.0) -> None:
         check_target(self.name, ra, dec, clock.now(), self.site, self.capabilities)
-        self.link.call("slew", 10.0, ra=ra, dec=dec)
-        if wait:
-            wait_until(self.name, lambda: not self.status().slewing, timeout, "the slew")
+        self._act(lambda: self.link.call("slew", 10.0, ra=ra, dec=dec),
+                  lambda: not self.status().slewing, wait=wait, timeout=timeout,
+                  what="the slew")
 
     def track(self, on: bool, timeout: float = 10.0) -> None:
         self.link.call("track", timeout, on=on)
 
     def park(self, *, wait: bool = True, timeout: float = 300.0) -> None:
-        self.link.call("park", 10.0)
-        if wait:
-            wait_until(self.name, lambda: self.status().parked, timeout, "parking")
+        self._act(lambda: self.link.call("park", 10.0), lambda: self.status().parked,
+                  wait=wait, timeout=timeout, what="parking")
 
     def unpark(self, timeout: float = 30.0) -> None:
         self.link.call("unpark", timeout)
 
-    def abort(self, timeout: float = 5.0) -> None:
-        self.link.call("abort", timeout)
+    @property
+    def has_watchdog(self) -> bool:
+        return True
+
+    def arm_watchdog(self, seconds: float, timeout: float = 5.0) -> None:
+        _arm_watchdog(self.link, seconds, timeout)
 
 
-class SimDome(Dome):
+class SimDome(_Abortable, Dome):
     def __init__(self, name: str, address: str) -> None:
         super().__init__(name)
         self.link = SimLink(name, address)
@@ -186,10 +253,8 @@ class SimDome(Dome):
         return DomeStatus(**{**raw, "shutter": ShutterState(raw["shutter"])})
 
     def _shutter(self, method: str, wanted: ShutterState, wait: bool, timeout: float) -> None:
-        self.link.call(method, 10.0)
-        if wait:
-            wait_until(self.name, lambda: self.status().shutter == wanted, timeout,
-                       f"the shutter's {method}")
+        self._act(lambda: self.link.call(method, 10.0), lambda: self.status().shutter == wanted,
+                  wait=wait, timeout=timeout, what=f"the shutter's {method}")
 
     def open(self, *, wait: bool = True, timeout: float = 120.0) -> None:
         self._shutter("open", ShutterState.OPEN, wait, timeout)
@@ -198,23 +263,26 @@ class SimDome(Dome):
         self._shutter("close", ShutterState.CLOSED, wait, timeout)
 
     def goto_azimuth(self, azimuth: float, *, wait: bool = True, timeout: float = 180.0) -> None:
-        self.link.call("goto", 10.0, azimuth=azimuth)
-        if wait:
-            wait_until(self.name, lambda: not self.status().moving, timeout, "the rotation")
+        self._act(lambda: self.link.call("goto", 10.0, azimuth=azimuth),
+                  lambda: not self.status().moving, wait=wait, timeout=timeout,
+                  what="the rotation")
 
     def follow(self, on: bool, timeout: float = 10.0) -> None:
         self.link.call("follow", timeout, on=on)
 
     def park(self, *, wait: bool = True, timeout: float = 180.0) -> None:
-        self.link.call("park", 10.0)
-        if wait:
-            wait_until(self.name, lambda: self.status().parked, timeout, "parking")
+        self._act(lambda: self.link.call("park", 10.0), lambda: self.status().parked,
+                  wait=wait, timeout=timeout, what="parking")
 
-    def abort(self, timeout: float = 5.0) -> None:
-        self.link.call("abort", timeout)
+    @property
+    def has_watchdog(self) -> bool:
+        return True
+
+    def arm_watchdog(self, seconds: float, timeout: float = 5.0) -> None:
+        _arm_watchdog(self.link, seconds, timeout)
 
 
-class SimCamera(Camera):
+class SimCamera(_Abortable, Camera):
     def __init__(self, name: str, address: str, channel: Channel) -> None:
         super().__init__(name)
         self.link = SimLink(name, address)
@@ -226,6 +294,7 @@ class SimCamera(Camera):
     def status(self, timeout: float = 5.0) -> CameraStatus:
         raw = _time(self.link.call("status", timeout))
         raw.pop("error", None)
+        raw.pop("last_exposure", None)
         return CameraStatus(**{**raw, "state": CameraState(raw["state"])})
 
     def expose(self, seconds: float, path: Path, *, frame_type: FrameType = FrameType.LIGHT,
@@ -235,22 +304,30 @@ class SimCamera(Camera):
             raise DeviceRefused(self.name, f"binning {binning} outside 1..4")
         path = Path(path).resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.link.call("expose", 10.0, seconds=seconds, path=str(path),
-                       frame_type=FrameType(frame_type).value, binning=binning,
-                       region=None if region is None else vars(region), object=object_name)
         limit = timeout if timeout is not None else seconds + self.channel.readout_time + 30.0
+        number = None  # the simulator numbers exposures: a path may be written again
+
+        def order() -> None:
+            nonlocal number
+            number = self.link.call(
+                "expose", 10.0, seconds=seconds, path=str(path),
+                frame_type=FrameType(frame_type).value, binning=binning,
+                region=None if region is None else vars(region), object=object_name)["number"]
 
         def finished() -> bool:
             raw = self.link.call("status")
             if raw["state"] == CameraState.ERROR:
                 raise DeviceError(self.name, f"the exposure failed: {raw.get('error')}")
-            return raw["state"] == CameraState.IDLE and raw["last_image"] == str(path)
+            if raw["state"] != CameraState.IDLE:
+                return False
+            if raw["last_exposure"] != number:
+                # Idle without our image: aborted, by another program if not by us.
+                raise ExposureAborted(self.name, "the exposure was aborted")
+            return True
 
-        wait_until(self.name, finished, limit, "the exposure")
+        self._act(order, finished, wait=True, timeout=limit, what="the exposure",
+                  aborted=ExposureAborted, done_means_arrived=True)
         return path
-
-    def abort(self, timeout: float = 5.0) -> None:
-        self.link.call("abort", timeout)
 
     def set_cooler(self, setpoint: float | None, timeout: float = 10.0) -> None:
         self.link.call("set_cooler", timeout, setpoint=setpoint)

@@ -2,6 +2,9 @@
 computed from the time elapsed since the last order, so a fast simulated clock runs a
 whole night's motions in minutes without any loop ticking in the background.
 
+The mount and the dome have a watchdog (:class:`WatchdogTimer`); the server checks it
+and calls their ``make_safe``.
+
 Timings: the mount slews at the configured rates then settles; the dome rotates at
 ``DOME_ROTATION_RATE`` and its shutter takes ``SHUTTER_TIME``; a filter change takes the
 channel's ``filter_change_time``; a readout the channel's ``readout_time``.
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pyros import astro
 from pyros.clock import Clock
@@ -48,6 +51,35 @@ class Motion:
         return self.fraction(now) >= 1.0
 
 
+@dataclass
+class WatchdogTimer:
+    """The second safety layer: a deadline, in the clock's time, that the majordome's
+    heartbeat keeps pushing back; once it passes, the device makes itself safe."""
+
+    clock: Clock
+    seconds: float = 0.0  # 0: disarmed
+    deadline: datetime | None = None
+    tripped_at: datetime | None = None  # the last time it expired
+
+    def arm(self, seconds: float) -> None:
+        seconds = float(seconds)
+        if not 0.0 <= seconds <= 86_400.0:
+            raise Refused(f"watchdog period {seconds} s outside 0..86400 s (0 disarms)")
+        self.seconds = seconds
+        self.deadline = self.clock.now() + timedelta(seconds=seconds) if seconds else None
+
+    def expired(self, now: datetime) -> bool:
+        return self.deadline is not None and now >= self.deadline
+
+    def trip(self, now: datetime) -> None:
+        """Disarm and remember when: a client sees it in the device's status."""
+        self.deadline, self.tripped_at = None, now
+
+    def status(self) -> dict:
+        tripped = self.tripped_at.isoformat() if self.tripped_at is not None else None
+        return {"watchdog_tripped_at": tripped}
+
+
 class MountModel:
     def __init__(self, unit: UnitConfig, clock: Clock) -> None:
         self.unit, self.clock = unit, clock
@@ -61,6 +93,7 @@ class MountModel:
         self.target: tuple[float, float] | None = None
         self.motion: Motion | None = None
         self.park_after = False
+        self.watchdog = WatchdogTimer(clock)
 
     def _radec_of(self, alt: float, az: float, when: datetime) -> tuple[float, float]:
         return astro.radec_from_altaz(alt, az, when, self.where)
@@ -116,6 +149,16 @@ class MountModel:
     def unpark(self) -> None:
         self.parked = False
 
+    def make_safe(self) -> str:
+        """Park, unless parked or parking already; say what was done."""
+        self.position(self.clock.now())  # a park that has ended is seen as ended
+        if self.park_after:
+            return "the mount is already parking"
+        if self.parked:
+            return "the mount is already parked"
+        self.park()
+        return "parking the mount"
+
     def track(self, on: bool) -> None:
         now = self.clock.now()
         self.radec = self.position(now)
@@ -140,7 +183,7 @@ class MountModel:
                 "slewing": self.motion is not None, "tracking": self.tracking,
                 "parked": self.parked and self.motion is None,
                 "at_limit": alt < limits.min_altitude or abs(ha) > limits.max_hour_angle,
-                "time": now.isoformat()}
+                "time": now.isoformat(), **self.watchdog.status()}
 
 
 @dataclass
@@ -155,6 +198,10 @@ class DomeModel:
     rotation: Motion | None = None
     following: bool = False
     parked: bool = True
+    watchdog: WatchdogTimer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.watchdog = WatchdogTimer(self.clock)
 
     def _settle(self, now: datetime) -> None:
         if self.shutter_motion and self.shutter_motion.done(now) and not self.stuck:
@@ -187,6 +234,14 @@ class DomeModel:
         self.parked = False
         return seconds
 
+    def make_safe(self) -> str:
+        """Close the shutter, unless closed or closing already; say what was done."""
+        self._settle(self.clock.now())
+        if self.shutter in (ShutterState.CLOSED, ShutterState.CLOSING):
+            return f"the shutter is already {self.shutter.value.lower()}"
+        self.move_shutter(False)
+        return "closing the shutter"
+
     def abort(self) -> None:
         now = self.clock.now()
         self._settle(now)
@@ -203,7 +258,8 @@ class DomeModel:
         moving = self.rotation is not None or self.shutter_motion is not None
         return {"connected": True, "shutter": self.shutter.value, "azimuth": self.azimuth,
                 "moving": moving, "following": self.following,
-                "parked": self.parked and not moving, "time": now.isoformat()}
+                "parked": self.parked and not moving, "time": now.isoformat(),
+                **self.watchdog.status()}
 
 
 @dataclass
@@ -217,6 +273,8 @@ class CameraModel:
     cooler_setpoint: float | None = None
     cooling_from: tuple[datetime, float] | None = None  # when the set-point changed, at what
     last_image: str | None = None
+    exposures: int = 0  # exposures started: each one's number
+    last_exposure: int = 0  # the number of the exposure that wrote last_image
     error: str = ""
     filter_position: int = 0
     filter_motion: Motion | None = None
@@ -248,6 +306,7 @@ class CameraModel:
         if self.filter_motion is not None and not self.filter_motion.done(self.clock.now()):
             raise Refused("the filter wheel is moving")
         self.state, self.error = CameraState.EXPOSING, ""
+        self.exposures += 1
         self.exposure_seconds = seconds
         self.exposure = Motion(self.clock.now(), seconds + self.channel.readout_time)
         self.pending = request
@@ -280,7 +339,8 @@ class CameraModel:
             left = max(0.0, self.exposure_seconds - (now - self.exposure.start).total_seconds())
         return {"connected": True, "state": self.phase().value,
                 "ccd_temperature": self.temperature(), "cooler_setpoint": self.cooler_setpoint,
-                "exposure_left": left, "last_image": self.last_image, "error": self.error,
+                "exposure_left": left, "last_image": self.last_image,
+                "last_exposure": self.last_exposure, "error": self.error,
                 "time": now.isoformat()}
 
     def filter_status(self) -> dict:

@@ -12,6 +12,11 @@ Faults can be injected from a scenario file, a JSON list of events
 disconnected one drops its connections and refuses new ones, a stuck shutter never
 finishes moving.
 
+The mount and the dome have a watchdog, the second safety layer: ``{"method":
+"watchdog", "params": {"seconds": 60}}`` arms it (0 disarms); if no such call comes for
+that long (of the simulated clock's time), the dome closes its shutter and the mount
+parks, and their status says when in ``watchdog_tripped_at``.
+
     python -m pyros.simulators.server [--scenario faults.json]
 """
 
@@ -39,8 +44,10 @@ from pyros.simulators.models import (
     CameraModel,
     DomeModel,
     FocuserModel,
+    Motion,
     MountModel,
     Refused,
+    WatchdogTimer,
 )
 
 log = logging.getLogger("pyros.simulators")
@@ -65,11 +72,17 @@ def load_faults(path: Path) -> list[FaultEvent]:
         raise ValueError(f"{path}: not a valid fault scenario: {exc}") from exc
 
 
+def wall_seconds(seconds: float, sim_clock: Clock) -> float:
+    """How long ``seconds`` of the clock's time last on the wall clock (as long, for a
+    clock that runs at the wall's pace or is stepped by hand)."""
+    if isinstance(sim_clock, SimulatedClock) and sim_clock.speed > 0:
+        return seconds / sim_clock.speed
+    return seconds
+
+
 async def clock_sleep(seconds: float, sim_clock: Clock) -> None:
     """Sleep ``seconds`` of the clock's time."""
-    if isinstance(sim_clock, SimulatedClock) and sim_clock.speed > 0:
-        seconds /= sim_clock.speed
-    await asyncio.sleep(max(0.0, seconds))
+    await asyncio.sleep(max(0.0, wall_seconds(seconds, sim_clock)))
 
 
 @dataclass
@@ -100,7 +113,7 @@ class Observatory:
             m = self.mount
             return {"status": m.status, "slew": lambda ra, dec: {"seconds": m.slew(ra, dec)},
                     "park": lambda: {"seconds": m.park()}, "unpark": m.unpark,
-                    "track": m.track, "abort": m.abort}
+                    "track": m.track, "abort": m.abort, "watchdog": m.watchdog.arm}
         if device in self.domes:
             d = self.domes[device]
             return {"status": lambda: d.status(self.mount.status()["az"]),
@@ -108,7 +121,8 @@ class Observatory:
                     "close": lambda: {"seconds": d.move_shutter(False)},
                     "goto": lambda azimuth: {"seconds": d.goto(azimuth)},
                     "follow": lambda on: setattr(d, "following", bool(on)),
-                    "park": lambda: {"seconds": d.goto(0.0)}, "abort": d.abort}
+                    "park": lambda: {"seconds": d.goto(0.0)}, "abort": d.abort,
+                    "watchdog": d.watchdog.arm}
         if device in self.focusers:
             f = self.focusers[device]
             return {"status": f.status,
@@ -126,29 +140,49 @@ class Observatory:
         if not 0 <= seconds <= 3600:
             raise Refused(f"exposure of {seconds} s outside 0..3600 s")
         total = camera.start_exposure(seconds, request)
-        task = asyncio.get_running_loop().create_task(self._finish_exposure(camera, total))
+        work = self._finish_exposure(camera, camera.exposure, camera.exposures, total)
+        task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return {"seconds": total}
+        return {"seconds": total, "number": camera.exposures}
 
-    async def _finish_exposure(self, camera: CameraModel, total: float) -> None:
-        exposure = camera.exposure
+    async def _finish_exposure(self, camera: CameraModel, exposure: Motion | None,
+                               number: int, total: float) -> None:
         await clock_sleep(total, self.clock)
         if camera.exposure is not exposure:  # aborted, or another exposure started
             return
-        request = camera.pending
+        request, error = camera.pending, ""
         try:
             from pyros.simulators.frames import write_frame
 
             pointing = self.mount.status()
             await asyncio.to_thread(write_frame, self.unit, camera, pointing, request)
-            camera.last_image, camera.state = request["path"], CameraState.IDLE
         except Exception as exc:
             log.exception("the simulated camera %s failed to write its image",
                           camera.channel.camera)
-            camera.error, camera.state = f"{type(exc).__name__}: {exc}", CameraState.ERROR
-        finally:
-            camera.exposure, camera.pending = None, {}
+            error = f"{type(exc).__name__}: {exc}"
+        if camera.exposure is not exposure:  # aborted while writing: no image, as promised
+            if camera.pending.get("path") != request["path"]:
+                Path(request["path"]).unlink(missing_ok=True)
+            return
+        if error:
+            camera.error, camera.state = error, CameraState.ERROR
+        else:
+            camera.last_image, camera.last_exposure = request["path"], number
+            camera.state = CameraState.IDLE
+        camera.exposure, camera.pending = None, {}
+
+    def check_watchdogs(self) -> None:
+        """Make safe every device whose watchdog has expired."""
+        now = self.clock.now()
+        guarded: list[tuple[str, WatchdogTimer, Callable[[], str]]] = [
+            (self.unit.mount.device, self.mount.watchdog, self.mount.make_safe),
+            *((name, dome.watchdog, dome.make_safe) for name, dome in self.domes.items())]
+        for name, watchdog, make_safe in guarded:
+            if watchdog.expired(now):
+                watchdog.trip(now)
+                log.warning("%s: watchdog: no heartbeat for %g s: %s", name,
+                            watchdog.seconds, make_safe())
 
 
 async def serve_device(observatory: Observatory, device: str, host: str,
@@ -174,12 +208,29 @@ async def serve_device(observatory: Observatory, device: str, host: str,
                 await writer.drain()
         except (ConnectionError, asyncio.LimitOverrunError, ValueError):
             pass
+        except asyncio.CancelledError:
+            # The server is stopping. Ending quietly spares the log a traceback per open
+            # connection (Python 3.11's stream callback reports a cancelled session).
+            pass
         finally:
             writer.close()
             with contextlib.suppress(ConnectionError):
                 await writer.wait_closed()
 
     return await asyncio.start_server(session, host, port, limit=MAX_LINE)
+
+
+async def watch_heartbeats(observatory: Observatory) -> None:
+    """Check the watchdogs every second of wall time, or every second of the clock's
+    time when it runs faster, so that a device is safe at most a second late. A check
+    that fails is logged and the next one runs: this is a safety layer."""
+    period = min(1.0, wall_seconds(1.0, observatory.clock))
+    while True:
+        try:
+            observatory.check_watchdogs()
+        except Exception:
+            log.exception("the simulator's watchdog check failed")
+        await asyncio.sleep(period)
 
 
 def encode(reply: dict) -> bytes:
@@ -227,6 +278,8 @@ async def run(unit: UnitConfig, faults: list[FaultEvent], sim_clock: Clock,
         host, port = device.address.rsplit(":", 1)
         servers.append(await serve_device(observatory, name, host, int(port)))
         log.info("simulated %s %s on %s", device.kind, name, device.address)
+    # Held here: the loop keeps only a weak reference to a task.
+    heartbeats = asyncio.create_task(watch_heartbeats(observatory))
     if ready:
         ready()
     stop = stop or asyncio.Event()
@@ -237,6 +290,7 @@ async def run(unit: UnitConfig, faults: list[FaultEvent], sim_clock: Clock,
     try:
         await stop.wait()
     finally:
+        heartbeats.cancel()
         for server in servers:
             server.close()
         pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
@@ -256,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     from pyros.config.loader import active_config
 
     faults = load_faults(options.scenario) if options.scenario else []
-    sim_clock: Clock = clock.get_clock()
+    sim_clock: Clock = clock.install_from_environment()
     if options.speed != 1.0:
         sim_clock = SimulatedClock(clock.now(), speed=options.speed)
         clock.set_clock(sim_clock)

@@ -11,6 +11,12 @@ equinox of date (JNow); the conversion is FK5 precession to the equinox of now (
 frame bias), which is what INDI drivers expect. It leaves out nutation and aberration,
 at most ~40 arcsec, which a mount's own pointing model absorbs; the same conversion in
 reverse makes the reported ICRS position agree with what was asked.
+
+Aborts: INDI drivers answer an abort by setting the interrupted property Idle or Alert,
+which ends the wait for it (or for the image) with a DeviceError; a device that was
+aborted meanwhile raises MotionAborted or ExposureAborted instead. Watchdog: none here
+(``has_watchdog`` is False); on an INDI site, run INDI's own watchdog driver
+(``indi_watchdog``), which parks the mount and the dome when its heartbeat stops.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -28,7 +36,12 @@ from astropy.time import Time
 from pyros import astro, clock
 from pyros.clock import Clock
 from pyros.config.schema import Site
-from pyros.devices.errors import DeviceError, DeviceRefused, DeviceTimeout
+from pyros.devices.errors import (
+    DeviceError,
+    DeviceRefused,
+    ExposureAborted,
+    MotionAborted,
+)
 from pyros.devices.indi.client import DeviceLink, Property
 from pyros.devices.indi.protocol import State
 from pyros.devices.interfaces import (
@@ -97,6 +110,37 @@ class _IndiDevice:
     def _init_link(self, link: DeviceLink) -> None:
         self.link = link
         self._set_up_for = -1  # the connection generation the driver was set up for
+        self._aborts = 0  # abort orders sent: a wait that saw this change was aborted
+
+    def _send_abort(self, name: str, timeout: float) -> None:
+        """Order the abort switch ``name``. Counted before it is sent: the driver's
+        reaction, which ends a waiting call, always comes after the count."""
+        deadline = _Deadline(timeout)
+        self._require(self._ready(timeout), name, "cannot abort")
+        self._aborts += 1
+        self.link.set(name, {"ABORT": True}, timeout=deadline.left(), echoes=False)
+
+    @contextmanager
+    def _abortable(self, what: str, aborted: type[DeviceError] = MotionAborted
+                   ) -> Iterator[Callable[[], None]]:
+        """A DeviceError inside, once this object's abort() has been called, is the
+        driver stopping because of it: ``aborted`` tells the caller so. The function
+        given raises ``aborted`` at once if abort() has been called."""
+        start = self._aborts
+        message = f"{what} was aborted before it finished"
+
+        def stop_if_aborted() -> None:
+            if self._aborts != start:
+                raise aborted(self.name, message)
+
+        try:
+            yield stop_if_aborted
+        except aborted:
+            raise
+        except DeviceError as error:
+            if self._aborts == start:
+                raise
+            raise aborted(self.name, message) from error
 
     def connect(self, timeout: float = 10.0) -> None:
         deadline = _Deadline(timeout)
@@ -148,7 +192,8 @@ class _IndiDevice:
 
 class IndiMount(_IndiDevice, Mount):
     """An INDI telescope. ``clock`` gives the time for target checks and coordinate
-    conversions (the process-wide clock when None); it must agree with the mount's."""
+    conversions (the process-wide clock when None); it must agree with the mount's.
+    No watchdog: see the module's docstring."""
 
     _marker = ("EQUATORIAL_EOD_COORD",)
 
@@ -208,8 +253,9 @@ class IndiMount(_IndiDevice, Mount):
         properties = self._ready(deadline.left())
         self._switch_if_off(properties, "ON_COORD_SET", "TRACK", deadline.left())
         ra_hours, dec_eod = icrs_to_eod(ra, dec, now)
-        self.link.set("EQUATORIAL_EOD_COORD", {"RA": ra_hours, "DEC": dec_eod},
-                      timeout=deadline.left(), wait=wait, tolerance=POSITION_TOLERANCE)
+        with self._abortable("the slew"):
+            self.link.set("EQUATORIAL_EOD_COORD", {"RA": ra_hours, "DEC": dec_eod},
+                          timeout=deadline.left(), wait=wait, tolerance=POSITION_TOLERANCE)
 
     def track(self, on: bool, timeout: float = 10.0) -> None:
         deadline = _Deadline(timeout)
@@ -222,7 +268,9 @@ class IndiMount(_IndiDevice, Mount):
             raise DeviceRefused(self.name, "this mount is configured as unable to park")
         deadline = _Deadline(timeout)
         self._require(self._ready(timeout), "TELESCOPE_PARK", "cannot park")
-        self.link.set("TELESCOPE_PARK", {"PARK": True}, timeout=deadline.left(), wait=wait)
+        with self._abortable("parking"):
+            self.link.set("TELESCOPE_PARK", {"PARK": True}, timeout=deadline.left(),
+                          wait=wait)
 
     def unpark(self, timeout: float = 30.0) -> None:
         deadline = _Deadline(timeout)
@@ -230,10 +278,7 @@ class IndiMount(_IndiDevice, Mount):
         self.link.set("TELESCOPE_PARK", {"UNPARK": True}, timeout=deadline.left())
 
     def abort(self, timeout: float = 5.0) -> None:
-        deadline = _Deadline(timeout)
-        self._require(self._ready(timeout), "TELESCOPE_ABORT_MOTION", "cannot abort")
-        self.link.set("TELESCOPE_ABORT_MOTION", {"ABORT": True}, timeout=deadline.left(),
-                      echoes=False)
+        self._send_abort("TELESCOPE_ABORT_MOTION", timeout)
 
 
 # --- dome -----------------------------------------------------------------------------
@@ -241,7 +286,8 @@ class IndiMount(_IndiDevice, Mount):
 
 class IndiDome(_IndiDevice, Dome):
     """An INDI dome, or a roll-off roof: a dome without ``ABS_DOME_POSITION``, opened by
-    unparking and closed by parking as INDI's roll-off drivers do."""
+    unparking and closed by parking as INDI's roll-off drivers do. No watchdog: see the
+    module's docstring."""
 
     _marker = ("DOME_SHUTTER", "DOME_PARK", "ABS_DOME_POSITION", "DOME_MOTION")
 
@@ -292,7 +338,8 @@ class IndiDome(_IndiDevice, Dome):
         else:
             self._require(properties, "DOME_PARK", "neither a shutter nor a roof to move")
             order = ("DOME_PARK", "UNPARK" if opening else "PARK")
-        self.link.set(order[0], {order[1]: True}, timeout=deadline.left(), wait=wait)
+        with self._abortable("opening" if opening else "closing"):
+            self.link.set(order[0], {order[1]: True}, timeout=deadline.left(), wait=wait)
 
     def open(self, *, wait: bool = True, timeout: float = 120.0) -> None:
         self._move_shutter(True, wait, timeout)
@@ -305,8 +352,9 @@ class IndiDome(_IndiDevice, Dome):
             raise DeviceRefused(self.name, f"azimuth {azimuth} is not in 0..360 degrees")
         deadline = _Deadline(timeout)
         self._require(self._ready(timeout), "ABS_DOME_POSITION", "a roll-off roof cannot turn")
-        self.link.set("ABS_DOME_POSITION", {"DOME_ABSOLUTE_POSITION": azimuth % 360.0},
-                      timeout=deadline.left(), wait=wait, tolerance=0.1)
+        with self._abortable("the rotation"):
+            self.link.set("ABS_DOME_POSITION", {"DOME_ABSOLUTE_POSITION": azimuth % 360.0},
+                          timeout=deadline.left(), wait=wait, tolerance=0.1)
 
     def follow(self, on: bool, timeout: float = 10.0) -> None:
         deadline = _Deadline(timeout)
@@ -317,13 +365,11 @@ class IndiDome(_IndiDevice, Dome):
     def park(self, *, wait: bool = True, timeout: float = 180.0) -> None:
         deadline = _Deadline(timeout)
         self._require(self._ready(timeout), "DOME_PARK", "cannot park")
-        self.link.set("DOME_PARK", {"PARK": True}, timeout=deadline.left(), wait=wait)
+        with self._abortable("parking"):
+            self.link.set("DOME_PARK", {"PARK": True}, timeout=deadline.left(), wait=wait)
 
     def abort(self, timeout: float = 5.0) -> None:
-        deadline = _Deadline(timeout)
-        self._require(self._ready(timeout), "DOME_ABORT_MOTION", "cannot abort")
-        self.link.set("DOME_ABORT_MOTION", {"ABORT": True}, timeout=deadline.left(),
-                      echoes=False)
+        self._send_abort("DOME_ABORT_MOTION", timeout)
 
 
 # --- camera ---------------------------------------------------------------------------
@@ -382,25 +428,33 @@ class IndiCamera(_IndiDevice, Camera):
         properties = self._ready(limit)
         path = Path(path).resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._configure(properties, FrameType(frame_type), binning, region, object_name,
-                        deadline)
+        with self._abortable("the exposure", ExposureAborted) as stop_if_aborted:
+            self._configure(properties, FrameType(frame_type), binning, region, object_name,
+                            deadline)
+            stop_if_aborted()  # aborted while setting up: start nothing
+            self._awaiting_image = True
+            try:
+                self._take(properties, seconds, path, deadline)
+            finally:
+                self._awaiting_image = False
+        return path
+
+    def _take(self, properties: dict[str, Property], seconds: float, path: Path,
+              deadline: _Deadline) -> None:
+        """Expose and stream the image to ``path``. Once the image is there, the exposure
+        has succeeded, whatever happens next."""
         exposure = self._require(properties, "CCD_EXPOSURE", "cannot expose")
         minimum = exposure.definition.elements[0].minimum or 0.0
-        self._awaiting_image = True
+        self.link.capture("CCD_EXPOSURE", {"CCD_EXPOSURE_VALUE": max(seconds, minimum)},
+                          "CCD1", path, deadline.left(), formats=(".fits",))
+        self._last_image = str(path)
         try:
-            self.link.capture("CCD_EXPOSURE", {"CCD_EXPOSURE_VALUE": max(seconds, minimum)},
-                              "CCD1", path, deadline.left(), formats=(".fits",))
-            self._last_image = str(path)
             # Drivers send the image before they report the exposure Ok.
             self.link.wait("CCD_EXPOSURE", lambda p: p.state is not State.BUSY,
                            deadline.left(), "the end of the exposure")
-        except DeviceTimeout:
-            if self._last_image != str(path):
-                raise
-            log.warning("%s: the image arrived but the exposure still reads Busy", self.name)
-        finally:
-            self._awaiting_image = False
-        return path
+        except DeviceError as error:
+            log.warning("%s: the image arrived but the exposure's end was not seen: %s",
+                        self.name, error.reason)
 
     def _configure(self, properties: dict[str, Property], frame_type: FrameType, binning: int,
                    region: Region | None, object_name: str, deadline: _Deadline) -> None:
@@ -428,10 +482,7 @@ class IndiCamera(_IndiDevice, Camera):
                           echoes=False)
 
     def abort(self, timeout: float = 5.0) -> None:
-        deadline = _Deadline(timeout)
-        self._require(self._ready(timeout), "CCD_ABORT_EXPOSURE", "cannot abort")
-        self.link.set("CCD_ABORT_EXPOSURE", {"ABORT": True}, timeout=deadline.left(),
-                      echoes=False)
+        self._send_abort("CCD_ABORT_EXPOSURE", timeout)
 
     def set_cooler(self, setpoint: float | None, timeout: float = 10.0) -> None:
         deadline = _Deadline(timeout)

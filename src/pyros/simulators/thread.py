@@ -1,0 +1,69 @@
+"""The simulated observatory in a thread of the current process, on free loopback
+ports: what the tests and the benchmarks use to drive simulated devices without a
+``pyros start``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+from datetime import datetime
+
+from pyros import paths
+from pyros.clock import SimulatedClock
+from pyros.config.loader import parse_config
+from pyros.config.schema import UnitConfig
+from pyros.simulators import server
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+def unit_on_free_ports() -> UnitConfig:
+    """The example unit with its devices moved to free ports (a running PyROS keeps
+    the usual ones)."""
+    text = paths.EXAMPLE_CONFIG.read_text()
+    for old, new in zip(range(5000, 5006), free_ports(6), strict=True):
+        # Quoted: unquoted, 127.0.0.1:5002 would also match a new port such as 50021.
+        text = text.replace(f'"127.0.0.1:{old}"', f'"127.0.0.1:{new}"')
+    return parse_config(text, "free-ports-unit.toml")
+
+
+class RunningSimulator:
+    """``server.run`` in a thread with its own event loop, on a clock of its own
+    (``speed`` times the wall clock from ``start``)."""
+
+    def __init__(self, unit: UnitConfig, faults: list[server.FaultEvent], speed: float,
+                 start: datetime) -> None:
+        self.unit = unit
+        self.clock = SimulatedClock(start, speed=speed)
+        self.loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        self._main: asyncio.Task | None = None
+
+        def run() -> None:
+            asyncio.set_event_loop(self.loop)
+            self._stop = asyncio.Event()
+            self._main = self.loop.create_task(
+                server.run(unit, faults, self.clock, ready.set, self._stop))
+            with contextlib.suppress(asyncio.CancelledError):
+                self.loop.run_until_complete(self._main)
+            self.loop.close()
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("the simulator did not start")
+
+    def stop(self) -> None:
+        if self.thread.is_alive():
+            self.loop.call_soon_threadsafe(self._stop.set)
+            self.thread.join(10)

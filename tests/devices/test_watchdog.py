@@ -1,0 +1,100 @@
+"""The second safety layer: armed, then left without the majordome's heartbeat, the
+simulated dome closes and the mount parks by themselves; heartbeats, disarming, or a
+device already safe leave everything as it is. The INDI backend has no watchdog."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+
+from pyros.devices.errors import DeviceRefused
+from pyros.devices.interfaces import ShutterState
+
+UP = (150.0, 20.0)  # high in the east at TEST_NOW
+# At 50x: 10 s of the simulator's clock is 0.2 s of wall time, 30 s is 0.6 s.
+SHORT, LONG = 10.0, 30.0
+
+
+def until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} not seen within {timeout} s"
+        time.sleep(0.05)
+
+
+def opened_and_pointing(devices) -> None:
+    devices.dome.open(timeout=5)
+    devices.mount.unpark()
+    devices.mount.slew(*UP)
+
+
+def test_without_heartbeat_the_dome_closes_and_the_mount_parks(observatory, caplog):
+    caplog.set_level(logging.WARNING, logger="pyros.simulators")
+    mount, dome = observatory.mount, observatory.dome
+    assert mount.has_watchdog and dome.has_watchdog
+    opened_and_pointing(observatory)
+    armed = dome.status().time
+    mount.arm_watchdog(SHORT)
+    dome.arm_watchdog(SHORT)
+    until(lambda: dome.status().shutter == ShutterState.CLOSED, 5, "the shutter closed")
+    until(lambda: mount.status().parked, 5, "the mount parked")
+    tripped = dome.status().watchdog_tripped_at
+    assert tripped is not None and tripped - armed >= timedelta(seconds=SHORT)
+    assert mount.status().watchdog_tripped
+    assert "dome: watchdog: no heartbeat for 10 s: closing the shutter" in caplog.text
+    assert "mount: watchdog: no heartbeat for 10 s: parking the mount" in caplog.text
+    dome.open(timeout=5)  # having tripped, the watchdog is disarmed
+    time.sleep(2 * LONG / 50)
+    assert dome.status().shutter == ShutterState.OPEN
+
+
+def test_regular_heartbeats_keep_the_dome_open_and_disarming_stops_the_watch(observatory):
+    mount, dome = observatory.mount, observatory.dome
+    opened_and_pointing(observatory)
+    stop = time.monotonic() + 3 * LONG / 50
+    while time.monotonic() < stop:  # every 5 s of the simulator's clock
+        mount.arm_watchdog(LONG)
+        dome.arm_watchdog(LONG)
+        time.sleep(0.1)
+    mount.arm_watchdog(0)
+    dome.arm_watchdog(0)
+    time.sleep(2 * LONG / 50)
+    mount_status, dome_status = mount.status(), dome.status()
+    assert dome_status.shutter == ShutterState.OPEN and not dome_status.watchdog_tripped
+    assert not mount_status.parked and not mount_status.slewing
+    assert mount_status.tracking and not mount_status.watchdog_tripped
+
+
+def test_a_device_already_safe_is_left_alone(observatory, caplog):
+    caplog.set_level(logging.WARNING, logger="pyros.simulators")
+    mount, dome = observatory.mount, observatory.dome  # they start parked and closed
+    mount.arm_watchdog(SHORT)
+    dome.arm_watchdog(SHORT)
+    until(lambda: mount.status().watchdog_tripped and dome.status().watchdog_tripped, 5,
+          "the watchdogs tripping")
+    mount_status, dome_status = mount.status(), dome.status()
+    assert mount_status.parked and not mount_status.slewing
+    assert dome_status.shutter == ShutterState.CLOSED and not dome_status.moving
+    assert "mount: watchdog: no heartbeat for 10 s: the mount is already parked" in caplog.text
+    assert "dome: watchdog: no heartbeat for 10 s: the shutter is already closed" in caplog.text
+
+
+def test_bad_periods_are_refused(observatory):
+    with pytest.raises(DeviceRefused, match="not >= 0"):
+        observatory.dome.arm_watchdog(-1.0)
+    with pytest.raises(DeviceRefused, match=r"outside 0\.\.86400"):
+        observatory.mount.arm_watchdog(1e9)
+
+
+def test_the_indi_backend_has_no_watchdog():
+    from pyros.devices.indi.client import IndiClient
+    from pyros.devices.indi.devices import IndiDome
+
+    dome = IndiDome("dome", IndiClient("127.0.0.1", 1).device("Dome Simulator", "dome"))
+    assert not dome.has_watchdog
+    with pytest.raises(DeviceRefused, match="dome: no watchdog in this backend"):
+        dome.arm_watchdog(60.0)
