@@ -89,3 +89,49 @@ def get_clock() -> Clock:
 def now() -> datetime:
     """The current UTC time according to the process-wide clock."""
     return _current.now()
+
+
+def pace() -> float:
+    """Seconds of the process-wide clock per wall second: 1 for the real clock (and a
+    stepped one), the speed of a running simulated clock. Loops run on the wall clock
+    (an agent beats every wall second), so "how old may a beat be" is wall seconds times
+    the pace in the clock's time."""
+    speed = getattr(_current, "speed", 0.0)
+    return speed if speed > 0 else 1.0
+
+
+#: A simulated time for every process of a run: ``PYROS_CLOCK_START`` (ISO, UTC) is the
+#: simulated instant at the wall time ``PYROS_CLOCK_EPOCH`` (Unix seconds), from which it
+#: runs ``PYROS_CLOCK_SPEED`` times faster. The processes started together (agents,
+#: simulators, web server) read the same three values and so agree on "now" exactly.
+CLOCK_ENVIRONMENT = ("PYROS_CLOCK_START", "PYROS_CLOCK_EPOCH", "PYROS_CLOCK_SPEED")
+
+
+def clock_environment(start: datetime, speed: float = 1.0) -> dict[str, str]:
+    """The variables that give child processes a simulated clock starting now."""
+    if start.tzinfo is None:
+        raise ValueError("the simulated start needs a timezone (UTC)")
+    return {"PYROS_CLOCK_START": start.astimezone(UTC).isoformat(),
+            "PYROS_CLOCK_EPOCH": repr(time.time()), "PYROS_CLOCK_SPEED": repr(float(speed))}
+
+
+def install_from_environment(environ: dict[str, str] | None = None) -> Clock:
+    """Install the simulated clock the environment describes, if any; return the clock."""
+    import os
+
+    environ = os.environ if environ is None else environ
+    start = environ.get("PYROS_CLOCK_START")
+    if not start:
+        return _current
+    try:
+        origin = datetime.fromisoformat(start)
+        epoch = float(environ.get("PYROS_CLOCK_EPOCH") or time.time())
+        speed = float(environ.get("PYROS_CLOCK_SPEED") or 1.0)
+        if origin.tzinfo is None:
+            raise ValueError("PYROS_CLOCK_START needs a timezone, e.g. 2026-11-22T04:00:00Z")
+    except ValueError as exc:
+        raise ValueError(f"bad simulated clock in the environment: {exc}") from None
+    now = origin + timedelta(seconds=(time.time() - epoch) * speed)
+    simulated = SimulatedClock(now, speed=speed)
+    set_clock(simulated)
+    return simulated

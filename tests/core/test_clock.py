@@ -40,3 +40,30 @@ def test_process_clock_is_injectable(simulated_clock):
         assert abs((clock.now() - datetime.now(UTC)).total_seconds()) < 5
     finally:
         clock.set_clock(previous)
+
+
+def test_processes_started_together_agree_on_the_simulated_time():
+    from datetime import UTC, datetime
+
+    from pyros import clock as clock_module
+
+    start = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
+    environment = clock_module.clock_environment(start, speed=10.0)
+    previous = clock_module.get_clock()
+    try:
+        first = clock_module.install_from_environment(environment).now()
+        second = clock_module.install_from_environment(environment).now()
+    finally:
+        clock_module.set_clock(previous)
+    assert abs((second - first).total_seconds()) < 0.5
+    assert abs((first - start).total_seconds()) < 5.0
+
+
+def test_a_bad_simulated_clock_is_refused_clearly():
+    import pytest
+
+    from pyros import clock as clock_module
+
+    with pytest.raises(ValueError, match="PYROS_CLOCK_START needs a timezone"):
+        clock_module.install_from_environment({"PYROS_CLOCK_START": "2026-11-22T04:00:00"})
+    assert clock_module.install_from_environment({}) is clock_module.get_clock()

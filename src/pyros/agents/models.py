@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.db import models
 
+from pyros import clock
 from pyros.agents.states import AgentMode, CommandState
 
 
@@ -43,7 +44,7 @@ class AgentSurvey(models.Model):
         """Beating recently, and not stopped or dead by its own or its supervisor's word."""
         return (self.pid is not None and self.last_beat is not None
                 and not self.status.startswith(("STOPPED", "DIED"))
-                and now - self.last_beat <= timedelta(seconds=self.validity))
+                and now - self.last_beat <= timedelta(seconds=self.validity * clock.pace()))
 
 
 class Command(models.Model):

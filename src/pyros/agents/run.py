@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
+    from pyros import clock
     from pyros.agents.logs import setup_agent_logging
     from pyros.agents.registry import UnknownAgent, agent_class
 
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     except UnknownAgent as exc:
         print(exc, file=sys.stderr)
         return 2
+    clock.install_from_environment()
     name = options.alias or options.name
     setup_agent_logging(name, options.computer)
     agent = cls(name, options.computer, test_mode=options.test) if options.test \

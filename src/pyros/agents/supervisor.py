@@ -197,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
+    from pyros import clock
+
+    clock.install_from_environment()
     agents = [a for a in options.agents.split(",") if a]
     supervisor = Supervisor(options.computer, agents, options.web, options.test,
                             options.pid_file, options.simulators)

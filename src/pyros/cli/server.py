@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -73,8 +74,13 @@ def choose_computer(unit, wanted: str | None):
 @click.option("--port", type=int, help="Web server port (default: [web] port).")
 @click.option("--test", "test_mode", is_flag=True,
               help="Run the agents' self-test attached, and exit with its verdict.")
+@click.option("--sim-time", type=click.DateTime(["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]),
+              help="Run everything on a simulated clock starting at this UTC time (e.g. "
+                   "tonight's 2026-11-22T04:00, to watch a night in the afternoon).")
+@click.option("--speed", type=click.FloatRange(min=0.01, max=1000.0), default=1.0,
+              help="With --sim-time: simulated seconds per second.")
 def start(names: str, computer: str | None, host: str | None, port: int | None,
-          test_mode: bool) -> None:
+          test_mode: bool, sim_time: datetime | None, speed: float) -> None:
     """Start PyROS on this computer: the web server, the configured agents and, when the
     configuration has simulated devices, the simulated observatory.
 
@@ -100,6 +106,15 @@ def start(names: str, computer: str | None, host: str | None, port: int | None,
     web = None
     if "web" in wanted:
         web = f"{host or unit.web.host}:{port or unit.web.port}"
+    _clock_file().unlink(missing_ok=True)
+    if sim_time is not None:
+        from pyros import clock
+
+        environment = clock.clock_environment(sim_time.replace(tzinfo=UTC), speed)
+        os.environ.update(environment)
+        # Other `pyros` commands of this data directory read the run's time from here.
+        _clock_file().parent.mkdir(parents=True, exist_ok=True)
+        _clock_file().write_text(json.dumps(environment))
     argv = [sys.executable, "-m", "pyros.agents.supervisor", "--computer", chosen.name,
             "--agents", ",".join(agents)]
     if web:
@@ -165,10 +180,15 @@ def _wait_started(url: str, agents: list[str], computer: str, sim_ports: list[st
                                f"logs/supervisor.log ends with:\n{tail}")
 
 
+def _clock_file() -> Path:
+    return paths.run_dir() / "clock.json"
+
+
 @click.command()
 def stop() -> None:
     """Stop the web server and the agents that `pyros start` started here."""
     pid = _alive_pid(_supervisor_pid_file())
+    _clock_file().unlink(missing_ok=True)
     if pid is None:
         click.echo("PyROS is not running here")
         _supervisor_pid_file().unlink(missing_ok=True)

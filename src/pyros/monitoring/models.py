@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from django.db import models
 
+from pyros import clock
 from pyros.monitoring.safety import SEVERITY, GlobalStatus
 
 #: The global statuses, least severe first (as the pages list them).
@@ -142,5 +143,7 @@ class SafetyState(models.Model):
 
 
 def current_within(period: float) -> timedelta:
-    """How old the latest decision may be before the pages call it stale."""
-    return timedelta(seconds=max(3 * period, 15.0))
+    """How old the latest decision may be before the pages call it stale (the period is
+    the agent's loop, in wall seconds: on a simulated clock running faster, more of the
+    clock's seconds pass between two decisions)."""
+    return timedelta(seconds=max(3 * period, 15.0) * clock.pace())

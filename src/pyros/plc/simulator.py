@@ -330,6 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(message)s",
     )
     try:
+        pyros_clock.install_from_environment()
         run_simulator(args.port, args.scenario, host=args.host, base_path=args.base)
     except (ScenarioError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
