@@ -42,7 +42,11 @@ REPAIRED_CHAINS = 10  # the last chains of the subgradient, tried as plans
 
 
 def make_plan(problem: Problem, *, engine: Engine = "optimal",
-              time_limit: float = DEFAULT_TIME_LIMIT, workers: int = 1) -> PlanResult:
+              time_limit: float = DEFAULT_TIME_LIMIT, workers: int = 1,
+              backstop: float = BACKSTOP) -> PlanResult:
+    """``backstop``: the wall-clock limit, in time limits, that stops a machine far
+    slower or busier than the reference one (where the plan then depends on the load:
+    a check of determinism lifts it)."""
     began = time.perf_counter()
     candidates = build_candidates(problem)
     items = candidates.items
@@ -52,7 +56,7 @@ def make_plan(problem: Problem, *, engine: Engine = "optimal",
     optimal = False
     if engine == "optimal" and items:
         slots, bound, optimal = _optimise(problem, candidates, slots, bound, time_limit,
-                                          began, workers)
+                                          began, workers, backstop)
     elif engine not in ("optimal", "fast"):
         raise ValueError(f"unknown engine '{engine}' (engines: optimal, fast)")
     slots = reorder(slots, problem.overheads, movable_from=start,
@@ -66,7 +70,7 @@ def make_plan(problem: Problem, *, engine: Engine = "optimal",
 
 
 def _optimise(problem: Problem, candidates: Candidates, slots: list[Slot], bound: float,
-              time_limit: float, began: float, workers: int
+              time_limit: float, began: float, workers: int, backstop: float
               ) -> tuple[list[Slot], float, bool]:
     """The optimal engine after the pilot plan, each step on the candidates that can
     still improve the plan in hand:
@@ -87,7 +91,7 @@ def _optimise(problem: Problem, candidates: Candidates, slots: list[Slot], bound
     overheads, quotas = problem.overheads, problem.quotas
     # The steps' effort is fixed in deterministic work; this wall-clock deadline only
     # stops a machine much slower or busier than the one the budgets were set on.
-    deadline = time.perf_counter() + BACKSTOP * time_limit
+    deadline = time.perf_counter() + backstop * time_limit
 
     def left() -> float:
         return max(0.02, deadline - time.perf_counter())
