@@ -9,6 +9,7 @@ overridden by ``PYROS_HOME``. The configuration file is ``PYROS_CONFIG``, else
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 from platformdirs import user_data_path
@@ -52,3 +53,16 @@ def alerts_inbox() -> Path:
     """The drop folder: a VOEvent file written here (atomically: write elsewhere, then
     rename in) is read by the alert agent, then moved to ``done/`` beside it."""
     return data_dir() / "alerts" / "inbox"
+
+
+def image_file(folder: Path, moment: datetime, tail: str, copy_mark: str = "-") -> Path:
+    """``<folder>/<UTC stamp to the millisecond>_<tail>.fits``, never the name of an
+    existing file nor of one being written (``.part``): the first free of ``…_<tail>``,
+    ``…_<tail><copy_mark>2``, ``…3``…"""
+    utc = moment.astimezone(UTC)
+    stem = f"{utc:%Y%m%dT%H%M%S}.{utc.microsecond // 1000:03d}Z_{tail}"
+    path, copy = folder / f"{stem}.fits", 1
+    while path.exists() or path.with_name(path.name + ".part").exists():
+        copy += 1
+        path = folder / f"{stem}{copy_mark}{copy}.fits"
+    return path

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pytest
 
@@ -23,8 +24,26 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+#: Dark time at the example site: the tests must not depend on the hour they run at (an
+#: alert's window is 12 h, and by day it may not reach the next night).
+NIGHT = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+
+
 @pytest.fixture
-def broker(agent_env):  # noqa: F811
+def night_clock(agent_env, monkeypatch):  # noqa: F811
+    """The test and every process it starts on one clock, running from NIGHT."""
+    environment = clock.clock_environment(NIGHT, 1.0)
+    agent_env.update(environment)
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
+    previous = clock.get_clock()
+    clock.install_from_environment(environment)
+    yield
+    clock.set_clock(previous)
+
+
+@pytest.fixture
+def broker(agent_env, night_clock):  # noqa: F811
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "pyros.alerts.broker", "--port",
                                 str(port)], env=agent_env, stdin=subprocess.DEVNULL)
@@ -66,7 +85,7 @@ def test_a_broker_that_is_not_there_is_said_so():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_latency_benchmark_measures_every_stage_and_cleans_up(initial_data, agent_env,  # noqa: F811
-                                                                  monkeypatch):
+                                                                  night_clock, monkeypatch):
     from pyros.alerts.bench import run_alert_bench
     from pyros.observations.models import Request
 
@@ -77,3 +96,27 @@ def test_the_latency_benchmark_measures_every_stage_and_cleans_up(initial_data, 
     assert set(report.p50_ms) == {"record", "request", "plan"}
     assert report.p50_ms["record"] <= report.p50_ms["request"] <= report.p50_ms["plan"]
     assert not AlertPacket.objects.exists() and not Request.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_benchmark_measures_the_slew_with_a_majordome_and_puts_everything_back(
+        initial_data, agent_env, night_clock, monkeypatch):  # noqa: F811
+    from pyros.alerts.bench import run_alert_bench
+    from pyros.images.models import Image
+    from pyros.instruments.models import OperatingMode
+    from pyros.majordome.models import MajordomeState, NightLogEntry
+    from pyros.monitoring.models import SafetyState
+    from pyros.observations.models import Request
+    from pyros.scheduling.models import Schedule
+
+    for key in ("DATABASE_URL", "PYROS_HOME"):
+        monkeypatch.setenv(key, agent_env[key])
+    report = run_alert_bench(2, slew=True)
+    assert report.slewed == 2
+    # After the request; not always after the alerts agent logs the plan: the scheduler
+    # wakes the majordome before it answers the alerts agent.
+    assert report.p50_ms["request"] <= report.p50_ms["slew"]
+    assert not Request.objects.exists() and not Schedule.objects.exists()
+    assert not Image.objects.exists() and not NightLogEntry.objects.exists()
+    assert not SafetyState.objects.exists() and not MajordomeState.objects.exists()
+    assert not OperatingMode.objects.exists()

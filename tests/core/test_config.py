@@ -29,6 +29,8 @@ def test_example_configuration_is_valid():
         (('address = "127.0.0.1:5000"', 'address = "nowhere"'), "devices.mount.address"),
         (('filters = ["First infrared filter", "J", "H"]', 'filters = ["J", "J"]'),
          "channels[1].filters: filter names must be unique"),
+        (("flat_count = 3\n", 'flat_count = 3\nflat_filters = { NIR = ["K"] }\n'),
+         "flat_filters: channel 'NIR' has no filter K"),
     ],
 )
 def test_bad_keys_are_named(change, expected):

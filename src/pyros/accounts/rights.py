@@ -4,6 +4,10 @@ profile may do: nothing (the page is hidden), read, or act.
 Rows the guide leaves blank (most of "Request" and below) are filled with what its
 profile descriptions say: observers act on the requests of their own programs, the
 PI and the system administrator on all of them.
+
+Two rows are ours: ``observatory.lock`` (LOCK / UNLOCK, the guide's button table gives
+it to the Operator) and ``observatory.stop`` (STOP / RESUME the execution, given to
+those who may change the operating mode).
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ MATRIX: dict[str, tuple[Access, ...]] = {
     "observatory.night_ack": (H, H, H, H, A, H, H, H),
     "observatory.bypass":    (H, H, H, H, A, H, H, H),
     "observatory.mode":      (H, H, H, A, A, A, A, A),
+    "observatory.lock":      (H, H, H, H, A, H, H, H),
+    "observatory.stop":      (H, H, H, A, A, A, A, A),
     "telescope":             (H, H, R, R, R, R, R, R),
     "telescope.control":     (H, H, H, A, A, A, A, A),
     "cameras":               (H, H, R, R, R, R, R, R),

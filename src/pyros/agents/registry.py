@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from importlib import import_module
 
 AGENTS: dict[str, str] = {
@@ -10,9 +11,19 @@ AGENTS: dict[str, str] = {
     "alerts": "pyros.alerts.agent:AlertAgent",
     "agentB": "pyros.agents.testing:AgentB",
     "devices": "pyros.instruments.agent:DevicesAgent",
+    "majordome": "pyros.majordome.agent:MajordomeAgent",
     "monitoring": "pyros.monitoring.agent:MonitoringAgent",
     "scheduler": "pyros.scheduling.agent:SchedulerAgent",
 }
+
+
+MAJORDOME_VARIABLE = "PYROS_MAJORDOME"
+
+
+def majordome_name() -> str:
+    """The agent the monitoring, the scheduler and the control page wake: "majordome",
+    or another name given in ``PYROS_MAJORDOME`` (a benchmark's own majordome)."""
+    return os.environ.get(MAJORDOME_VARIABLE, "majordome")
 
 
 class UnknownAgent(Exception):

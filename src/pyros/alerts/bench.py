@@ -5,9 +5,13 @@ names of their own, so that a running PyROS is not disturbed) on the configured
 database. Each packet is a fresh Swift BAT notice (:mod:`pyros.alerts.synthetic`) of a
 burst high in tonight's sky, timed from the moment it is handed to the broker
 (``t0``, this process) to the decision log's timestamps written by the agents: (a) the
-alert record stored, (b) the request submitted, (c) the plan updated. (d), the mount's
-slew command, is the majordome's (issue 8) and is reported as not measured until it
-exists. Everything the benchmark wrote is deleted at the end.
+alert record stored, (b) the request submitted, (c) the plan updated, and with
+``slew=True`` (d) the mount's slew command: a majordome runs in this process on
+simulated devices at night (``majordome.sandbox``: a simulated clock an hour into
+tonight's dark time, shared with the agents' processes), each alert's sequence is
+started the moment the scheduler's new plan reaches it, and is cancelled once its slew
+is logged so that the next alert finds the telescope free. Everything the benchmark
+wrote is deleted at the end.
 """
 
 from __future__ import annotations
@@ -29,20 +33,23 @@ from pyros import clock
 from pyros.agents.bench import _wait_alive
 from pyros.agents.models import AgentSurvey, Command
 from pyros.agents.notify import uses_notifications
-from pyros.alerts.models import AlertEvent, AlertLog, Step
+from pyros.alerts.models import AlertEvent, AlertLog, AlertPacket, Step
 from pyros.alerts.synthetic import fresh_packet
 from pyros.alerts.transport import send_packet
 from pyros.config.loader import active_config
+from pyros.observations.lifecycle import RequestStatus
 from pyros.observations.models import Request
+from pyros.observations.store import cancel_request
 from pyros.scheduling.models import Schedule
 from pyros.scheduling.sky import night_sky
 from pyros.scheduling.store import tonight
 from pyros.scheduling.unit import site_of
 
 FIRST_TRIGGER = 9_900_000
-STAGES = ("record", "request", "plan")
+STAGES = ("record", "request", "plan", "slew")
 WARM_UP = 2  # packets sent first and not counted
-STEP_OF = {"record": Step.PARSED, "request": Step.REQUEST, "plan": Step.PLAN}
+STEP_OF = {"record": Step.PARSED, "request": Step.REQUEST, "plan": Step.PLAN,
+           "slew": Step.SLEW}
 
 
 @dataclass
@@ -53,7 +60,7 @@ class AlertBench:
     planned: int
     p50_ms: dict[str, float] = field(default_factory=dict)
     p99_ms: dict[str, float] = field(default_factory=dict)
-    slew: str = "not measured: the majordome (issue 8) issues the slew"
+    slewed: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -85,25 +92,33 @@ def high_in_tonights_sky() -> tuple[float, float]:
     return float(lst.deg), unit.site.latitude
 
 
-def run_alert_bench(packets: int = 30, progress: Callable[[str], None] = lambda _: None
-                    ) -> AlertBench:
+def run_alert_bench(packets: int = 30, progress: Callable[[str], None] = lambda _: None,
+                    *, slew: bool = False) -> AlertBench:
     suffix = f"{socket.gethostname()}-{os.getpid()}"
     scheduler, alerts = f"scheduler-bench-{suffix}", f"alerts-bench-{suffix}"
     port = _free_port()
     env = dict(os.environ, PYROS_ALERTS_SCHEDULER=scheduler)
+    sandbox = None
+    last_schedule = Schedule.objects.order_by("-id").values_list("pk", flat=True).first() or 0
+    if slew:
+        from pyros.majordome.sandbox import Sandbox
+
+        progress("opening a simulated observatory at night (the dome takes 30 s)")
+        sandbox = Sandbox.open(f"majordome-bench-{suffix}")
+        env.update(sandbox.environment)
     python = sys.executable
     processes = [
         subprocess.Popen([python, "-m", "pyros.agents.run", "scheduler", "--as", scheduler,
-                          "--computer", "bench"], stdin=subprocess.DEVNULL),
+                          "--computer", "bench"], env=env, stdin=subprocess.DEVNULL),
         subprocess.Popen([python, "-m", "pyros.agents.run", "alerts", "--as", alerts,
                           "--computer", "bench"], env=env, stdin=subprocess.DEVNULL),
         subprocess.Popen([python, "-m", "pyros.alerts.broker", "--port", str(port),
-                          "--agent", alerts], stdin=subprocess.DEVNULL),
+                          "--agent", alerts], env=env, stdin=subprocess.DEVNULL),
     ]
     timings: dict[str, list[float]] = {stage: [] for stage in STAGES}
     first = FIRST_TRIGGER + os.getpid() % 1000 * 1000
     triggers = range(first, first + packets + WARM_UP)
-    planned = 0
+    planned = slewed = 0
     try:
         _wait_alive(scheduler)
         _wait_alive(alerts)
@@ -119,6 +134,8 @@ def run_alert_bench(packets: int = 30, progress: Callable[[str], None] = lambda 
                 raise RuntimeError(f"the broker refused the packet: {answer}")
             ivorn = f"ivo://nasa.gsfc.gcn/SWIFT#BAT_GRB_Pos_{trigger}-000"
             entry = _wait_for(ivorn)
+            if sandbox is not None:
+                slewed += _free_the_telescope(ivorn, sandbox) and not warm_up
             if warm_up:  # the agents' first night sky and connections
                 continue
             for stage in STAGES:
@@ -135,10 +152,14 @@ def run_alert_bench(packets: int = 30, progress: Callable[[str], None] = lambda 
                 process.wait(15)
             except subprocess.TimeoutExpired:
                 process.kill()
+        if sandbox is not None:
+            sandbox.close()  # with the images it took
+            # Re-plans after the cancellations leave plans without the bench's requests.
+            Schedule.objects.filter(pk__gt=last_schedule).delete()
         _clean(triggers, [scheduler, alerts])
     return AlertBench(
         database=connection.vendor, notifications=uses_notifications(), packets=packets,
-        planned=planned,
+        planned=planned, slewed=slewed,
         p50_ms={s: round(statistics.median(v), 1) for s, v in timings.items() if v},
         p99_ms={s: round(_percentile(v, 0.99), 1) for s, v in timings.items() if v})
 
@@ -163,6 +184,22 @@ def _wait_for(ivorn: str, timeout: float = 60.0) -> AlertLog:
             return entry
         time.sleep(0.005)
     raise RuntimeError(f"{ivorn} was not decided within {timeout:g} s")
+
+
+def _free_the_telescope(ivorn: str, sandbox) -> bool:
+    """Wait for the alert's slew, then cancel its request so that the majordome stops
+    it and the next alert finds the telescope free. True if the slew was logged."""
+    deadline = time.monotonic() + 30.0
+    while not AlertLog.objects.filter(ivorn=ivorn, step=Step.SLEW).exists():
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.005)
+    packet = AlertPacket.objects.filter(ivorn=ivorn).select_related("request").first()
+    if packet is not None and packet.request is not None and \
+            packet.request.status != RequestStatus.CANCELLED:
+        cancel_request(packet.request, "benchmark: the slew is measured")
+    sandbox.wait_idle()
+    return AlertLog.objects.filter(ivorn=ivorn, step=Step.SLEW).exists()
 
 
 def _clean(triggers: range, agents: list[str]) -> None:

@@ -69,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
+    from pyros import clock
+
+    clock.install_from_environment()
     from comet.service import broker as comet
     from twisted.application import internet
     from twisted.internet import reactor

@@ -262,3 +262,13 @@ def _conclude(packet: AlertPacket, decision: Decision, reason: str, record: dict
         log(Step.REJECTED, reason, packet=packet, checks=checks or [])
     return IntakeResult(decision.value, reason, packet=packet, record=record,
                         checks=checks or [])
+
+
+def on_sequence_started(sender, *, sequence_id: int, slew_at: datetime, **kwargs) -> None:
+    """The majordome commanded the slew of a sequence: if it is an alert's, the decision
+    log gets its last step (the latency's (d))."""
+    packet = AlertPacket.objects.filter(request__sequences__pk=sequence_id) \
+        .order_by("-id").first()
+    if packet is not None:
+        log(Step.SLEW, f"slew commanded for sequence #{sequence_id}", packet=packet,
+            at=slew_at, sequence=sequence_id)

@@ -37,26 +37,32 @@ def commands(as_json: bool, round_trips: int, throughput: int) -> None:
 @bench.command("alerts")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--packets", type=click.IntRange(1, 10_000), default=30, show_default=True)
-def alerts(as_json: bool, packets: int) -> None:
+@click.option("--slew/--no-slew", default=True, show_default=True,
+              help="Also measure (d), the slew command, with a majordome on simulated "
+                   "devices in this process (it takes the safety state and operating mode "
+                   "for the time of the run: not on a database PyROS observes with).")
+def alerts(as_json: bool, packets: int, slew: bool) -> None:
     """Latency from a packet handed to the local broker to (a) the alert record, (b) the
-    request submitted, (c) the plan updated: p50 and p99, on the configured database."""
+    request submitted, (c) the plan updated, (d) the mount's slew command: p50 and p99,
+    on the configured database."""
     setup_django()
     require_database_ready()
     from pyros.alerts.bench import run_alert_bench
 
     report = run_alert_bench(packets, progress=lambda m: None if as_json else
-                             click.echo(m, err=True))
+                             click.echo(m, err=True), slew=slew)
     if as_json:
         click.echo(json.dumps(report.as_dict()))
         return
     click.echo(f"{report.database}{' (notifications)' if report.notifications else ''}: "
                f"{report.packets} packets, {report.planned} planned")
     for stage, label in (("record", "(a) alert record"), ("request", "(b) request submitted"),
-                         ("plan", "(c) plan updated")):
+                         ("plan", "(c) plan updated"), ("slew", "(d) slew commanded")):
         if stage in report.p50_ms:
             click.echo(f"{label:<24} p50 {report.p50_ms[stage]:8.1f} ms   "
                        f"p99 {report.p99_ms[stage]:8.1f} ms")
-    click.echo(f"(d) slew command        {report.slew}")
+    if slew:
+        click.echo(f"{report.slewed} of {report.packets} alerts slewed to")
 
 
 def _sizes(_ctx: click.Context, _param: click.Parameter, value: str) -> list[int]:

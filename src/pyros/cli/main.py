@@ -26,7 +26,21 @@ def cli() -> None:
     """PyROS runs a robotic telescope: requests, planning, execution, monitoring.
 
     Files live in the data directory ($PYROS_HOME); the unit configuration is
-    $PYROS_CONFIG or unit.toml there; the database is $DATABASE_URL or SQLite there."""
+    $PYROS_CONFIG or unit.toml there; the database is $DATABASE_URL or SQLite there.
+    $PYROS_CLOCK_START (with _EPOCH and _SPEED) runs it on a simulated time, as
+    `pyros start --sim-time` does (the other commands then follow the run's time)."""
+    import contextlib
+    import json
+    import os
+
+    from pyros import clock, paths
+
+    environment = dict(os.environ)
+    run_clock = paths.run_dir() / "clock.json"
+    if not environment.get("PYROS_CLOCK_START") and run_clock.exists():
+        with contextlib.suppress(OSError, ValueError):  # a broken file: the real time
+            environment.update(json.loads(run_clock.read_text()))
+    clock.install_from_environment(environment)
 
 
 for command in (init, update, shell, dbshell, start, stop, status, config, request, user, agent,

@@ -226,6 +226,82 @@ class AlertIntake(Strict):
         return networks
 
 
+class Calibrations(Strict):
+    """The calibration frames the majordome takes by itself each night."""
+
+    bias_count: int = Field(default=10, ge=0, le=1000, description="bias frames per channel, "
+                                                                   "at dusk and at dawn")
+    dark_exposures: list[float] = Field(
+        default_factory=lambda: [60.0], description="seconds; darks of each length per channel")
+    dark_count: int = Field(default=5, ge=0, le=1000, description="darks per exposure length")
+    flat_count: int = Field(default=3, ge=0, le=1000, description="twilight flats per filter")
+    flat_exposure: float = Field(default=5.0, gt=0.0, le=600.0, description="seconds")
+    flat_filters: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="channel -> filters to flat-field; a channel not named: all its filters")
+    flats_from_sun_altitude: float = Field(
+        default=-3.0, ge=-18.0, le=0.0, description="twilight flats when the sun is between "
+                                                    "this altitude and the next")
+    flats_to_sun_altitude: float = Field(default=-9.0, ge=-18.0, le=0.0)
+    dusk: bool = Field(default=True, description="take them at dusk")
+    dawn: bool = Field(default=True, description="take them at dawn")
+
+    @field_validator("dark_exposures")
+    @classmethod
+    def _positive(cls, exposures: list[float]) -> list[float]:
+        if any(not 0 < e <= 3600 for e in exposures):
+            raise ValueError("dark exposures are seconds in (0, 3600]")
+        return exposures
+
+    @model_validator(mode="after")
+    def _flat_window(self) -> Calibrations:
+        if self.flats_to_sun_altitude >= self.flats_from_sun_altitude:
+            raise ValueError("flats_to_sun_altitude must be below flats_from_sun_altitude")
+        return self
+
+
+def check_flat_filters(channels: list[Channel], calibrations: Calibrations) -> None:
+    """``flat_filters`` names channels and filters of the unit: a typo would otherwise
+    cost every night's flats silently."""
+    by_name = {c.name: c for c in channels}
+    for name, filters in calibrations.flat_filters.items():
+        if name not in by_name:
+            raise ValueError(f"[majordome.calibrations] flat_filters: no channel '{name}' "
+                             f"(channels: {', '.join(by_name)})")
+        unknown = [f for f in filters if f not in by_name[name].filters]
+        if unknown:
+            raise ValueError(f"[majordome.calibrations] flat_filters: channel '{name}' has no "
+                             f"filter {', '.join(unknown)} (filters: "
+                             f"{', '.join(by_name[name].filters)})")
+
+
+class MajordomeConfig(Strict):
+    """How the majordome runs the night."""
+
+    open_sun_altitude: float = Field(
+        default=-3.0, ge=-18.0, le=5.0,
+        description="dusk begins (the dome may open for flats) when the sun goes below this, "
+                    "dawn ends (close and park) when it comes back above; the night proper is "
+                    "site.night_sun_altitude")
+    require_night_ack: bool = Field(
+        default=True, description="observe only once the operator gave the night's ACK (the "
+                                  "PLC's button or the Observatory page)")
+    close_within: float = Field(default=180.0, gt=0.0, le=1800.0,
+                                description="seconds the dome and mount get to close and park")
+    open_within: float = Field(default=180.0, gt=0.0, le=1800.0,
+                               description="seconds the dome gets to open")
+    heartbeat: float = Field(
+        default=60.0, ge=0.0, le=3600.0,
+        description="seconds without the majordome after which the dome closes and the mount "
+                    "parks by themselves (0: no watchdog)")
+    start_early: float = Field(default=60.0, ge=0.0, le=600.0,
+                               description="seconds before its planned start a sequence may "
+                                           "begin (the slew)")
+    period: float = Field(default=0.5, gt=0.0, le=10.0,
+                          description="seconds between two decisions")
+    calibrations: Calibrations = Calibrations()
+
+
 class UnitConfig(Strict):
     unit: str = Field(min_length=1, description="the unit's name")
     site: Site
@@ -238,6 +314,7 @@ class UnitConfig(Strict):
     web: Web = Web()
     database: Database = Database()
     alerts: AlertIntake = AlertIntake()
+    majordome: MajordomeConfig = MajordomeConfig()
 
     @model_validator(mode="after")
     def _cross_references(self) -> UnitConfig:
@@ -266,6 +343,7 @@ class UnitConfig(Strict):
         names = [c.name for c in self.channels]
         if len(set(names)) != len(names):
             raise ValueError("channels: two channels have the same name")
+        check_flat_filters(self.channels, self.majordome.calibrations)
         return self
 
     def plc_address(self) -> tuple[str, int]:

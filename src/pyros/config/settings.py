@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "pyros.monitoring",
     "pyros.scheduling",
     "pyros.alerts",
+    "pyros.images",
+    "pyros.majordome",
     "pyros.web",
 ]
 

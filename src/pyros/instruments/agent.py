@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,15 +78,7 @@ def unit_devices(devices: UnitDevices, unit: UnitConfig) -> list[Polled]:
 
 def remote_image_path(channel: str, now: datetime) -> Path:
     """``<data>/images/remote/<UTC stamp>_<channel>.fits``, never an existing file."""
-    moment = now.astimezone(UTC)
-    stamp = f"{moment:%Y%m%dT%H%M%S}.{moment.microsecond // 1000:03d}Z"
-    folder = paths.data_dir() / "images" / "remote"
-    path = folder / f"{stamp}_{channel}.fits"
-    copy = 1
-    while path.exists():
-        copy += 1
-        path = folder / f"{stamp}_{channel}-{copy}.fits"
-    return path
+    return paths.image_file(paths.data_dir() / "images" / "remote", now, channel)
 
 
 def poll_device(polled: Polled, timeout: float = POLL_TIMEOUT) -> store.Poll:

@@ -32,6 +32,7 @@ from pyros import clock
 from pyros.agents import bus
 from pyros.agents.agent import Agent, command
 from pyros.agents.context import CommandContext
+from pyros.agents.registry import majordome_name
 from pyros.config.loader import active_config
 from pyros.config.schema import UnitConfig
 from pyros.monitoring import store
@@ -40,7 +41,6 @@ from pyros.monitoring.monitor import Monitor, Observation
 from pyros.monitoring.safety import GlobalStatus
 from pyros.plc.client import PlcClient
 
-MAJORDOME = "majordome"
 CHANGE_VALIDITY = 60.0  # seconds the majordome has to read a safety_changed command
 PRUNE_PERIOD = 600.0  # seconds between two history prunings
 WARN_EVERY = 3600.0  # seconds before the same rejected value is logged again
@@ -148,7 +148,7 @@ class MonitoringAgent(Agent):
         self.log.warning("safety: %s -> %s, %s: %s", before, decision.status,
                          "SAFE" if decision.safe else "UNSAFE", why)
         try:
-            bus.send_command(MAJORDOME, "safety_changed", sender=self.name,
+            bus.send_command(majordome_name(), "safety_changed", sender=self.name,
                              validity=CHANGE_VALIDITY, safe=decision.safe,
                              status=decision.status.value, reasons=list(decision.reasons))
         except DatabaseError as exc:

@@ -15,6 +15,7 @@ from django.shortcuts import render
 
 from pyros.accounts.models import user_access
 from pyros.accounts.rights import Access
+from pyros.majordome.views import observatory_context
 from pyros.monitoring.api import OBSERVATORY, WEATHER, site_now, weather_now
 
 
@@ -41,4 +42,5 @@ def weather(request: HttpRequest) -> HttpResponse:
 def observatory(request: HttpRequest) -> HttpResponse:
     _require(request, OBSERVATORY, "observatory")
     return render(request, "monitoring/observatory.html", {
-        "status": site_now(), "period": settings.UNIT.monitoring.period})
+        "status": site_now(), "period": settings.UNIT.monitoring.period,
+        **observatory_context(request)})

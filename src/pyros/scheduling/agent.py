@@ -8,7 +8,9 @@ engine when one of them moved. It never compares plans or sequences to find out.
 
 Alerts do not wait for that: the ``insert`` command puts the given sequences into the
 current plan at once with the incremental engine, and the new plan is saved (trigger
-ALERT) before the command returns, for the majordome to preempt.
+ALERT) before the command returns; it then tells the majordome (``plan_changed``),
+which preempts. A newcomer of a higher priority than the executing sequence is placed
+from now, over it: the majordome interrupts that sequence and hands it back.
 
 Whatever is executing stays fixed, and so does the next sequence when it starts within
 :data:`FREEZE` seconds: the telescope may already be slewing to it. In IDLE mode the
@@ -22,12 +24,16 @@ from threading import Lock
 from typing import Any
 
 from pyros import clock
+from pyros.agents import bus
 from pyros.agents.agent import Agent, command
 from pyros.agents.context import CommandContext
+from pyros.agents.registry import majordome_name
 from pyros.agents.states import AgentMode
 from pyros.config.loader import active_config
 from pyros.config.schema import UnitConfig
 from pyros.monitoring.models import SafetyState
+from pyros.observations.lifecycle import SequenceStatus
+from pyros.observations.models import Sequence
 from pyros.scheduling import store
 from pyros.scheduling.incremental import insert_sequences
 from pyros.scheduling.models import Schedule, Trigger
@@ -36,6 +42,7 @@ from pyros.scheduling.problem import FixedEntry, Problem
 from pyros.scheduling.sky import night_sky
 
 FREEZE = 60.0  # seconds: a sequence starting this soon keeps its place
+ANNOUNCE_VALIDITY = 30.0  # seconds the majordome has to read a plan_changed command
 
 
 class SchedulerAgent(Agent):
@@ -122,6 +129,7 @@ class SchedulerAgent(Agent):
             result = make_plan(problem, engine="optimal", time_limit=self.time_limit)
             schedule = store.save_plan(problem, result, trigger=trigger, detail=detail, now=now)
             self.last_schedule = schedule
+            self._announce(schedule)
             self.log.info("re-planned (%s%s): %d sequences planned, %d not, objective %.0f"
                           "%s in %.2f s", trigger.label, f": {detail}" if detail else "",
                           len(result.placements), len(result.rejections), result.objective,
@@ -141,14 +149,38 @@ class SchedulerAgent(Agent):
             if missing:
                 raise ValueError(f"sequences {', '.join(sorted(missing))} are not waiting "
                                  "to be planned tonight (not submitted, ended or unknown)")
-            result = insert_sequences(problem, current, new_ids,
-                                      protect_until=now + timedelta(seconds=FREEZE))
+            protect_until = now + timedelta(seconds=FREEZE)
+            preempted = self._preemptable(problem, sequence_ids)
+            if preempted:
+                # A higher priority takes the telescope now: what executes is not kept
+                # (the majordome interrupts it and gives it back), nor the next start.
+                problem.fixed = [f for f in problem.fixed if f.id not in preempted]
+                protect_until = now
+            result = insert_sequences(problem, current, new_ids, protect_until=protect_until)
             schedule = store.save_plan(problem, result, trigger=Trigger.ALERT,
                                        detail=detail or f"sequences {sorted(sequence_ids)}",
                                        now=now)
             self.last_schedule = schedule
+            self._announce(schedule)
             self.log.info("inserted %s in %.1f ms", sorted(sequence_ids), result.elapsed * 1e3)
             return schedule
+
+    def _announce(self, schedule: Schedule) -> None:
+        """Wake the majordome: a new plan may preempt what it executes. Unread (no
+        majordome running), the command expires harmlessly."""
+        bus.send_command(majordome_name(), "plan_changed", sender=self.name,
+                         validity=ANNOUNCE_VALIDITY, schedule=schedule.pk)
+
+    @staticmethod
+    def _preemptable(problem: Problem, sequence_ids: list[int]) -> set[str]:
+        """The executing sequences of a lower priority than the highest newcomer's."""
+        if not problem.fixed:
+            return set()
+        newcomers = {str(i) for i in sequence_ids}
+        top = max((s.priority for s in problem.sequences if s.id in newcomers), default=0)
+        executing = Sequence.objects.filter(pk__in=[int(f.id) for f in problem.fixed],
+                                            status=SequenceStatus.EXECUTING)
+        return {str(s.pk) for s in executing if s.priority < top}
 
     # -- commands ----------------------------------------------------------------------
 

@@ -46,8 +46,9 @@ def insert_sequences(problem: Problem, current: list[Placement], new_ids: set[st
             for p in sorted(current, key=lambda p: p.start) if p.id in by_id]
     protected = [s for s in plan if s.start < protect]
     movable = [s.candidate for s in plan if s.start >= protect]
-    start_from = max(candidates.horizon[0], protect,
-                     protected[-1].end if protected else candidates.horizon[0])
+    # What starts before protect_until keeps its place; with nothing there, the
+    # newcomers may start at once (the protection is for entries, not a dead time).
+    start_from = max(candidates.horizon[0], protected[-1].end if protected else 0)
     previous = protected[-1].candidate if protected else None
     newcomers = sorted((by_id[i] for i in new_ids if i in by_id),
                        key=lambda c: (-c.sequence.priority, c.id))

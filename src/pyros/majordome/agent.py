@@ -1,0 +1,527 @@
+"""The "majordome" agent: the conductor that runs the night.
+
+Every ``majordome.period`` (0.5 s) — and at once when the monitoring says safety
+changed, the scheduler says the plan changed, or an operator pressed a button (those
+commands run in the main loop, like the generic ones) — it makes one decision:
+
+1. gather the inputs once (safety, PLC link and mode, operating mode, the operator's
+   switches, the sun, the night ACK, the dome and the mount as they are);
+2. ask the state table (``states.decide``) where to be, log the transition with its
+   cause, and act on entering the state: CLOSING interrupts what executes and closes
+   and parks, OPENING unparks and opens, every state interrupts the work it does not
+   allow;
+3. do the state's duties: in SCHEDULER_STANDBY the closed-dome calibrations (bias and
+   darks before dusk and after dawn), in SCHEDULER_READY / OBSERVING the twilight flats
+   and the plan's due sequence, and preemption: a due sequence of a higher priority
+   than the one executing (an alert) interrupts it at once;
+4. renew the watchdog of the dome and the mount (the second safety layer: they close
+   and park by themselves if these heartbeats stop) and the state row the pages read.
+
+Motions (closing, opening) and the executor run in threads of their own, so the loop
+keeps deciding — and can interrupt them — while they run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.db import close_old_connections, connection
+
+from pyros import clock, paths
+from pyros.agents.agent import Agent, command
+from pyros.agents.context import CommandContext
+from pyros.agents.models import Command
+from pyros.agents.notify import wake
+from pyros.config.loader import active_config
+from pyros.config.schema import UnitConfig
+from pyros.devices.errors import DeviceError
+from pyros.devices.factory import UnitDevices, build_devices
+from pyros.devices.interfaces import ShutterState
+from pyros.majordome import calibrations, store
+from pyros.majordome.executor import Executor
+from pyros.majordome.models import LogKind
+from pyros.majordome.states import (
+    HANDS_OFF_STATES,
+    Decision,
+    Inputs,
+    Phase,
+    State,
+    decide,
+    why_not_observing,
+)
+from pyros.majordome.sun import Sun, sun_now
+from pyros.majordome.work import Outcome, SequenceWork, WorkKind
+from pyros.monitoring.models import WeatherWatch
+from pyros.observations.lifecycle import SequenceStatus
+from pyros.observations.models import Sequence
+from pyros.scheduling.problem import night_of
+from pyros.scheduling.unit import site_of
+
+STATUS_TIMEOUT = 2.0  # seconds a device gets to say where it is
+RETRY_CLOSE = 30.0  # seconds between two close orders while CLOSING
+FAULT_HOLD = 600.0  # seconds a device fault keeps the observatory closed
+CONTEXT_EVERY = 10.0  # seconds between two readings of the weather for the headers
+DARKS_BEFORE_DUSK = 6.0  # degrees of sun above open_sun_altitude: dusk's darks begin
+
+
+@dataclass
+class Running:
+    """The work the executor is on."""
+
+    work: SequenceWork
+    future: Future
+    interrupted: str = ""
+
+
+class MajordomeAgent(Agent):
+    expected_errors = (store.ControlRefused, ValueError)
+
+    def __init__(self, name: str, computer: str = "localhost", *,
+                 unit: UnitConfig | None = None, devices: UnitDevices | None = None,
+                 test_mode: bool = False) -> None:
+        """``unit`` defaults to the active configuration and ``devices`` to those it
+        describes (tests give their own)."""
+        super().__init__(name, computer)
+        self._unit = unit
+        self._given_devices = devices
+        self.routine_period = self.unit.majordome.period
+        # A decision may wait for a silent device's status (STATUS_TIMEOUT each).
+        self.beat_validity = Agent.beat_validity + 2 * STATUS_TIMEOUT
+        self.state = State.STARTING
+        self.devices: UnitDevices | None = None
+        self.sequence_executor: Executor | None = None
+        self._runner = ThreadPoolExecutor(1, thread_name_prefix=f"{name}-executor")
+        self._mover = ThreadPoolExecutor(1, thread_name_prefix=f"{name}-motion")
+        self.running: Running | None = None
+        self._motion: Future[str] | None = None
+        self._motion_started = clock.now()
+        self._state_entered = clock.now()
+        self._fault = ""
+        self._fault_until: datetime | None = None
+        self._next_heartbeat = 0.0
+        self._context: dict[str, object] = {}
+        self._next_context = 0.0
+        self._warned_closing = False
+        self._tried: set[str] = set()  # keys of the calibrations started (init reads them)
+        self.last_inputs: Inputs | None = None
+
+    @property
+    def unit(self) -> UnitConfig:
+        return self._unit or active_config()
+
+    # --- life ----------------------------------------------------------------------------
+
+    def init(self) -> None:
+        unit = self.unit
+        self.devices = self._given_devices or build_devices(unit)
+        self.sequence_executor = Executor(unit, self.devices, image_dir=self._image_dir,
+                                 context=lambda: dict(self._context), log=self.log)
+        now = clock.now()
+        given_back = store.give_back_executing(now, "the majordome restarted while it "
+                                                    "executed it")
+        if given_back:
+            store.log(LogKind.SEQUENCE, f"sequences {given_back} were executing when the "
+                                        "majordome stopped: given back to the scheduler",
+                      now=now, unit=unit)
+        self._tried = store.calibrations_tried(
+            since=night_of(now, unit.site.longitude) - timedelta(days=1))
+        self.state = State.STARTING
+        self.log.info("majordome ready: deciding every %g s", self.routine_period)
+
+    def run(self) -> int:
+        try:
+            return super().run()
+        finally:
+            self._leave()
+
+    def _leave(self) -> None:
+        """Stopping: interrupt the work; unless the site is in other hands, order the
+        dome closed and the mount parked (the watchdog would do it anyway)."""
+        if self.running is not None and self.sequence_executor is not None:
+            self.sequence_executor.interrupt("the majordome is stopping")
+        if self.devices is not None and self.state not in HANDS_OFF_STATES:
+            try:
+                self._close_orders()
+            except DeviceError as exc:
+                self.log.error("could not order the closing on the way out: %s", exc)
+        self._runner.shutdown(wait=True, cancel_futures=True)
+        self._mover.shutdown(wait=False, cancel_futures=True)
+
+    def routine(self) -> None:
+        self.tick()
+
+    def describe(self) -> dict[str, Any]:
+        running = self.running
+        return {"state": self.state.value,
+                "work": running.work.key if running else None, "fault": self._fault}
+
+    # --- commands run in the main loop, at once ----------------------------------------
+
+    def generic_safety_changed(self, cmd: Command, **news: Any) -> str:
+        """From the monitoring: decide now rather than at the next period."""
+        return self.tick().value
+
+    def generic_plan_changed(self, cmd: Command, **news: Any) -> str:
+        """From the scheduler: a new plan may preempt what executes."""
+        return self.tick().value
+
+    def generic_control_changed(self, cmd: Command, **news: Any) -> str:
+        """From the Observatory page: an operator's action."""
+        return self.tick().value
+
+    @command
+    def status(self, ctx: CommandContext) -> dict[str, Any]:
+        """The state, why we are not observing, and what executes."""
+        inputs = self.last_inputs
+        return {"state": self.state.value, "work": self.running.work.key if self.running
+                else None, "why_not": why_not_observing(self.state, inputs) if inputs else [],
+                "fault": self._fault}
+
+    # --- one decision ------------------------------------------------------------------
+
+    def tick(self) -> State:
+        """One decision. Called from the main loop only (the routine and the commands
+        that wake it run there), so decisions never overlap."""
+        now = clock.now()
+        unit = self.unit
+        around = store.surroundings(unit, now)
+        sun = sun_now(site_of(unit), now, unit.majordome.open_sun_altitude)
+        night = night_of(now, unit.site.longitude)
+        self._clear_fault(now)
+        closed, opened = self._physical()
+        inputs = Inputs(
+            plc_link=around.plc_link, plc_auto=around.plc_auto, safe=around.safe,
+            bypass=around.control.bypass, locked=around.control.locked, mode=around.mode,
+            phase=sun.phase, night_ack=store.night_ack_given(unit, around, night),
+            closed=closed, opened=opened, stopped=around.control.stopped,
+            busy=self._busy_outside(), fault=bool(self._fault))
+        changed = self._transition(decide(self.state, inputs), inputs, now)
+        if self._duties(inputs, sun, night, now):
+            inputs = replace(inputs, busy=self._busy_outside())
+            changed = self._transition(decide(self.state, inputs), inputs, now) or changed
+        self._heartbeat()
+        self._refresh_context(around)
+        self.last_inputs = inputs
+        running = self.running
+        store.record_state(
+            self.state, decision=changed, inputs=inputs, now=now,
+            why_not=why_not_observing(self.state, inputs),
+            sun=(sun.phase.value, round(sun.altitude, 2)),
+            work=f"{running.work.key}: {running.work.name}" if running else "",
+            sequence_id=running.work.sequence_id if running else None, fault=self._fault)
+        return self.state
+
+    def _transition(self, decision: Decision, inputs: Inputs,
+                    now: datetime) -> Decision | None:
+        """Enter the decided state (logged, acted on); the decision if the state changed."""
+        if decision.state == self.state:
+            return None
+        before, self.state = self.state, decision.state
+        self._state_entered = now
+        self._warned_closing = False
+        self.log.info("%s -> %s: %s", before, decision.state, decision.cause)
+        store.log(LogKind.STATE, f"{before} → {decision.state}: {decision.cause}", now=now,
+                  unit=self.unit, detail={"from": before.value, "to": decision.state.value,
+                                          "cause": decision.cause})
+        self._stop_disallowed_work(decision.cause, stopped=inputs.stopped)
+        if decision.state == State.CLOSING:
+            self._start_motion(self._close_orders)
+        elif decision.state == State.OPENING:
+            self._start_motion(self._open_orders)
+        return decision
+
+    # --- the dome and the mount ----------------------------------------------------------
+
+    def _physical(self) -> tuple[bool, bool]:
+        """(closed and parked, open) as the devices say now; a device that does not
+        answer is neither."""
+        assert self.devices is not None
+        try:
+            parked = self.devices.mount.status(STATUS_TIMEOUT).parked
+            dome = self.devices.dome
+            if dome is None:  # nothing to open: the sky is there when unparked
+                return parked, True
+            shutter = dome.status(STATUS_TIMEOUT).shutter
+        except DeviceError as exc:
+            self.log.warning("device status unknown: %s", exc)
+            return False, False
+        return parked and shutter == ShutterState.CLOSED, shutter == ShutterState.OPEN
+
+    def _close_orders(self) -> None:
+        """Order the mount parked and the dome closed; the decisions read whether it is
+        done (and order it again every RETRY_CLOSE seconds until it is)."""
+        assert self.devices is not None
+        limit = self.unit.majordome.close_within
+        self.devices.mount.park(wait=False, timeout=limit)
+        if self.devices.dome is not None:
+            self.devices.dome.close(wait=False, timeout=limit)
+
+    def _open_orders(self) -> None:
+        assert self.devices is not None
+        self.devices.mount.unpark()
+        dome = self.devices.dome
+        if dome is not None:
+            dome.open(wait=True, timeout=self.unit.majordome.open_within)
+
+    def _start_motion(self, order: Callable[[], None]) -> None:
+        self._motion = self._mover.submit(self._motion_thread, order)
+        self._motion_started = clock.now()
+
+    def _motion_thread(self, order: Callable[[], None]) -> str:
+        """Run a closing or opening order; its error, or "" when it went through."""
+        try:
+            order()
+            return ""
+        except DeviceError as exc:
+            return str(exc)
+        finally:
+            wake(self.name)
+
+    def _heartbeat(self) -> None:
+        period = self.unit.majordome.heartbeat
+        if period <= 0 or time.monotonic() < self._next_heartbeat or self.devices is None:
+            return
+        # The watchdog counts the devices' (simulated) seconds; this loop, wall seconds.
+        self._next_heartbeat = time.monotonic() + period / 4 / clock.pace()
+        seconds = 0.0 if self.state == State.PASSIVE else period
+        for device in (self.devices.mount, self.devices.dome):
+            if device is None or not getattr(device, "has_watchdog", False):
+                continue
+            try:
+                device.arm_watchdog(seconds)
+            except DeviceError as exc:
+                self.log.warning("watchdog of %s not renewed: %s", device.name, exc)
+
+    # --- what the state asks for ---------------------------------------------------------
+
+    def _duties(self, inputs: Inputs, sun: Sun, night: date, now: datetime) -> bool:
+        """The state's work; True when work started (the state may change with it)."""
+        self._watch_motion(now)
+        if self.state == State.SCHEDULER_STANDBY:
+            return self._closed_calibrations(sun, night, now)
+        if self.state in (State.SCHEDULER_READY, State.OBSERVING) and not inputs.stopped:
+            self._check_running(now)
+            return self._next_work(sun, night, now)
+        return False
+
+    def _watch_motion(self, now: datetime) -> None:
+        """Read a finished motion's outcome once; while CLOSING, order the closing again
+        every RETRY_CLOSE seconds and say it when it takes longer than allowed."""
+        motion = self._motion
+        if motion is not None and motion.done():
+            self._motion = None
+            error = motion.result()
+            if error and self.state == State.CLOSING:
+                store.log(LogKind.DEVICE, f"closing: {error}", now=now, unit=self.unit)
+            elif error and self.state == State.OPENING:
+                self._set_fault(f"the dome did not open: {error}", now)
+        if self.state != State.CLOSING:
+            return
+        limit = self.unit.majordome.close_within
+        if (now - self._state_entered).total_seconds() > limit and not self._warned_closing:
+            self._warned_closing = True
+            store.log(LogKind.SAFETY, f"not closed and parked within {limit:g} s", now=now,
+                      unit=self.unit)
+            self.log.error("not closed and parked within %g s", limit)
+        if self._motion is None and (now - self._motion_started).total_seconds() > RETRY_CLOSE:
+            self._start_motion(self._close_orders)
+
+    def _set_fault(self, reason: str, now: datetime) -> None:
+        self._fault = reason
+        self._fault_until = now + timedelta(seconds=FAULT_HOLD)
+        store.log(LogKind.DEVICE, f"{reason}: closed for {FAULT_HOLD / 60:g} min", now=now,
+                  unit=self.unit)
+        self.log.error("%s", reason)
+
+    def _clear_fault(self, now: datetime) -> None:
+        if self._fault and self._fault_until is not None and now >= self._fault_until:
+            self.log.info("fault hold over: %s", self._fault)
+            self._fault, self._fault_until = "", None
+
+    def _closed_calibrations(self, sun: Sun, night: date, now: datetime) -> bool:
+        """Bias and darks with the dome closed: before dusk and after dawn."""
+        if self.running is not None or sun.phase != Phase.DAY:
+            return False
+        settings = self.unit.majordome
+        if sun.evening:
+            if not settings.calibrations.dusk or \
+                    sun.altitude > settings.open_sun_altitude + DARKS_BEFORE_DUSK:
+                return False
+            when = "dusk"
+        else:
+            if not settings.calibrations.dawn or not self._night_was_observed(night):
+                return False
+            when = "dawn"
+        if calibrations.calibration_key(night, when, "darks") in self._tried:
+            return False
+        work = calibrations.bias_and_darks(self.unit, night, when)
+        return work is not None and self._start_calibration(work, now)
+
+    def _night_was_observed(self, night: date) -> bool:
+        """Dawn's darks only after a night that had dusk's (not every afternoon)."""
+        return any(calibrations.calibration_key(night, "dusk", what) in self._tried
+                   for what in ("darks", "flats"))
+
+    def _next_work(self, sun: Sun, night: date, now: datetime) -> bool:
+        if self.running is not None:
+            return self._preempt_if_due(now)
+        settings = self.unit.majordome.calibrations
+        when = "dusk" if sun.evening else "dawn"
+        if sun.phase in (Phase.DUSK, Phase.DAWN) and calibrations.in_flat_window(
+                sun.altitude, settings) and (settings.dusk if sun.evening else settings.dawn) \
+                and calibrations.calibration_key(night, when, "flats") not in self._tried:
+            work = calibrations.twilight_flats(self.unit, night, when, sun.altitude,
+                                               sun.azimuth)
+            if work is not None and self._start_calibration(work, now):
+                return True
+        due = store.due_entry(self.unit, now)
+        if due is None:
+            return False
+        return self._start_sequence(due.sequence_id, now)
+
+    def _preempt_if_due(self, now: datetime) -> bool:
+        running = self.running
+        assert running is not None and self.sequence_executor is not None
+        if running.interrupted:
+            return False
+        due = store.due_entry(self.unit, now)
+        if due is None or due.sequence_id == running.work.sequence_id or \
+                due.priority <= running.work.priority:
+            return False
+        reason = (f"preempted by sequence #{due.sequence_id} (priority {due.priority}) of "
+                  f"plan #{due.schedule_id}")
+        self._interrupt(reason)
+        try:
+            running.future.result(timeout=5.0)
+        except Exception as exc:
+            self.log.error("the interrupted work did not end cleanly: %s", exc)
+        store.log(LogKind.PLAN, reason, now=now, unit=self.unit,
+                  sequence_id=running.work.sequence_id)
+        return self._start_sequence(due.sequence_id, clock.now())
+
+    def _check_running(self, now: datetime) -> None:
+        """A sequence cancelled while executing (a retracted alert) stops."""
+        running = self.running
+        if running is None or running.interrupted or running.work.sequence_id is None:
+            return
+        status = Sequence.objects.filter(pk=running.work.sequence_id).values_list(
+            "status", flat=True).first()
+        if status != SequenceStatus.EXECUTING:
+            self._interrupt(f"the sequence is now {status}")
+
+    def _busy_outside(self) -> bool:
+        """Open-dome work is executing (it is what makes the state OBSERVING)."""
+        running = self.running
+        return running is not None and running.work.needs_open_dome and \
+            not running.future.done()
+
+    def _stop_disallowed_work(self, cause: str, *, stopped: bool) -> None:
+        """Open-dome work runs only open and not stopped; closed-dome calibrations only
+        in SCHEDULER_STANDBY."""
+        running = self.running
+        if running is None or running.future.done():
+            return
+        open_work = running.work.needs_open_dome
+        allowed = (self.state in (State.SCHEDULER_READY, State.OBSERVING) and open_work
+                   and not stopped) or (self.state == State.SCHEDULER_STANDBY and not open_work)
+        if not allowed:
+            self._interrupt(cause)
+
+    def _interrupt(self, reason: str) -> None:
+        running = self.running
+        if running is None or self.sequence_executor is None or running.interrupted:
+            return
+        running.interrupted = reason
+        self.log.info("interrupting %s: %s", running.work.key, reason)
+        self.sequence_executor.interrupt(reason)
+
+    # --- running work ----------------------------------------------------------------------
+
+    def _start_sequence(self, sequence_id: int, now: datetime) -> bool:
+        if not store.start_sequence(sequence_id, now):
+            return False
+        work = store.sequence_work(self.unit, sequence_id)
+        store.log(LogKind.SEQUENCE, f"sequence #{sequence_id} {work.name!r} started "
+                                    f"(priority {work.priority})", now=now, unit=self.unit,
+                  sequence_id=sequence_id, detail={"key": work.key})
+        self._submit(work)
+        return True
+
+    def _start_calibration(self, work: SequenceWork, now: datetime) -> bool:
+        if work.key in self._tried:
+            return False
+        self._tried.add(work.key)
+        store.log(LogKind.CALIBRATION, f"{work.name} started", now=now, unit=self.unit,
+                  detail={"key": work.key})
+        self._submit(work)
+        return True
+
+    def _submit(self, work: SequenceWork) -> None:
+        self.running = Running(work, self._runner.submit(self._execute, work))
+
+    def _execute(self, work: SequenceWork) -> None:
+        """The executor thread: run the work, record its images as they come, and its
+        end; then let the main loop decide what is next."""
+        assert self.sequence_executor is not None
+        unit = self.unit
+        try:
+            def slew_issued(when: datetime) -> None:
+                if work.sequence_id is not None:
+                    store.announce_slew(work.sequence_id, when)
+
+            outcome = self.sequence_executor.run(
+                work, on_image=lambda image: store.record_image(unit, work, image),
+                on_slew=slew_issued)
+            now = clock.now()
+            summary = (f"{work.name}: {outcome.outcome}, {len(outcome.images)} images"
+                       f"{': ' + outcome.reason if outcome.reason else ''}")
+            if work.kind == WorkKind.SCIENCE and work.sequence_id is not None:
+                status = store.finish_sequence(unit, work.sequence_id, outcome, now)
+                store.log(LogKind.SEQUENCE, f"sequence #{work.sequence_id} {summary} → "
+                                            f"{status}", now=now, unit=unit,
+                          sequence_id=work.sequence_id,
+                          detail={"key": work.key, "outcome": outcome.outcome.value,
+                                  "images": len(outcome.images)})
+            else:
+                store.log(LogKind.CALIBRATION, summary, now=now, unit=unit,
+                          detail={"key": f"{work.key}:end", "outcome": outcome.outcome.value,
+                                  "images": len(outcome.images)})
+            level = self.log.info if outcome.outcome == Outcome.EXECUTED else self.log.warning
+            level("%s", summary)
+        except Exception:
+            self.log.exception("executing %s failed", work.key)
+            raise
+        finally:
+            self.running = None
+            close_old_connections()
+            connection.close()
+            wake(self.name)
+
+    # --- what the headers say about the other subsystems --------------------------------
+
+    def _refresh_context(self, around: store.Surroundings) -> None:
+        if time.monotonic() < self._next_context:
+            return
+        self._next_context = time.monotonic() + CONTEXT_EVERY
+        weather = WeatherWatch.objects.order_by("-time", "-id").first()
+        context: dict[str, object] = {"SAFETY": around.safety_status,
+                                      "OBSSTATE": self.state.value}
+        if weather is not None:
+            for key, value in (("WXRAIN", weather.rain_rate), ("WXWIND", weather.wind_speed),
+                               ("WXHUMID", weather.humidity), ("WXTEMP", weather.temperature),
+                               ("WXPRESS", weather.pressure), ("WXSKYT", weather.sky_temperature)):
+                if value is not None:
+                    context[key] = round(float(value), 2)
+            context["WXSKY"] = weather.sky
+        self._context = context
+
+    def _image_dir(self, work: SequenceWork) -> Path:
+        night = night_of(clock.now(), self.unit.site.longitude)
+        return paths.data_dir() / "images" / night.isoformat()
+

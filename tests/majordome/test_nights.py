@@ -1,0 +1,238 @@
+"""Simulated nights: the majordome with the simulated devices and clock, a plan from the
+scheduler, and the weather, the operator and the alerts the scenarios bring."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+from astropy.io import fits
+
+from pyros.accounts.profiles import ProfileLevel
+from pyros.devices.interfaces import ShutterState
+from pyros.images.models import Image
+from pyros.majordome import store
+from pyros.majordome.controls import Action
+from pyros.majordome.models import LogKind, MajordomeState, NightLogEntry
+from pyros.majordome.states import State
+from pyros.monitoring.models import SafetyState
+from pyros.observations.lifecycle import RequestStatus, SequenceStatus
+from pyros.observations.models import Sequence
+from tests.majordome.night import Night, in_the_sky, sequence
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MIDNIGHT = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)  # 20:18 local mean time: dark
+
+
+@pytest.fixture
+def night_factory(observer, tmp_path, monkeypatch):
+    monkeypatch.setenv("PYROS_HOME", str(tmp_path))
+    nights: list[Night] = []
+
+    def start(at: datetime = MIDNIGHT, **majordome) -> Night:
+        night = Night(at, observer, **majordome)
+        nights.append(night)
+        return night
+
+    yield start
+    for night in nights:
+        night.stop()
+
+
+def _closed(night: Night) -> bool:
+    return night.devices.dome.status().shutter == ShutterState.CLOSED and \
+        night.devices.mount.status().parked
+
+
+def test_a_clear_night_executes_the_plan_in_order(night_factory):
+    night = night_factory()
+    ra1, dec1 = in_the_sky(MIDNIGHT, night.unit, hours_east=-0.5)
+    ra2, dec2 = in_the_sky(MIDNIGHT, night.unit, hours_east=1.0)
+    request = night.submit(sequence("first", ra1, dec1, obs_type="IMMEDIATE"),
+                           sequence("second", ra2, dec2, obs_type="IMMEDIATE"))
+    schedule = night.plan()
+    planned = list(schedule.entries.order_by("start").values_list("sequence_id", flat=True))
+    assert len(planned) == 2
+
+    night.until_state(State.OBSERVING)
+    night.tick_until(lambda: Sequence.objects.filter(
+        request=request, status=SequenceStatus.EXECUTED).count() == 2,
+        what="both sequences executed")
+
+    images = list(Image.objects.order_by("date_obs", "id"))
+    assert len(images) == 2 * 2 * 2  # two sequences × two channels × two images
+    order = []
+    for image in images:
+        if image.sequence_id not in order:
+            order.append(image.sequence_id)
+    assert order == planned  # in the plan's order
+    for image in images:
+        header = fits.getheader(image.path)
+        assert header["PYROSSEQ"] == image.sequence_id
+        assert header["FILTER"] == ("r" if image.channel == "VIS" else "J")
+        assert header["EXPTIME"] == pytest.approx(5.0 if image.channel == "VIS" else 3.0)
+        assert header["PYROSREQ"] == request.pk
+        assert "AIRMASS" in header and "DATE-OBS" in header
+        assert header["SAFETY"] == "OK"
+    request.refresh_from_db()
+    assert request.status == RequestStatus.COMPLETED
+    states = list(NightLogEntry.objects.filter(kind=LogKind.STATE)
+                  .values_list("detail__to", flat=True))
+    assert states[:3] == ["OPENING", "SCHEDULER_READY", "OBSERVING"]
+    state = MajordomeState.current()
+    assert state.state in (State.OBSERVING, State.SCHEDULER_READY)
+    assert state.decided_at is not None
+
+
+def test_rain_in_the_middle_of_a_sequence_closes_and_parks_then_resumes(night_factory):
+    night = night_factory(close_within=120.0)
+    ra, dec = in_the_sky(MIDNIGHT, night.unit)
+    night.submit(sequence("long", ra, dec, exposures=6, vis_seconds=20, nir_seconds=20,
+                          minutes=10))
+    night.plan()
+    night.tick_until(lambda: Image.objects.exists(), what="a first image")
+    seq = Sequence.objects.get()
+    rain_at = night.clock.now()
+    night.weather(safe=False, status="RAINING", reasons=("rain 12 mm/h",))
+    night.until_state(State.STANDBY)
+    assert _closed(night)
+    assert night.sim_seconds(rain_at) <= 120.0  # closed and parked within close_within
+    seq.refresh_from_db()
+    assert seq.status == SequenceStatus.TOBEPLANNED  # given back to the scheduler
+    taken = Image.objects.count()
+    assert taken < 12
+
+    night.weather(safe=True)  # the monitoring's safe delay is over
+    night.plan()
+    night.until_state(State.OBSERVING)
+    night.tick_until(lambda: Sequence.objects.get().status == SequenceStatus.EXECUTED,
+                     what="the sequence executed after the rain")
+    log = " | ".join(NightLogEntry.objects.values_list("message", flat=True))
+    assert "unsafe conditions" in log
+
+
+def test_an_alert_preempts_the_running_sequence_at_once(night_factory):
+    night = night_factory()
+    ra, dec = in_the_sky(MIDNIGHT, night.unit)
+    night.submit(sequence("survey", ra, dec, priority=3, exposures=10, vis_seconds=30,
+                          nir_seconds=30, minutes=10), name="survey")
+    night.plan()
+    night.tick_until(lambda: Image.objects.exists(), what="a first survey image")
+    survey = Sequence.objects.get()
+
+    ra2, dec2 = in_the_sky(MIDNIGHT, night.unit, hours_east=1.0)
+    alert = night.submit(sequence("GRB", ra2, dec2, priority=9, obs_type="IMMEDIATE",
+                                  exposures=1), name="GRB 261122A")
+    grb = alert.sequences.get()
+    night.scheduler.insert([grb.pk], detail="alert")
+    night.majordome.tick()  # what the scheduler's plan_changed command makes it do
+
+    running = night.majordome.running
+    assert running is not None and running.work.sequence_id == grb.pk
+    survey.refresh_from_db()
+    assert survey.status == SequenceStatus.TOBEPLANNED
+    assert "preempted by sequence" in survey.status_reason
+    night.tick_until(lambda: Sequence.objects.get(pk=grb.pk).status ==
+                     SequenceStatus.EXECUTED, what="the alert executed")
+    assert NightLogEntry.objects.filter(kind=LogKind.PLAN,
+                                        message__contains="preempted").exists()
+
+
+def test_losing_the_plc_closes_and_waits(night_factory):
+    night = night_factory()
+    night.until_state(State.SCHEDULER_READY)
+    night.weather(safe=False, status="NO_DATA", plc_error="no answer within 5 s")
+    night.until_state(State.PASSIVE_NO_PLC)
+    assert _closed(night)
+    night.weather(safe=True)
+    night.until_state(State.SCHEDULER_READY)
+
+
+def test_the_operators_lock_closes_and_holds(night_factory):
+    night = night_factory()
+    night.until_state(State.SCHEDULER_READY)
+    store.apply_action(night.unit, Action.LOCK, who="web:operator",
+                       level=ProfileLevel.OPERATOR)
+    night.until_state(State.STANDBY)
+    assert _closed(night)
+    for _ in range(5):
+        night.majordome.tick()
+    assert night.majordome.state == State.STANDBY  # held
+    store.apply_action(night.unit, Action.UNLOCK, who="web:operator",
+                       level=ProfileLevel.OPERATOR)
+    night.until_state(State.SCHEDULER_READY)
+
+
+def test_the_operators_stop_interrupts_and_waits(night_factory):
+    night = night_factory()
+    ra, dec = in_the_sky(MIDNIGHT, night.unit)
+    night.submit(sequence("long", ra, dec, exposures=10, vis_seconds=30, nir_seconds=30,
+                          minutes=10))
+    night.plan()
+    night.until_state(State.OBSERVING)
+    store.apply_action(night.unit, Action.STOP, who="web:ie", level=ProfileLevel.IE_IS)
+    night.until_state(State.SCHEDULER_READY)
+    night.tick_until(lambda: night.majordome.running is None, wall=2.0,
+                     what="the interrupted sequence ended")
+    assert Sequence.objects.get().status == SequenceStatus.TOBEPLANNED
+    night.plan()
+    for _ in range(5):
+        night.majordome.tick()
+    assert night.majordome.state == State.SCHEDULER_READY  # stopped: starts nothing
+    assert "the operator stopped the observations" in MajordomeState.current().why_not
+    store.apply_action(night.unit, Action.RESUME, who="web:ie", level=ProfileLevel.IE_IS)
+    night.until_state(State.OBSERVING)
+
+
+def test_the_night_cycle_takes_its_calibrations_and_closes_at_dawn(night_factory):
+    """Darks before dusk, flats at dusk, the night, flats at dawn, close, darks again."""
+    night = night_factory(at=datetime(2026, 11, 22, 0, 30, tzinfo=UTC))  # sun at +1.5°
+    night.tick_until(lambda: Image.objects.filter(frame_type="DARK").count() == 2,
+                     what="dusk's darks")
+    assert night.majordome.state == State.SCHEDULER_STANDBY
+    assert Image.objects.filter(frame_type="BIAS").count() == 4  # 2 per channel
+    assert _closed(night)  # bias and darks with the dome closed
+
+    night.jump(datetime(2026, 11, 22, 0, 52, tzinfo=UTC))  # dusk: -3.6°
+    night.tick_until(lambda: Image.objects.filter(frame_type="FLAT").count() == 2,
+                     what="dusk's flats")
+    flats = Image.objects.filter(frame_type="FLAT")
+    assert {(f.channel, f.filter) for f in flats} == {("VIS", "r"), ("NIR", "J")}
+
+    night.jump(datetime(2026, 11, 22, 13, 58, tzinfo=UTC))  # dawn: -4.2°
+    night.tick_until(lambda: Image.objects.filter(frame_type="FLAT").count() == 4,
+                     what="dawn's flats")
+    night.jump(datetime(2026, 11, 22, 14, 30, tzinfo=UTC))  # day
+    night.until_state(State.SCHEDULER_STANDBY)
+    assert _closed(night)
+    night.tick_until(lambda: Image.objects.filter(frame_type="DARK").count() == 4,
+                     what="dawn's darks")
+    transitions = list(NightLogEntry.objects.filter(kind=LogKind.STATE)
+                       .values_list("detail__to", flat=True))
+    assert transitions == ["SCHEDULER_STANDBY", "OPENING", "SCHEDULER_READY", "OBSERVING",
+                           "SCHEDULER_READY", "OBSERVING", "SCHEDULER_READY", "CLOSING",
+                           "SCHEDULER_STANDBY"]
+
+
+def test_a_silent_monitoring_closes_the_observatory(night_factory):
+    night = night_factory()
+    night.until_state(State.SCHEDULER_READY)
+    SafetyState.objects.update(decided_at=datetime(2026, 11, 21, 2, 0, tzinfo=UTC))
+    night.until_state(State.PASSIVE_NO_PLC)
+    assert _closed(night)
+    assert "no link with the PLC" in MajordomeState.current().cause
+
+
+def test_the_dome_and_mount_close_by_themselves_when_the_majordome_is_silent(night_factory):
+    """The second safety layer: no heartbeat for ``heartbeat`` seconds, and the simulated
+    dome closes and the mount parks without anyone asking."""
+    night = night_factory(heartbeat=60.0)
+    night.until_state(State.SCHEDULER_READY)
+    assert not _closed(night)
+    silent_from = night.clock.now()
+    while not _closed(night):  # the majordome stops deciding: no more heartbeats
+        assert night.sim_seconds(silent_from) < 60.0 + 120.0, "the watchdog did not trip"
+        time.sleep(0.05)
+    assert night.sim_seconds(silent_from) >= 60.0 - 15.0  # not before the heartbeat's time
