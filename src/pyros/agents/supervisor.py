@@ -44,7 +44,8 @@ class Child:
 class Supervisor:
     def __init__(self, computer: str, agents: list[str], web: str | None,
                  test_mode: bool = False, pid_file: Path | None = None,
-                 simulators: bool = False) -> None:
+                 simulators: bool = False, fault_scenario: Path | None = None,
+                 plc_scenario: Path | None = None) -> None:
         from pyros import paths
 
         self.computer = computer
@@ -64,10 +65,14 @@ class Supervisor:
             from pyros.config.loader import active_config
 
             plc_port = active_config().plc_address()[1]
-            self.children.append(Child("sim-devices", [python, "-m", "pyros.simulators.server"],
-                                       is_agent=False))
-            self.children.append(Child("sim-plc", [python, "-m", "pyros.plc.simulator",
-                                                   "--port", str(plc_port)], is_agent=False))
+            devices = [python, "-m", "pyros.simulators.server"]
+            if fault_scenario:
+                devices += ["--scenario", str(fault_scenario)]
+            plc = [python, "-m", "pyros.plc.simulator", "--port", str(plc_port)]
+            if plc_scenario:
+                plc += ["--scenario", str(plc_scenario)]
+            self.children.append(Child("sim-devices", devices, is_agent=False))
+            self.children.append(Child("sim-plc", plc, is_agent=False))
         if "alerts" in agents:  # the local VOEvent broker feeds the alerts agent
             self.children.append(Child("broker", [python, "-m", "pyros.alerts.broker"],
                                        is_agent=False))
@@ -192,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pid-file", type=Path)
     parser.add_argument("--simulators", action="store_true",
                         help="also run the simulated devices and PLC")
+    parser.add_argument("--scenario", type=Path, help="the simulated devices' fault scenario")
+    parser.add_argument("--plc-scenario", type=Path, help="the simulated PLC's scenario")
     options = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pyros.config.settings")
     import django
@@ -202,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     clock.install_from_environment()
     agents = [a for a in options.agents.split(",") if a]
     supervisor = Supervisor(options.computer, agents, options.web, options.test,
-                            options.pid_file, options.simulators)
+                            options.pid_file, options.simulators, options.scenario,
+                            options.plc_scenario)
     return supervisor.run()
 
 

@@ -41,6 +41,9 @@ def cli() -> None:
         with contextlib.suppress(OSError, ValueError):  # a broken file: the real time
             environment.update(json.loads(run_clock.read_text()))
     clock.install_from_environment(environment)
+    # What this command starts (a simulator, a broker) follows the run's time too.
+    os.environ.update({key: value for key, value in environment.items()
+                       if key.startswith("PYROS_CLOCK_")})
 
 
 for command in (init, update, shell, dbshell, start, stop, status, config, request, user, agent,

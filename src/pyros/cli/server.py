@@ -79,8 +79,14 @@ def choose_computer(unit, wanted: str | None):
                    "tonight's 2026-11-22T04:00, to watch a night in the afternoon).")
 @click.option("--speed", type=click.FloatRange(min=0.01, max=1000.0), default=1.0,
               help="With --sim-time: simulated seconds per second.")
+@click.option("--scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The simulated devices' fault scenario (JSON; see `pyros sim start`).")
+@click.option("--plc-scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The simulated PLC's scenario (the guide's format; events at iterations "
+                   "or at seconds of the run's clock), e.g. rain in the middle of the night.")
 def start(names: str, computer: str | None, host: str | None, port: int | None,
-          test_mode: bool, sim_time: datetime | None, speed: float) -> None:
+          test_mode: bool, sim_time: datetime | None, speed: float, scenario: Path | None,
+          plc_scenario: Path | None) -> None:
     """Start PyROS on this computer: the web server, the configured agents and, when the
     configuration has simulated devices, the simulated observatory.
 
@@ -121,6 +127,10 @@ def start(names: str, computer: str | None, host: str | None, port: int | None,
         argv += ["--web", web]
     if "sim" in wanted:
         argv.append("--simulators")
+        argv += _scenario_arguments(scenario, plc_scenario)
+    elif scenario or plc_scenario:
+        raise click.ClickException("--scenario and --plc-scenario are for the simulated "
+                                   "observatory, which this start does not run")
     if test_mode:
         if web:
             raise click.ClickException("--test runs agents only: name them, e.g. "
@@ -140,6 +150,25 @@ def start(names: str, computer: str | None, host: str | None, port: int | None,
     sim_ports = [d.address for d in unit.devices.values() if d.backend == "sim"] \
         if "sim" in wanted else []
     _wait_started(url, agents, chosen.name, sim_ports)
+
+
+def _scenario_arguments(scenario: Path | None, plc_scenario: Path | None) -> list[str]:
+    """The supervisor's arguments for the simulators' scenarios, checked here: a bad file
+    would otherwise only show as a simulator that keeps dying."""
+    from pyros.plc.simulator import make_player
+    from pyros.simulators.server import load_faults
+
+    argv: list[str] = []
+    try:
+        if scenario:
+            load_faults(scenario)
+            argv += ["--scenario", str(scenario.resolve())]
+        if plc_scenario:
+            make_player(plc_scenario)
+            argv += ["--plc-scenario", str(plc_scenario.resolve())]
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    return argv
 
 
 def _listening(address: str) -> bool:

@@ -54,6 +54,31 @@ def _stop(name: str) -> bool:
     return True
 
 
+def _refuse_if_served_elsewhere(name: str) -> None:
+    """A simulator of ours is not running, yet its port answers: `pyros start` runs the
+    simulated observatory under its supervisor (which would restart what we stopped)."""
+    import socket
+
+    from pyros.config.loader import active_config
+
+    unit = active_config()
+    if name == "sim-plc":
+        addresses = [active_config().plc_address()]
+    else:
+        addresses = [(host, int(port)) for host, port in
+                     (d.address.rsplit(":", 1) for d in unit.devices.values()
+                      if d.backend == "sim")]
+    for host, port in addresses:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                raise click.ClickException(
+                    f"something already serves {host}:{port} — `pyros start` runs the "
+                    "simulated observatory itself: give it the scenarios "
+                    "(`pyros start --scenario F --plc-scenario F`), or `pyros stop` first")
+        except OSError:
+            continue
+
+
 def _plc_port() -> int:
     from pyros.config.loader import active_config
 
@@ -76,6 +101,7 @@ def start(scenario: Path | None, plc_scenario: Path | None, speed: float) -> Non
     """Start the simulated devices and the PLC simulator in the background."""
     if _alive("sim-devices"):
         raise click.ClickException("the simulators are already running (`pyros sim stop`)")
+    _refuse_if_served_elsewhere("sim-devices")
     argv = [sys.executable, "-m", "pyros.simulators.server", "--speed", str(speed)]
     if scenario:
         argv += ["--scenario", str(scenario.resolve())]
@@ -98,6 +124,7 @@ def _start_plc(scenario: Path | None) -> None:
 def plc(scenario: Path) -> None:
     """(Re)start the PLC simulator playing SCENARIO."""
     _stop("sim-plc")
+    _refuse_if_served_elsewhere("sim-plc")
     _start_plc(scenario)
 
 
