@@ -120,3 +120,21 @@ def test_the_benchmark_measures_the_slew_with_a_majordome_and_puts_everything_ba
     assert not Image.objects.exists() and not NightLogEntry.objects.exists()
     assert not SafetyState.objects.exists() and not MajordomeState.objects.exists()
     assert not OperatingMode.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_archived_packet_redated_is_judged_as_a_fresh_alert(initial_data, broker,
+                                                                   start_agent, agent_env):  # noqa: F811
+    from pathlib import Path
+
+    start_agent("alerts")
+    packet = Path(__file__).parent / "data" / "swift_bat_grb_pos_655721.xml"
+    sent = subprocess.run([sys.executable, "-m", "pyros.cli", "alert", "send", "--redate",
+                           "--port", str(broker), str(packet)], env=agent_env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    wait_until(lambda: AlertLog.objects.filter(step__in=[Step.ACCEPTED, Step.REJECTED])
+               .exists(), 60, "the strategy's decision")
+    record = AlertPacket.objects.get()
+    assert abs((record.event_time - clock.now()).total_seconds()) < 30  # 2015 → tonight
+    assert "too late" not in record.reason

@@ -233,7 +233,8 @@ def parse_voevent(data: bytes) -> Alert:
 
 # -- safe XML -----------------------------------------------------------------------------
 
-def _parser() -> etree.XMLParser:
+def safe_parser() -> etree.XMLParser:
+    """No entities, no network, no DTD, no huge trees: a packet is hostile until read."""
     return etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
         huge_tree=False, remove_comments=True, remove_pis=True, collect_ids=False,
@@ -255,7 +256,7 @@ def _safe_root(data: bytes) -> tuple[etree._Element, str]:
     if not start.startswith(b"<") and not wide:
         raise VOEventError("not XML: the packet does not start with '<'")
     try:
-        root = etree.fromstring(bytes(data), _parser())
+        root = etree.fromstring(bytes(data), safe_parser())
     except etree.XMLSyntaxError as exc:
         if _error_at_end(data, exc):
             raise VOEventError(f"truncated XML: {exc}") from exc

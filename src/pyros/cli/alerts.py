@@ -58,21 +58,40 @@ def _broker(host: str | None, port: int | None) -> tuple[str, int]:
     return host or intake.host, port or intake.port
 
 
+_REDATE_HELP = ("Move the packets' times together so that the earliest is now (the run's "
+                "clock): a real archived alert, judged as if it had just happened.")
+
+
+def _redated(packets: list[bytes]) -> list[bytes]:
+    from pyros import clock
+    from pyros.alerts.redate import redate_to
+    from pyros.alerts.voevent import VOEventError
+
+    try:
+        return redate_to(packets, clock.now())
+    except VOEventError as exc:
+        raise click.ClickException(f"cannot move the packets in time: {exc}") from exc
+
+
 @alert.command("send")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--host", help="The broker (default: the configuration's alerts.host).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Default: alerts.port.")
-def send(files: tuple[Path, ...], host: str | None, port: int | None) -> None:
+@click.option("--redate", is_flag=True, help=_REDATE_HELP)
+def send(files: tuple[Path, ...], host: str | None, port: int | None, redate: bool) -> None:
     """Publish VOEvent FILES through the local broker, as a mission would (the broker
     checks the schema and refuses packets it has already seen)."""
     from pyros.alerts.transport import TransportError, send_packet
 
     target = _broker(host, port)
+    packets = [file.read_bytes() for file in files]
+    if redate:
+        packets = _redated(packets)
     failed = 0
-    for file in files:
+    for file, data in zip(files, packets, strict=True):
         try:
-            acknowledged, answer = send_packet(*target, file.read_bytes())
+            acknowledged, answer = send_packet(*target, data)
         except TransportError as exc:
             raise click.ClickException(str(exc)) from exc
         failed += not acknowledged
@@ -87,7 +106,9 @@ def send(files: tuple[Path, ...], host: str | None, port: int | None) -> None:
               show_default=True, help="How many times faster than the original spacing.")
 @click.option("--host", help="The broker (default: the configuration's alerts.host).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Default: alerts.port.")
-def replay(folder: Path, speed: float, host: str | None, port: int | None) -> None:
+@click.option("--redate", is_flag=True, help=_REDATE_HELP)
+def replay(folder: Path, speed: float, host: str | None, port: int | None,
+           redate: bool) -> None:
     """Send the packets of FOLDER (*.xml) through the local broker in the order they
     were issued, with their original spacing divided by --speed."""
     import time
@@ -106,6 +127,10 @@ def replay(folder: Path, speed: float, host: str | None, port: int | None) -> No
         issued = parsed.issued or parsed.event_time
         packets.append((issued.timestamp() if issued else 0.0, file.name, data))
     packets.sort()
+    if redate:
+        moved = _redated([data for _, _, data in packets])
+        packets = [(issued, name, data)
+                   for (issued, name, _), data in zip(packets, moved, strict=True)]
     target = _broker(host, port)
     began, first = time.monotonic(), packets[0][0] if packets else 0.0
     for issued, name, data in packets:
