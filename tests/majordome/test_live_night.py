@@ -18,9 +18,11 @@ from tests.agents.test_live_agents import pyros
 SPEED = 40.0
 #: Dark time at the example site.
 NIGHT = "2026-11-22T03:00:00"
-#: The monitoring asks for `safe_delay` (900 s) of good weather before the first SAFE;
-#: then the dome opens (30 s); the rain comes after that.
-RAIN_AT = 1300.0
+#: The processes start (up to some 10 s of wall time on a loaded machine: 400 s of the
+#: clock), the monitoring asks for `safe_delay` of good weather before the first SAFE
+#: (the user's configuration below: 120 s), then the dome opens (30 s); the rain comes
+#: well after that.
+RAIN_AT = 1500.0
 
 
 def wait_for(condition: Callable[[], bool], wall: float, what: str) -> None:
@@ -40,6 +42,20 @@ def transitions() -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture
+def users_config(agent_env, tmp_path: Path) -> Path:  # noqa: F811
+    """The example configuration with a shorter safe delay, as a user's own; on free
+    ports, as another PyROS may run on this machine."""
+    from pyros.simulators.thread import example_on_free_ports
+
+    text = example_on_free_ports()
+    assert "safe_delay = 900.0" in text
+    path = tmp_path / "unit.toml"
+    path.write_text(text.replace("safe_delay = 900.0", "safe_delay = 120.0"))
+    agent_env["PYROS_CONFIG"] = str(path)
+    return path
+
+
+@pytest.fixture
 def rain_scenario(tmp_path: Path) -> Path:
     path = tmp_path / "rain.json"
     path.write_text(json.dumps([1, *[
@@ -51,7 +67,7 @@ def rain_scenario(tmp_path: Path) -> Path:
 
 @pytest.mark.django_db(transaction=True)
 def test_rain_from_the_users_scenario_closes_the_dome_of_a_running_pyros(
-        agent_env, rain_scenario):  # noqa: F811
+        agent_env, users_config, rain_scenario):  # noqa: F811
     bad = rain_scenario.with_name("bad.json")
     bad.write_text('[1, {"at_seconds": 5, "plcSimulator": {"device_name": "WXT520"}, "x": 1}]')
     refused = pyros(agent_env, "start", "sim,monitoring,devices,majordome", "--plc-scenario",

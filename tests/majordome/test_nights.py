@@ -236,3 +236,83 @@ def test_the_dome_and_mount_close_by_themselves_when_the_majordome_is_silent(nig
         assert night.sim_seconds(silent_from) < 60.0 + 120.0, "the watchdog did not trip"
         time.sleep(0.05)
     assert night.sim_seconds(silent_from) >= 60.0 - 15.0  # not before the heartbeat's time
+
+
+class PlcMonitoring:
+    """The real monitoring agent reading a simulated PLC in the rain, on the night's
+    clock; ``period()`` is one of its periods, with the commands it was sent."""
+
+    def __init__(self, night: Night, plc_port: int, *, answer_commands: bool = True) -> None:
+        from pyros.monitoring.agent import MonitoringAgent
+        from pyros.plc.client import PlcClient
+
+        self.agent = MonitoringAgent("monitoring", unit=night.unit,
+                                     client=PlcClient("127.0.0.1", plc_port, clock=night.clock))
+        self.agent.init()
+        self.answer_commands = answer_commands
+
+    def period(self) -> None:
+        from pyros.agents.models import Command
+
+        if self.answer_commands:
+            for cmd in Command.objects.filter(recipient="monitoring", name="set_bypass",
+                                              state="PENDING"):
+                self.agent.generic_set_bypass(cmd, **cmd.args)
+                Command.objects.filter(pk=cmd.pk).update(state="DONE")
+        self.agent.watch()
+
+
+def _raining_plc(night: Night):
+    from pyros.plc.document import default_document
+    from pyros.plc.simulator import SimulatorThread, make_player
+
+    rain = default_document().with_value("WXT520", "RainRate", 12.0) \
+        .with_value("VantagePro", "RainRate", 12.0)
+    return SimulatorThread(make_player(None, rain), clock=night.clock)
+
+
+def _operator(action: Action, night: Night) -> None:
+    store.apply_action(night.unit, action, who="cli:operator", level=ProfileLevel.OPERATOR)
+
+
+def test_the_operators_bypass_is_in_force_once_the_plc_echoes_it(night_factory):
+    night = night_factory()
+    with _raining_plc(night) as plc:
+        monitoring = PlcMonitoring(night, plc.port)
+
+        def until(state: State) -> None:
+            night.tick_until(lambda: (monitoring.period(), night.majordome.state == state)[1],
+                             what=f"state {state}")
+
+        until(State.STANDBY)  # raining: closed
+        _operator(Action.BYPASS, night)
+        night.majordome.tick()
+        assert night.majordome.last_inputs.bypass is False  # not before the PLC says so
+        until(State.SCHEDULER_READY)  # the PLC echoed it: the rain is taken as safe
+        assert not SafetyState.current().safe
+        assert plc.simulator.bypass is True
+        _operator(Action.STOP_BYPASS, night)
+        night.majordome.tick()  # the end of a bypass is in force at once
+        assert night.majordome.state == State.CLOSING
+        until(State.STANDBY)
+        night.tick_until(lambda: (monitoring.period(), plc.simulator.bypass is False)[1],
+                         what="the PLC told the bypass is over")
+    log = night.night_log()
+    assert "PLC BYPASS (set to SAFE) by cli:operator" in log and "PLC KO" not in log
+
+
+def test_a_plc_that_does_not_echo_the_bypass_is_ko(night_factory):
+    night = night_factory(bypass_timeout=0.5)  # 25 s of the clock at 50×
+    with _raining_plc(night) as plc:
+        monitoring = PlcMonitoring(night, plc.port, answer_commands=False)
+        night.tick_until(lambda: (monitoring.period(),
+                                  night.majordome.state == State.STANDBY)[1])
+        _operator(Action.BYPASS, night)
+        night.tick_until(lambda: (monitoring.period(),
+                                  night.majordome.state == State.PASSIVE_NO_PLC)[1],
+                         what="PLC KO")
+        assert "PLC KO: the PLC did not echo PLC BYPASS=1 within 0.5 s" in night.night_log()
+        _operator(Action.STOP_BYPASS, night)  # the PLC says 0, as wished: OK again
+        night.tick_until(lambda: (monitoring.period(),
+                                  night.majordome.state == State.STANDBY)[1])
+        assert "the PLC echoes PLC BYPASS=0: PLC OK" in night.night_log()

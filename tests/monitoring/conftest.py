@@ -39,7 +39,7 @@ class NoPlc:
     name = "no PLC"
     last_good = None
 
-    def read_status(self) -> PlcStatus:
+    def read_status(self, bypass=None) -> PlcStatus:
         raise PlcDisconnected("no PLC in this test")
 
     def close(self) -> None:

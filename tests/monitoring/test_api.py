@@ -147,7 +147,7 @@ def test_the_site_and_its_safety_timeline():
     values = {v["quantity"]: v for v in body["values"]}
     assert list(values) == ["doors_open", "lights_on", "shutter", "mains_power",
                             "ups_on_battery", "ups_battery_level", "intrusion",
-                            "emergency_stop", "plc_mode", "night_ack"]
+                            "emergency_stop", "plc_mode", "night_ack", "plc_bypass"]
     assert (values["mains_power"]["text"], values["mains_power"]["alarm"]) == ("lost", True)
     assert (values["doors_open"]["text"], values["doors_open"]["alarm"]) == ("closed", False)
     assert values["shutter"]["text"] == "closed"

@@ -193,7 +193,7 @@ def test_a_weather_station_backs_up_the_plc(simulated_clock):
         update={"sensors": sensors})})
 
     class Plc(FakeClient):
-        def read_status(self):  # the PLC's wind sensors both flagged invalid
+        def read_status(self, bypass=None):  # the PLC's wind sensors both flagged invalid
             return document(T0).with_device_validity("WXT520", False)
 
     simulated_clock.set(T0)

@@ -36,7 +36,7 @@ def test_a_period_stores_both_watches_and_the_safety_state():
                                        "measured_at": "2026-11-21T12:00:00Z"}
     assert set(site.values) == {"doors_open", "lights_on", "shutter", "mains_power",
                                 "ups_on_battery", "ups_battery_level", "intrusion",
-                                "emergency_stop", "plc_mode", "night_ack"}
+                                "emergency_stop", "plc_mode", "night_ack", "plc_bypass"}
     assert "shutter" not in weather.values and "humidity" not in site.values
 
 

@@ -89,9 +89,25 @@ def test_the_guides_request_form_is_understood_and_others_are_refused(play):
         status = json.loads(stream.readline())
         assert status[0]["name"] == "STATUS" and len(status[0]["device"]) == 6
         assert json.loads(stream.readline()) == {
-            "error": 'unknown request; send {"request": "status"}'}
+            "error": 'unknown request; send {"request": "status"} or {"request": "bypass", ...}'}
         assert json.loads(stream.readline())["error"].startswith("not JSON")
     assert sim.iteration == 1  # refused requests are not PLC iterations
+
+
+def test_the_bypass_is_echoed_in_the_status_until_cleared(play):
+    sim = play()
+    client = PlcClient(HOST, sim.port, timeout=2.0)
+    assert client.read_status().value("SITE", "Bypass").value == 0
+    assert client.read_status(bypass=True).value("SITE", "Bypass").value == 1
+    assert client.read_status().value("SITE", "Bypass").value == 1  # it holds
+    assert client.read_status(bypass=False).value("SITE", "Bypass").value == 0
+    with socket.create_connection((HOST, sim.port), timeout=2.0) as sock:
+        stream = sock.makefile("rwb")
+        stream.write(b'{"request": "bypass", "value": "yes"}\n')
+        stream.flush()
+        assert json.loads(stream.readline()) == {
+            "error": 'a bypass request needs "value": 0 or 1'}
+    assert sim.iteration == 4 and sim.simulator.bypass is False
 
 
 def test_a_silent_plc_times_out_and_the_next_call_reconnects(play):

@@ -141,14 +141,19 @@ def start(names: str, computer: str | None, host: str | None, port: int | None,
     if pid:
         raise click.ClickException(f"PyROS is already running here (supervisor pid {pid}); "
                                    "`pyros stop` first")
+    sim_ports = [d.address for d in unit.devices.values() if d.backend == "sim"] \
+        if "sim" in wanted else []
+    taken = [address for address in sim_ports if _listening(address)]
+    if taken:
+        raise click.ClickException(
+            f"{', '.join(taken)} already answer: another PyROS or simulator runs on this "
+            "machine (`pyros stop` it, or give this unit's simulated devices other ports)")
     paths.ensure_data_dirs()
     url = f"http://{web}/" if web else ""
     _url_file().write_text(url)
     log = (paths.logs_dir() / "supervisor.log").open("ab")
     subprocess.Popen([*argv, "--pid-file", str(_supervisor_pid_file())], stdin=subprocess.DEVNULL,
                      stdout=log, stderr=log, start_new_session=True)
-    sim_ports = [d.address for d in unit.devices.values() if d.backend == "sim"] \
-        if "sim" in wanted else []
     _wait_started(url, agents, chosen.name, sim_ports)
 
 

@@ -163,6 +163,7 @@ def _default_sensors() -> list[Sensor]:
         ("emergency_stop", "SITE", "EmergencyStop", "bool", 1),
         ("plc_mode", "SITE", "PlcMode", "string", 1),
         ("night_ack", "SITE", "NightAck", "bool", 1),
+        ("plc_bypass", "SITE", "Bypass", "bool", 1),
     ]
     sensors = [Sensor(quantity=q, device=d, value=v, unit=u, priority=p)
                for q, d, v, u, p in rows]
@@ -294,6 +295,10 @@ class MajordomeConfig(Strict):
         default=60.0, ge=0.0, le=3600.0,
         description="seconds without the majordome after which the dome closes and the mount "
                     "parks by themselves (0: no watchdog)")
+    bypass_timeout: float = Field(
+        default=20.0, gt=0.0, le=600.0,
+        description="seconds the PLC gets to say it took a PLC BYPASS (or its end); past it, "
+                    "the PLC is KO: closed and parked until it says so")
     start_early: float = Field(default=60.0, ge=0.0, le=600.0,
                                description="seconds before its planned start a sequence may "
                                            "begin (the slew)")

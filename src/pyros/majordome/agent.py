@@ -31,9 +31,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.db import close_old_connections, connection
+from django.db import DatabaseError, close_old_connections, connection
 
 from pyros import clock, paths
+from pyros.agents import bus
 from pyros.agents.agent import Agent, command
 from pyros.agents.context import CommandContext
 from pyros.agents.models import Command
@@ -66,6 +67,8 @@ from pyros.scheduling.unit import site_of
 STATUS_TIMEOUT = 2.0  # seconds a device gets to say where it is
 RETRY_CLOSE = 30.0  # seconds between two close orders while CLOSING
 FAULT_HOLD = 600.0  # seconds a device fault keeps the observatory closed
+BYPASS_RESEND = 2.0  # wall seconds between two asks to send the PLC BYPASS to the PLC
+MONITORING = "monitoring"  # the agent that talks to the PLC
 CONTEXT_EVERY = 10.0  # seconds between two readings of the weather for the headers
 DARKS_BEFORE_DUSK = 6.0  # degrees of sun above open_sun_altitude: dusk's darks begin
 
@@ -110,6 +113,10 @@ class MajordomeAgent(Agent):
         self._warned_closing = False
         self._tried: set[str] = set()  # keys of the calibrations started (init reads them)
         self.last_inputs: Inputs | None = None
+        self._bypass_since: datetime | None = None  # the PLC disagrees with the wish since
+        self._bypass_ko = False
+        self._next_bypass_ask = 0.0
+        self._bypass_asked: bool | None = None  # the wish last sent, sent again if late
 
     @property
     def unit(self) -> UnitConfig:
@@ -195,9 +202,10 @@ class MajordomeAgent(Agent):
         night = night_of(now, unit.site.longitude)
         self._clear_fault(now)
         closed, opened = self._physical()
+        bypass, plc_ko = self._bypass(around, now)
         inputs = Inputs(
-            plc_link=around.plc_link, plc_auto=around.plc_auto, safe=around.safe,
-            bypass=around.control.bypass, locked=around.control.locked, mode=around.mode,
+            plc_link=around.plc_link and not plc_ko, plc_auto=around.plc_auto,
+            safe=around.safe, bypass=bypass, locked=around.control.locked, mode=around.mode,
             phase=sun.phase, night_ack=store.night_ack_given(unit, around, night),
             closed=closed, opened=opened, stopped=around.control.stopped,
             busy=self._busy_outside(), fault=bool(self._fault))
@@ -282,6 +290,39 @@ class MajordomeAgent(Agent):
             return str(exc)
         finally:
             wake(self.name)
+
+    def _bypass(self, around: store.Surroundings, now: datetime) -> tuple[bool, bool]:
+        """(the PLC BYPASS in force, the PLC KO). The operator's PLC BYPASS (or its end)
+        goes to the PLC through the monitoring, again every BYPASS_RESEND seconds until
+        the PLC's status echoes it; it is in force only once the PLC says it is set (its
+        end, at once). A PLC that does not echo it within ``bypass_timeout`` is KO:
+        closed and parked until it does."""
+        wish, echoed = around.control.bypass, around.plc_bypass
+        if wish == echoed or not around.plc_link:
+            if self._bypass_ko and wish == echoed:
+                store.log(LogKind.SAFETY, f"the PLC echoes PLC BYPASS={int(wish)}: PLC OK",
+                          now=now, unit=self.unit)
+            if wish == echoed:
+                self._bypass_since, self._bypass_ko = None, False
+            return wish and echoed, self._bypass_ko
+        if self._bypass_since is None:
+            self._bypass_since = now
+        if wish != self._bypass_asked or time.monotonic() >= self._next_bypass_ask:
+            self._bypass_asked = wish
+            self._next_bypass_ask = time.monotonic() + BYPASS_RESEND
+            try:
+                bus.send_command(MONITORING, "set_bypass", sender=self.name,
+                                 validity=BYPASS_RESEND * 2, on=wish)
+            except DatabaseError as exc:
+                self.log.error("could not ask the monitoring to send the bypass: %s", exc)
+        limit = self.unit.majordome.bypass_timeout
+        waited = (now - self._bypass_since).total_seconds()
+        if waited > limit * clock.pace() and not self._bypass_ko:
+            self._bypass_ko = True
+            store.log(LogKind.SAFETY, f"PLC KO: the PLC did not echo PLC BYPASS={int(wish)} "
+                      f"within {limit:g} s", now=now, unit=self.unit)
+            self.log.error("PLC KO: no echo of PLC BYPASS=%d within %g s", wish, limit)
+        return False, self._bypass_ko
 
     def _heartbeat(self) -> None:
         period = self.unit.majordome.heartbeat

@@ -59,6 +59,7 @@ class Surroundings:
     safety_status: str
     safety_reasons: tuple[str, ...]
     night_ack_plc: bool
+    plc_bypass: bool  # the PLC says the control centre's PLC BYPASS is set
     mode: Mode
     control: ObservatoryControl
 
@@ -72,6 +73,7 @@ def surroundings(unit: UnitConfig, now: datetime) -> Surroundings:
     site = site or {}
     plc_mode = (site.get("plc_mode") or {}).get("value")
     night_ack = bool((site.get("night_ack") or {}).get("value"))
+    plc_bypass = bool((site.get("plc_bypass") or {}).get("value"))
     return Surroundings(
         plc_link=current and not safety.plc_error,
         plc_auto=plc_mode in (None, "auto"),  # a PLC without the value is not in manual
@@ -79,6 +81,7 @@ def surroundings(unit: UnitConfig, now: datetime) -> Surroundings:
         safety_status=safety.status if current else "NO_DATA",
         safety_reasons=tuple(safety.reasons or ()),
         night_ack_plc=night_ack,
+        plc_bypass=plc_bypass,
         mode=Mode(OperatingMode.current().mode),
         control=ObservatoryControl.current(),
     )

@@ -32,6 +32,7 @@ from pyros import clock
 from pyros.agents import bus
 from pyros.agents.agent import Agent, command
 from pyros.agents.context import CommandContext
+from pyros.agents.models import Command
 from pyros.agents.registry import majordome_name
 from pyros.config.loader import active_config
 from pyros.config.schema import UnitConfig
@@ -73,6 +74,7 @@ class MonitoringAgent(Agent):
         self._warned: dict[str, float] = {}  # reason_key -> monotonic time of the warning
         self._pruned_at: datetime | None = None
         self._next_prune = 0.0
+        self._bypass: bool | None = None  # a PLC BYPASS the majordome asked to send
 
     @property
     def unit(self) -> UnitConfig:
@@ -123,7 +125,11 @@ class MonitoringAgent(Agent):
         """One period: read, decide, store, and announce a change."""
         if self.monitor is None:
             raise RuntimeError("the monitoring agent watches only after init()")
-        observation = self.monitor.step()
+        bypass = self._bypass
+        observation = self.monitor.step(bypass)
+        if bypass is not None and not observation.plc_error:
+            self._bypass = None  # sent; the majordome asks again if the PLC did not take it
+            self.log.info("PLC BYPASS %s sent to the PLC", "set" if bypass else "cleared")
         self.last = observation
         if observation.plc_error:
             self._warn_once(f"PLC: {observation.plc_error}")
@@ -177,6 +183,16 @@ class MonitoringAgent(Agent):
         return pruned
 
     # --- commands ------------------------------------------------------------------------
+
+    def generic_set_bypass(self, cmd: Command, on: bool) -> str:
+        """From the majordome: send the operator's PLC BYPASS to the PLC, now (this agent
+        alone talks to the PLC); the status read in the same exchange, stored as usual,
+        says whether the PLC took it."""
+        if not isinstance(on, bool):
+            raise ValueError(f"set_bypass needs on=true or false, not {on!r}")
+        self._bypass = on
+        observation = self.watch()
+        return observation.plc_error or ("set" if on else "cleared")
 
     @command
     def status(self, ctx: CommandContext) -> dict[str, Any]:

@@ -65,6 +65,7 @@ BOOL_WORDS: dict[str, tuple[str, str]] = {
     "intrusion": ("detected", "none"),
     "emergency_stop": ("pressed", "released"),
     "night_ack": ("given", "not given"),
+    "plc_bypass": ("set", "not set"),
 }
 #: Site states that make the site unsafe (the safety decision says why).
 ALARMS: dict[str, bool] = {"mains_power": False, "ups_on_battery": True, "intrusion": True,

@@ -49,13 +49,14 @@ class Monitor:
     def _parse(self, frame: bytes) -> PlcStatus:
         return parse_frame_lenient(frame, self._rejected)
 
-    def step(self) -> Observation:
+    def step(self, bypass: bool | None = None) -> Observation:
         """Read the PLC once; on failure use the last good document (its values turn
-        stale, hence unsafe, after ``safety.stale_after``)."""
+        stale, hence unsafe, after ``safety.stale_after``). ``bypass``: set the PLC
+        BYPASS in the same exchange (the document read says whether the PLC took it)."""
         self._rejected = []
         error = ""
         try:
-            status: PlcStatus | None = self.client.read_status()
+            status: PlcStatus | None = self.client.read_status(bypass)
         except PlcError as exc:
             error = str(exc)
             kept = self.client.last_good

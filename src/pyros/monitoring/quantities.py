@@ -41,4 +41,5 @@ QUANTITIES: dict[str, Quantity] = {q.name: q for q in (
     Quantity("emergency_stop", "Emergency stop", "site", "bool"),
     Quantity("plc_mode", "PLC mode", "site", "string", choices=("off", "manual", "auto")),
     Quantity("night_ack", "Night ACK", "site", "bool"),
+    Quantity("plc_bypass", "PLC bypass", "site", "bool"),
 )}

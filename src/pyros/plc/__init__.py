@@ -18,7 +18,8 @@ malformed frame is an error that names the device and the value, never a half-re
 
 The protocol is newline-delimited JSON over TCP: the client sends ``{"request":
 "status"}`` and the PLC answers with its status document on one line (see
-``simulator``).
+``simulator``); ``{"request": "bypass", "value": 1}`` (or 0) sets the control centre's
+PLC BYPASS and is answered the same way, the document's ``SITE.Bypass`` echoing it.
 
 Package data (``data/``): ``plc_status_default.json`` is the status document of the
 guide's monitoring log (section 13.10.4.4, brackets restored; units and spellings such as

@@ -95,12 +95,16 @@ class PlcClient:
     def name(self) -> str:
         return f"PLC at {self.host}:{self.port}"
 
-    def read_status(self) -> PlcStatus:
-        """Ask for the status; raise PlcTimeout, PlcDisconnected or PlcFrameError."""
+    def read_status(self, bypass: bool | None = None) -> PlcStatus:
+        """Ask for the status; raise PlcTimeout, PlcDisconnected or PlcFrameError.
+        ``bypass`` (True / False) sets the PLC BYPASS with the same exchange: the PLC
+        answers with its status, which says whether it took it."""
+        request = STATUS_REQUEST if bypass is None else \
+            f'{{"request": "bypass", "value": {int(bypass)}}}\n'.encode()
         with self._lock:
             deadline = time.monotonic() + self.timeout
             try:
-                frame = self._exchange(deadline)
+                frame = self._exchange(deadline, request)
                 document = self.parser(frame)
             except PlcFrameError as error:
                 failure: PlcError = PlcFrameError(
@@ -141,17 +145,17 @@ class PlcClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _exchange(self, deadline: float) -> bytes:
+    def _exchange(self, deadline: float, request: bytes) -> bytes:
         reused = self._sock is not None
         try:
-            return self._request(self._connection(deadline), deadline)
+            return self._request(self._connection(deadline), deadline, request)
         except _ConnectionLost as lost:
             self._disconnect()
             if not reused or lost.answered:
                 raise PlcDisconnected(f"{self.name}: {lost}") from None
             log.info("%s: kept connection was dead (%s), reconnecting", self.name, lost)
         try:
-            return self._request(self._connection(deadline), deadline)
+            return self._request(self._connection(deadline), deadline, request)
         except _ConnectionLost as lost:
             self._disconnect()
             raise PlcDisconnected(f"{self.name}: {lost}") from None
@@ -174,10 +178,10 @@ class PlcClient:
         self.connections_opened += 1
         return sock
 
-    def _request(self, sock: socket.socket, deadline: float) -> bytes:
+    def _request(self, sock: socket.socket, deadline: float, request: bytes) -> bytes:
         try:
             sock.settimeout(self._remaining(deadline, "sending the request"))
-            sock.sendall(STATUS_REQUEST)
+            sock.sendall(request)
             return self._read_line(sock, deadline)
         except PlcTimeout:
             self._disconnect()

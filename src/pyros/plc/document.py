@@ -198,6 +198,10 @@ class PlcStatus(PlcModel):
     def value(self, device: str, name: str) -> PlcValue:
         return self.device(device).value(name)
 
+    def has_value(self, device: str, name: str) -> bool:
+        return any(d.name == device and any(v.name == name for v in d.values)
+                   for d in self.devices)
+
     def reading(self, device: str, name: str) -> Reading:
         dev = self.device(device)
         value = dev.value(name)

@@ -46,6 +46,8 @@ from pyros.plc.scenario import (
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5003  # the guide's socket_config.ini
 MAX_REQUEST_BYTES = 64 * 1024
+#: Where the PLC says whether the control centre's PLC BYPASS is set (1) or not (0).
+SITE, BYPASS = "SITE", "Bypass"
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,7 @@ class PlcSimulator:
         # clock installed after construction (tests, the demo) is the one used.
         self._now: Callable[[], datetime] = clock.now if clock else pyros_clock.now
         self.iteration = 0
+        self.bypass = False  # as the control centre last set it
         self._started_at: datetime | None = None
         self._server: asyncio.Server | None = None
         self._connections: dict[asyncio.StreamWriter, asyncio.Task[None]] = {}
@@ -138,12 +141,17 @@ class PlcSimulator:
 
     def _answer(self, line: bytes) -> bytes | _HangUp | None:
         """The bytes to send back, None for silence, or HANG_UP to close the connection."""
-        problem = request_problem(line)
+        bypass, problem = read_request(line)
         if problem:
             return _line({"error": problem})
+        if bypass is not None:
+            log.info("PLC BYPASS set to %d by the control centre", bypass)
+            self.bypass = bypass
         self.iteration += 1
         iteration, elapsed = self.iteration, self.elapsed
         document = self.player.document_at(iteration, elapsed).stamped(self._now())
+        if document.has_value(SITE, BYPASS):
+            document = document.with_value(SITE, BYPASS, int(self.bypass))
         failure = self.player.failure_at(iteration, elapsed)
         if iteration == self.player.scenario.length and self.player.scenario.events:
             log.info("scenario finished at iteration %d: holding the last state", iteration)
@@ -166,15 +174,24 @@ class _HangUp:
 HANG_UP = _HangUp()
 
 
-def request_problem(line: bytes) -> str | None:
-    """Why ``line`` is not a status request, or None when it is one."""
+def read_request(line: bytes) -> tuple[bool | None, str | None]:
+    """What ``line`` asks: (the PLC BYPASS to set, or None for a plain status request;
+    why the line is no request, or None when it is one). Both requests are answered with
+    the status document, the bypass already applied: that is how the control centre
+    sees the PLC took it."""
     try:
         request = json.loads(line)
     except (ValueError, UnicodeDecodeError):
-        return 'not JSON; send {"request": "status"}'
+        return None, 'not JSON; send {"request": "status"}'
     if isinstance(request, dict):
-        if str(request.get("request", "")).lower() == "status":
-            return None
+        kind = str(request.get("request", "")).lower()
+        if kind == "status":
+            return None, None
+        if kind == "bypass":
+            value = request.get("value")
+            if value in (0, 1) and not isinstance(value, float):
+                return bool(value), None
+            return None, 'a bypass request needs "value": 0 or 1'
         command = request.get("command")
         if (
             isinstance(command, list)
@@ -182,8 +199,8 @@ def request_problem(line: bytes) -> str | None:
             and isinstance(command[0], dict)
             and command[0].get("name") == "STATUS"
         ):
-            return None
-    return 'unknown request; send {"request": "status"}'
+            return None, None
+    return None, 'unknown request; send {"request": "status"} or {"request": "bypass", ...}'
 
 
 def _line(payload: object) -> bytes:

@@ -27,14 +27,18 @@ def free_ports(count: int) -> list[int]:
     return ports
 
 
-def unit_on_free_ports() -> UnitConfig:
-    """The example unit with its devices moved to free ports (a running PyROS keeps
-    the usual ones)."""
+def example_on_free_ports() -> str:
+    """The example configuration's text with its devices moved to free ports (a running
+    PyROS keeps the usual ones)."""
     text = paths.EXAMPLE_CONFIG.read_text()
     for old, new in zip(range(5000, 5006), free_ports(6), strict=True):
         # Quoted: unquoted, 127.0.0.1:5002 would also match a new port such as 50021.
         text = text.replace(f'"127.0.0.1:{old}"', f'"127.0.0.1:{new}"')
-    return parse_config(text, "free-ports-unit.toml")
+    return text
+
+
+def unit_on_free_ports() -> UnitConfig:
+    return parse_config(example_on_free_ports(), "free-ports-unit.toml")
 
 
 class RunningSimulator:
