@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from PIL import Image
 
+from pyros import clock
 from pyros.agents.bus import CommandHandle, send_command
 from pyros.agents.models import AgentSurvey
 from pyros.agents.notify import results_waiter
@@ -151,9 +152,30 @@ def test_without_a_mode_set_the_observatory_is_passive(devices_agent):
         agent.unpark(context())
 
 
+def majordome_says(state: str, cause: str = "") -> None:
+    from pyros.majordome.models import MajordomeState
+
+    MajordomeState.objects.update_or_create(pk=MajordomeState.SINGLETON_ID, defaults={
+        "state": state, "cause": cause, "decided_at": clock.now()})
+
+
+def test_the_dome_opens_remotely_only_in_the_majordomes_remote_state(devices_agent):
+    _, agent = devices_agent
+    set_mode(Mode.REMOTE)
+    with pytest.raises(RemoteControlRefused, match="only while the majordome runs"):
+        agent.dome_open(context())
+    majordome_says("STANDBY", "unsafe conditions: closed and parked")
+    with pytest.raises(RemoteControlRefused, match=r"REMOTE state; it is STANDBY: unsafe "):
+        agent.dome_open(context())
+    agent.poll()
+    assert state("dome").data["shutter"] == "CLOSED"
+    assert agent.dome_close(context()) == "the shutter is closing"  # closing: always
+
+
 def test_in_remote_mode_the_mount_and_dome_obey(devices_agent):
     _, agent = devices_agent
     set_mode(Mode.REMOTE)
+    majordome_says("REMOTE", "the operating mode is REMOTE")
     ctx = context()
     assert agent.unpark(ctx) == "the mount is unparked"
     assert agent.slew(ctx, ra=UP[0], dec=UP[1]) == {"ra": UP[0], "dec": UP[1], "slewing": True}

@@ -271,7 +271,23 @@ class DevicesAgent(Agent):
 
     @command
     def dome_open(self, ctx: CommandContext) -> str:
+        """Open the shutter, only while the majordome says REMOTE: that state already
+        means safe (or bypassed with the PLC's echo), the PLC answering and the
+        observatory unlocked; in any other the majordome would close it again."""
         dome = self._dome()
+        # Imported here: the majordome's app builds on this one (the operating mode).
+        from pyros.majordome.models import MajordomeState
+        from pyros.majordome.states import State
+
+        majordome = MajordomeState.current()
+        if not majordome.is_current(clock.now()):
+            raise RemoteControlRefused("the dome opens by remote command only while the "
+                                       "majordome runs (it watches the safety): it is not "
+                                       "deciding")
+        if majordome.state != State.REMOTE:
+            raise RemoteControlRefused(
+                f"the dome opens by remote command only in the majordome's REMOTE state; it "
+                f"is {majordome.state}: {majordome.cause or 'no cause given'}")
         return self._act(ctx, "the shutter is opening", lambda: dome.open(wait=False))
 
     @command
