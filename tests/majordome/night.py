@@ -37,7 +37,10 @@ def night_unit(**majordome) -> UnitConfig:
     unit = unit_on_free_ports()
     calibrations = unit.majordome.calibrations.model_copy(update={
         "bias_count": 2, "dark_exposures": [5.0], "dark_count": 1, "flat_count": 1,
-        "flat_exposure": 2.0, "flat_filters": {"VIS": ["r"], "NIR": ["J"]}})
+        "flat_exposure": 2.0, "flat_filters": {"VIS": ["r"], "NIR": ["J"]},
+        # J wants 5 ms at sun -3.6°: a shutter this fast keeps the scenarios' flats
+        # from waiting for the sky (tests/majordome/test_flats.py tests the waiting).
+        "flat_min_exposure": 0.001})
     settings = unit.majordome.model_copy(update={
         "calibrations": calibrations, "heartbeat": 0.0, **majordome})
     # A monitoring period of a minute keeps a written safety decision current for three

@@ -376,3 +376,17 @@ def test_a_full_2048_pixel_frame():
     assert centre.separation(SkyCoord(45.0 * u.deg, 30.0 * u.deg)).arcsec < 0.1
     sky = sky_background("r", 0.38, BRIGHT_MOON) * 60.0 / 1.5
     assert np.median(hdu.data) == pytest.approx(1000.0 + sky, rel=0.05)
+
+
+def test_a_twilight_flat_is_as_bright_as_the_sun_makes_the_sky():
+    def level(sun: float, exposure: float) -> float:
+        frame = calibration(FrameType.FLAT, exposure=exposure, ra=120.0, dec=10.0,
+                            conditions=replace(DARK_NIGHT, sun_altitude=sun))
+        data = render_frame(frame)[0].data
+        ny, nx = data.shape
+        return float(np.median(data[ny // 4:3 * ny // 4, nx // 4:3 * nx // 4]))
+
+    assert level(-3.0, 5.0) == ADC_MAX  # five seconds at sun -3°: saturated
+    assert level(-9.0, 1.0) < 10_000  # one second at -9°: far from a flat's level
+    signal = level(-7.5, 1.0) - 1000.0, level(-7.5, 2.0) - 1000.0
+    assert signal[1] == pytest.approx(2 * signal[0], rel=0.02)  # linear in the exposure

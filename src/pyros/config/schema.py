@@ -236,7 +236,18 @@ class Calibrations(Strict):
         default_factory=lambda: [60.0], description="seconds; darks of each length per channel")
     dark_count: int = Field(default=5, ge=0, le=1000, description="darks per exposure length")
     flat_count: int = Field(default=3, ge=0, le=1000, description="twilight flats per filter")
-    flat_exposure: float = Field(default=5.0, gt=0.0, le=600.0, description="seconds")
+    flat_exposure: float = Field(default=5.0, gt=0.0, le=600.0,
+                                 description="seconds: the first flat's exposure; the next "
+                                             "follow the sky when flat_level is set")
+    flat_level: float = Field(
+        default=25_000.0, ge=0.0, le=60_000.0,
+        description="raw ADU a twilight flat aims at (its centre's median, bias included): "
+                    "each flat is measured and the next exposure scaled; 0: every flat of "
+                    "flat_exposure seconds")
+    flat_min_exposure: float = Field(default=1.0, gt=0.0, le=600.0,
+                                     description="seconds: a sky needing less is too bright")
+    flat_max_exposure: float = Field(default=60.0, gt=0.0, le=600.0,
+                                     description="seconds: a sky needing more is too dark")
     flat_filters: dict[str, list[str]] = Field(
         default_factory=dict,
         description="channel -> filters to flat-field; a channel not named: all its filters")
@@ -258,6 +269,8 @@ class Calibrations(Strict):
     def _flat_window(self) -> Calibrations:
         if self.flats_to_sun_altitude >= self.flats_from_sun_altitude:
             raise ValueError("flats_to_sun_altitude must be below flats_from_sun_altitude")
+        if self.flat_min_exposure >= self.flat_max_exposure:
+            raise ValueError("flat_min_exposure must be below flat_max_exposure")
         return self
 
 

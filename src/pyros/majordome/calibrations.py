@@ -13,6 +13,7 @@ from datetime import date
 from pyros import astro, clock
 from pyros.config.schema import Calibrations, Channel, UnitConfig, check_flat_filters
 from pyros.devices.interfaces import FrameType
+from pyros.majordome.flats import FlatAim
 from pyros.majordome.work import ChannelWork, Exposures, Pointing, SequenceWork, WorkKind
 
 WHEN = ("dusk", "dawn")
@@ -99,9 +100,14 @@ def _flat_plans(channel: Channel, calibrations: Calibrations,
     wants the brightest sky (listed first) gets it at both ends of the night."""
     filters = calibrations.flat_filters.get(channel.name, channel.filters)
     ordered = filters if when == "dusk" else list(reversed(filters))
+    aim = None
+    if calibrations.flat_level > 0:
+        aim = FlatAim(level=calibrations.flat_level,
+                      min_exposure=calibrations.flat_min_exposure,
+                      max_exposure=calibrations.flat_max_exposure, darkening=when == "dusk")
     return tuple(Exposures(name=f"flat {name}", filter=name,
                            exposure=calibrations.flat_exposure,
-                           count=calibrations.flat_count, frame_type=FrameType.FLAT)
+                           count=calibrations.flat_count, frame_type=FrameType.FLAT, aim=aim)
                  for name in ordered)
 
 

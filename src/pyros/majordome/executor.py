@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -37,6 +37,7 @@ from pyros.config.schema import Channel, UnitConfig
 from pyros.devices.errors import DeviceError, DeviceTimeout
 from pyros.devices.factory import UnitDevices
 from pyros.devices.interfaces import Camera, Mount, MountStatus
+from pyros.majordome import flats
 from pyros.majordome.fits_headers import add_headers, image_keywords, legal_keywords
 from pyros.majordome.work import (
     ChannelWork,
@@ -98,6 +99,7 @@ class _Run:
         self.verdict: tuple[Outcome, str] | None = None
         self.slewing = False
         self.exposing: set[str] = set()  # channels whose camera may be exposing
+        self.notes: list[str] = []  # what the run left out and why (flats the sky refused)
         self._lock = threading.Lock()
 
     def end(self, outcome: Outcome, reason: str) -> bool:
@@ -124,6 +126,10 @@ class _Run:
         with self._lock:
             self.check()
             self.exposing.add(channel)
+
+    def note(self, text: str) -> None:
+        with self._lock:
+            self.notes.append(text)
 
     def end_exposure(self, channel: str) -> None:
         with self._lock:
@@ -191,8 +197,9 @@ class Executor:
             self._abort_moving(run)
             with self._lock:
                 self._current = None
-        outcome.outcome, outcome.reason = run.verdict or (
-            Outcome.EXECUTED, f"all {len(outcome.images)} images taken")
+        taken = (f"all {len(outcome.images)} images taken" if not run.notes else
+                 f"{len(outcome.images)} images taken; " + "; ".join(run.notes))
+        outcome.outcome, outcome.reason = run.verdict or (Outcome.EXECUTED, taken)
         outcome.ended = clock.now()
         self.log.info("%s %s: %s (%d images)", work.key, outcome.outcome.value,
                       outcome.reason, len(outcome.images))
@@ -354,9 +361,65 @@ class Executor:
         channel = self.unit.channel(job.channel)
         for plan_number, plan in enumerate(job.plans, start=1):
             self._set_filter(run, channel, plan)
+            if plan.aim is not None:
+                self._take_flats(run, camera, channel, job, plan, plan_number, directory)
+                continue
             for index in range(1, plan.count + 1):
                 run.events.put(self._expose(run, camera, channel, job, plan, plan_number,
                                             index, directory))
+
+    def _take_flats(self, run: _Run, camera: Camera, channel: Channel, job: ChannelWork,
+                    plan: Exposures, plan_number: int, directory: Path) -> None:
+        """Twilight flats whose exposure follows the sky (see ``flats``): each one is
+        measured, a bad one deleted, the next exposure scaled to the aimed level."""
+        assert plan.aim is not None
+        exposure = flats.first_exposure(plan.aim, plan.exposure)
+        kept, tries, waited = 0, 0, 0.0
+        while kept < plan.count and tries < flats.exposures_allowed(plan.count):
+            written = self._expose(run, camera, channel, job, replace(plan, exposure=exposure),
+                                   plan_number, kept + 1, directory)
+            try:
+                level = flats.measured_level(written.path)
+            except (OSError, ValueError) as exc:
+                raise _Failed(f"channel {job.channel}: cannot measure the flat "
+                              f"{written.path.name}: {exc}") from exc
+            verdict = flats.judge(plan.aim, exposure, level)
+            if verdict.keep:
+                kept += 1
+                run.events.put(written)
+            else:
+                written.path.unlink(missing_ok=True)
+                self.log.info("%s: flat of %.3g s at %.0f ADU deleted (aim %.0f)",
+                              plan.name, exposure, level, plan.aim.level)
+            if kept == plan.count:
+                return
+            if verdict.next_exposure is None or (verdict.wait and waited >= flats.MAX_WAIT):
+                self._flats_note(run, job, plan, kept, verdict.reason + (
+                    f" after waiting {waited / 60:g} min" if verdict.wait else ""))
+                return
+            if verdict.wait:  # the sky is not yet right: not a try
+                self._wait_for_sky(run, flats.WAIT)
+                waited += flats.WAIT
+            else:
+                tries += 1
+            exposure = verdict.next_exposure
+        if kept < plan.count:
+            self._flats_note(run, job, plan, kept, f"{tries} exposures did not reach the "
+                             f"aimed level")
+
+    def _flats_note(self, run: _Run, job: ChannelWork, plan: Exposures, kept: int,
+                    why: str) -> None:
+        note = f"{job.channel} {plan.name}: {kept} of {plan.count} ({why})"
+        self.log.info("%s", note)
+        run.note(note)
+
+    @staticmethod
+    def _wait_for_sky(run: _Run, seconds: float) -> None:
+        """Simulated seconds, looking at the stop flag as often as while settling."""
+        end = clock.now() + timedelta(seconds=seconds)
+        while (left := (end - clock.now()).total_seconds()) > 0:
+            run.check()
+            clock.get_clock().sleep(min(left, SETTLE_STEP))
 
     def _set_filter(self, run: _Run, channel: Channel, plan: Exposures) -> None:
         wheel = self.devices.filter_wheels.get(channel.name)

@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from pyros.devices.interfaces import FrameType
+from pyros.majordome.flats import FlatAim
 
 
 class WorkKind(StrEnum):
@@ -45,6 +46,7 @@ class Exposures:
     count: int
     frame_type: FrameType = FrameType.LIGHT
     plan_id: int | None = None
+    aim: FlatAim | None = None  # twilight flats: the exposure adapts to the sky
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ What is simulated, in the order light meets it:
   into electrons by the filter's zero point, extinction and the exposure time.
 * **Sky background** (:func:`sky_background`, e-/s/px): the filter's dark-sky brightness
   (brighter with airmass), plus moonlight after Krisciunas & Schaefer (1991), plus
-  twilight while the sun is between 0 and -18 degrees.
+  twilight while the sun is between 0 and -18 degrees. A FLAT pointed at the sky is that
+  twilight (so its exposure must follow the sun); one without a pointing is a lamp set
+  for ``FLAT_LEVEL``.
 * **Detector**: dark current doubling every few degrees of CCD temperature, Poisson noise
   on every electron, Gaussian read noise, a bias level, on-chip binning, a readout
   window, and a 16-bit converter that saturates at 65535 ADU.
@@ -472,7 +474,8 @@ def expected_electrons(frame: FrameRequest,
                        conditions: SkyConditions | None = None) -> np.ndarray:
     """The mean electrons in each image pixel, before any noise: what an exposure time
     calculator or a test compares a rendered frame with. ``conditions`` are needed for
-    LIGHT frames only (:func:`sky_conditions` computes them)."""
+    LIGHT frames (:func:`sky_conditions` computes them); a FLAT with them is the twilight
+    sky, without them a lamp."""
     readout = _Readout.of(frame)
     d, n = frame.detector, readout.binning
     dark = d.dark_rate(frame.ccd_temperature) * frame.exposure * n * n
@@ -483,8 +486,12 @@ def expected_electrons(frame: FrameRequest,
         return np.full(shape, dark)
     vignetting = 1.0 - VIGNETTING * readout.detector_radius(d) ** 2
     if frame.frame_type is FrameType.FLAT:
-        level = max(0.0, FLAT_LEVEL - d.bias_level) * d.gain  # as a flat routine aims
-        return level * vignetting + dark
+        if conditions is None:  # a lamp, set for the level a flat routine aims at
+            level = max(0.0, FLAT_LEVEL - d.bias_level) * d.gain
+            return level * vignetting + dark
+        # On the sky: the twilight, as bright as the sun's altitude makes it.
+        sky = sky_background(frame.filter_name, d.pixel_scale, conditions) * frame.exposure
+        return sky * n * n * vignetting + dark
     if conditions is None:
         raise ValueError("a LIGHT frame needs sky conditions (see sky_conditions)")
     sky = sky_background(frame.filter_name, d.pixel_scale, conditions) * frame.exposure
