@@ -69,9 +69,10 @@ def test_everyone_reads_the_state_without_actions():
         "sequence": None, "fault": "", "decided_at": "2026-11-21T12:00:00Z", "running": True,
         "mode": "SCHEDULER", "safe": True,
         "switches": {
-            "locked": {"on": False, "by": "", "at": None},
-            "bypass": {"on": False, "by": "", "at": None},
-            "stopped": {"on": True, "by": "cli:olga", "at": "2026-11-21T11:55:00Z"},
+            "locked": {"on": False, "by": "", "at": None, "pending": ""},
+            "bypass": {"on": False, "by": "", "at": None, "pending": ""},
+            "stopped": {"on": True, "by": "cli:olga", "at": "2026-11-21T11:55:00Z",
+                        "pending": ""},
             "night_ack": {"required": False, "given": True, "night": TONIGHT, "by": "",
                           "at": None}},
         "actions": []}
@@ -126,7 +127,7 @@ def test_a_lock_is_taken_logged_and_sent_to_the_majordome(users):
     body = response.json()
     assert (body["action"], body["message"]) == ("lock", "LOCK OBSERVATORY: done")
     assert body["majordome"]["switches"]["locked"] == {
-        "on": True, "by": "web:operator-user", "at": "2026-11-21T12:00:00Z"}
+        "on": True, "by": "web:operator-user", "at": "2026-11-21T12:00:00Z", "pending": ""}
     assert "lock" not in available(body["majordome"])
     assert ObservatoryControl.current().locked
     entry = NightLogEntry.objects.get()

@@ -86,6 +86,9 @@ def test_control_has_the_operators_rights_and_the_others():
     set_situation(State.STANDBY, safe=False)
     assert run("control", "bypass", "--yes") == (0, "PLC BYPASS (set to SAFE): done\n")
     assert ObservatoryControl.current().bypass
+    code, output = run("status")
+    assert code == 0
+    assert "waiting for the PLC to echo it: unsafe is not taken as safe yet" in output
     assert run("control", "go-remote", "-y") == (0, "GO REMOTE: done\n")
     assert OperatingMode.current().mode == Mode.REMOTE
 

@@ -236,6 +236,10 @@ def test_unsafe_the_operator_may_bypass_but_not_lock(users):
     html = html_of(client_for(users["operator"]).get("/observatory/control/"))
     assert 'data-confirm="Take the site as SAFE whatever the PLC says?"' in html
     assert ">PLC BYPASS (set to SAFE)</button>" in html
+    ObservatoryControl.objects.update_or_create(pk=1, defaults={"bypass": True})
+    html = html_of(client_for(users["operator"]).get("/observatory/control/"))
+    assert ('<span class="warning" id="switch-bypass-pending">waiting for the PLC to echo '
+            'it: unsafe is not taken as safe yet</span>') in html
 
 
 def test_locked_and_closed_the_operator_may_unlock(users):

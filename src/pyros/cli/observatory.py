@@ -61,7 +61,8 @@ def status(as_json: bool) -> None:
     for name, switch in (("locked", switches.locked), ("bypass", switches.bypass),
                          ("stopped", switches.stopped)):
         who = f" (by {switch.by} at {_utc(switch.at)})" if switch.by and switch.at else ""
-        click.echo(f"  {name}: {'yes' if switch.on else 'no'}{who}")
+        pending = f" — {switch.pending}" if switch.pending else ""
+        click.echo(f"  {name}: {'yes' if switch.on else 'no'}{who}{pending}")
     ack = switches.night_ack
     given = "not required" if not ack.required else "given" if ack.given else "not given"
     who = f" (by {ack.by} at {_utc(ack.at)})" if ack.by and ack.at else ""

@@ -68,6 +68,8 @@ class SwitchOut(BaseModel):
     by: str = Field(description="who set or cleared it last (web:<login>, cli:<login>); "
                                 "empty: never touched")
     at: datetime | None = Field(description="when it was set or cleared last")
+    pending: str = Field(default="", description="why it is not in force yet (the PLC "
+                                                 "BYPASS waits for the PLC's echo)")
 
 
 class NightAckOut(BaseModel):
@@ -208,12 +210,19 @@ def actions_out(situation: Situation, may: May) -> list[ControlActionOut]:
     return out
 
 
-def switches_out(control: ObservatoryControl, situation: Situation,
-                 night: date) -> SwitchesOut:
+def switches_out(control: ObservatoryControl, situation: Situation, night: date,
+                 plc_bypass: bool) -> SwitchesOut:
+    """``plc_bypass``: what the PLC's status says of the bypass, which the operator's
+    switch waits for."""
     ack_here = control.ack_night == night
+    pending = ""
+    if control.bypass != plc_bypass:
+        pending = ("waiting for the PLC to echo it: unsafe is not taken as safe yet"
+                   if control.bypass else "the PLC has not echoed its end yet")
     return SwitchesOut(
         locked=SwitchOut(on=control.locked, by=control.locked_by, at=control.locked_at),
-        bypass=SwitchOut(on=control.bypass, by=control.bypass_by, at=control.bypass_at),
+        bypass=SwitchOut(on=control.bypass, by=control.bypass_by, at=control.bypass_at,
+                         pending=pending),
         stopped=SwitchOut(on=control.stopped, by=control.stopped_by, at=control.stopped_at),
         night_ack=NightAckOut(required=situation.ack_required, given=situation.ack_given,
                               night=night, by=control.ack_by if ack_here else "",
@@ -239,7 +248,8 @@ def majordome_now(may: May, unit: UnitConfig | None = None,
         why_not=list(state.why_not or []), work=state.work, sequence=sequence,
         fault=state.fault, decided_at=state.decided_at, running=state.is_current(now),
         mode=situation.mode, safe=situation.safe,
-        switches=switches_out(around.control, situation, tonight(unit, now)),
+        switches=switches_out(around.control, situation, tonight(unit, now),
+                              around.plc_bypass),
         actions=actions_out(situation, may))
 
 
