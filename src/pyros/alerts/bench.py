@@ -10,7 +10,10 @@ alert record stored, (b) the request submitted, (c) the plan updated, and with
 simulated devices at night (``majordome.sandbox``: a simulated clock an hour into
 tonight's dark time, shared with the agents' processes), each alert's sequence is
 started the moment the scheduler's new plan reaches it, and is cancelled once its slew
-is logged so that the next alert finds the telescope free. Everything the benchmark
+is logged so that the next alert finds the telescope free. With ``busy=True`` the
+telescope is not free: a long sequence of the lowest priority executes when each alert
+arrives, so (d) includes stopping it (exposures aborted, the sequence given back) before
+the slew; it is planned and started again after each alert. Everything the benchmark
 wrote is deleted at the end.
 """
 
@@ -58,6 +61,8 @@ class AlertBench:
     notifications: bool
     packets: int
     planned: int
+    busy: bool = False  # a sequence was executing when each alert arrived
+    preempted: int = 0  # alerts that found it executing
     p50_ms: dict[str, float] = field(default_factory=dict)
     p99_ms: dict[str, float] = field(default_factory=dict)
     slewed: int = 0
@@ -93,7 +98,9 @@ def high_in_tonights_sky() -> tuple[float, float]:
 
 
 def run_alert_bench(packets: int = 30, progress: Callable[[str], None] = lambda _: None,
-                    *, slew: bool = False) -> AlertBench:
+                    *, slew: bool = False, busy: bool = False) -> AlertBench:
+    if busy and not slew:
+        raise ValueError("busy needs slew: the sequence to stop runs on the majordome")
     suffix = f"{socket.gethostname()}-{os.getpid()}"
     scheduler, alerts = f"scheduler-bench-{suffix}", f"alerts-bench-{suffix}"
     port = _free_port()
@@ -118,16 +125,27 @@ def run_alert_bench(packets: int = 30, progress: Callable[[str], None] = lambda 
     timings: dict[str, list[float]] = {stage: [] for stage in STAGES}
     first = FIRST_TRIGGER + os.getpid() % 1000 * 1000
     triggers = range(first, first + packets + WARM_UP)
-    planned = slewed = 0
+    planned = slewed = preempted = 0
+    background: Request | None = None
     try:
         _wait_alive(scheduler)
         _wait_alive(alerts)
         _wait_listening(port)
         ra, dec = high_in_tonights_sky()
+        if busy:
+            background = _background_request(ra, dec)
+            background_key = f"sequence-{background.sequences.get().pk}"
+            progress("a long sequence of the lowest priority executes: every alert stops it")
         progress(f"broker on port {port}, agents up; {packets} packets")
         for n, trigger in enumerate(triggers):
             data = fresh_packet(trigger, clock.now(), ra + 0.01 * n, dec)
             warm_up = n < WARM_UP
+            if background is not None:
+                found = sandbox.wait_running(background_key)
+                if not found:
+                    background_status = background.sequences.get().status
+                    progress(f"the background sequence is not exposing ({background_status})")
+                preempted += found and not warm_up
             sent = clock.now()
             acknowledged, answer = send_packet("127.0.0.1", port, data)
             if not acknowledged:
@@ -152,16 +170,51 @@ def run_alert_bench(packets: int = 30, progress: Callable[[str], None] = lambda 
                 process.wait(15)
             except subprocess.TimeoutExpired:
                 process.kill()
+        if background is not None:
+            cancel_request(background, "benchmark: over")
         if sandbox is not None:
             sandbox.close()  # with the images it took
             # Re-plans after the cancellations leave plans without the bench's requests.
             Schedule.objects.filter(pk__gt=last_schedule).delete()
         _clean(triggers, [scheduler, alerts])
+        if background is not None:
+            Schedule.objects.filter(entries__sequence__request=background).delete()
+            background.delete()
     return AlertBench(
         database=connection.vendor, notifications=uses_notifications(), packets=packets,
-        planned=planned, slewed=slewed,
+        planned=planned, slewed=slewed, busy=busy, preempted=preempted,
         p50_ms={s: round(statistics.median(v), 1) for s, v in timings.items() if v},
         p99_ms={s: round(_percentile(v, 0.99), 1) for s, v in timings.items() if v})
+
+
+BACKGROUND_HOURS = 1.0  # the sequence's length; its window is three times as long
+
+
+def _background_request(ra: float, dec: float) -> Request:
+    """A long sequence of the lowest priority, five degrees from the alerts, on the
+    first channel of the unit, submitted now: what the telescope is doing when an alert
+    comes. Its program is the strategy's, its owner the alerts' account."""
+    from pyros.alerts.store import active_strategy, alert_user
+    from pyros.alerts.strategy import load_strategy
+    from pyros.observations import json_format
+    from pyros.observations.store import create_request
+
+    channel = active_config().channels[0]
+    program = load_strategy(active_strategy().text).scientific_program
+    now = clock.now()
+    seconds = BACKGROUND_HOURS * 3600
+    spec = json_format.spec_from_data({
+        "name": "alert benchmark: the background", "scientific_program": program,
+        "target_type": "test", "submitted": True,
+        "sequences": [{
+            "name": "background", "target": "background field", "ra": (ra + 5.0) % 360.0,
+            "dec": dec, "start": now.isoformat(),
+            "end": (now + timedelta(seconds=3 * seconds)).isoformat(), "duration": seconds,
+            "priority": 1, "obs_type": "IMMEDIATE",
+            "albums": [{"name": "background", "detector": channel.detector, "plans": [
+                {"name": "background", "filter": channel.filters[0], "exposure": 60,
+                 "nb_images": int(seconds // 120)}]}]}]})
+    return create_request(spec, alert_user(program))
 
 
 def _wait_listening(port: int, timeout: float = 30.0) -> None:
@@ -198,7 +251,10 @@ def _free_the_telescope(ivorn: str, sandbox) -> bool:
     if packet is not None and packet.request is not None and \
             packet.request.status != RequestStatus.CANCELLED:
         cancel_request(packet.request, "benchmark: the slew is measured")
-    sandbox.wait_idle()
+    if packet is not None and packet.request is not None:
+        # Not idle: with a background sequence, the majordome may take it up at once.
+        sandbox.wait_not_running({f"sequence-{pk}" for pk in
+                                  packet.request.sequences.values_list("pk", flat=True)})
     return AlertLog.objects.filter(ivorn=ivorn, step=Step.SLEW).exists()
 
 

@@ -41,7 +41,10 @@ def commands(as_json: bool, round_trips: int, throughput: int) -> None:
               help="Also measure (d), the slew command, with a majordome on simulated "
                    "devices in this process (it takes the safety state and operating mode "
                    "for the time of the run: not on a database PyROS observes with).")
-def alerts(as_json: bool, packets: int, slew: bool) -> None:
+@click.option("--busy", is_flag=True,
+              help="A long sequence of the lowest priority executes when each alert comes: "
+                   "(d) includes stopping it.")
+def alerts(as_json: bool, packets: int, slew: bool, busy: bool) -> None:
     """Latency from a packet handed to the local broker to (a) the alert record, (b) the
     request submitted, (c) the plan updated, (d) the mount's slew command: p50 and p99,
     on the configured database."""
@@ -49,8 +52,10 @@ def alerts(as_json: bool, packets: int, slew: bool) -> None:
     require_database_ready()
     from pyros.alerts.bench import run_alert_bench
 
+    if busy and not slew:
+        raise click.UsageError("--busy needs the slew stage (drop --no-slew)")
     report = run_alert_bench(packets, progress=lambda m: None if as_json else
-                             click.echo(m, err=True), slew=slew)
+                             click.echo(m, err=True), slew=slew, busy=busy)
     if as_json:
         click.echo(json.dumps(report.as_dict()))
         return
@@ -63,6 +68,9 @@ def alerts(as_json: bool, packets: int, slew: bool) -> None:
                        f"p99 {report.p99_ms[stage]:8.1f} ms")
     if slew:
         click.echo(f"{report.slewed} of {report.packets} alerts slewed to")
+    if busy:
+        click.echo(f"{report.preempted} of {report.packets} found a sequence exposing and "
+                   "stopped it")
 
 
 def _sizes(_ctx: click.Context, _param: click.Parameter, value: str) -> list[int]:

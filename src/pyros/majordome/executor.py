@@ -173,6 +173,12 @@ class Executor:
     def busy(self) -> bool:
         return self._current is not None
 
+    def exposing(self) -> bool:
+        """Whether a camera of the current run is exposing."""
+        with self._lock:
+            run = self._current
+        return run is not None and bool(run.moving()[1])
+
     # --- the run, in the caller's thread ---------------------------------------------
 
     def run(self, work: SequenceWork, on_image: Callable[[ImageTaken], None] | None = None,

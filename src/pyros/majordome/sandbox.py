@@ -106,12 +106,25 @@ class Sandbox:
                                    f"{within:g} s (it is {self.agent.state})")
             time.sleep(0.05)
 
-    def wait_idle(self, within: float = 30.0) -> None:
+    def wait_not_running(self, keys: set[str], within: float = 30.0) -> None:
+        """Until the majordome executes none of the works ``keys``."""
         deadline = time.monotonic() + within
-        while self.agent.running is not None:
+        while (running := self.agent.running) is not None and running.work.key in keys:
             if time.monotonic() > deadline:
-                raise RuntimeError("the sandbox's majordome is still executing")
+                raise RuntimeError(f"the sandbox's majordome still executes {running.work.key}")
             time.sleep(0.02)
+
+    def wait_running(self, key: str, within: float = 60.0) -> bool:
+        """Until the majordome executes the work ``key`` (and its exposures began); False
+        if it did not within ``within`` seconds."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            running, executor = self.agent.running, self.agent.sequence_executor
+            if running is not None and running.work.key == key and executor is not None \
+                    and executor.exposing():
+                return True
+            time.sleep(0.02)
+        return False
 
     def close(self) -> None:
         """Stop the majordome and the devices; put back what it changed."""
