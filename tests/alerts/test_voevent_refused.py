@@ -62,7 +62,7 @@ def test_the_parser_itself_never_resolves_entities():
 
     from pyros.alerts import voevent
 
-    root = etree.fromstring(EXTERNAL_ENTITY, voevent._parser())
+    root = etree.fromstring(EXTERNAL_ENTITY, voevent.safe_parser())
     assert "root:" not in etree.tostring(root).decode()
 
 
