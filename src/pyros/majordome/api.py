@@ -39,6 +39,7 @@ from pyros.majordome import store
 from pyros.majordome.controls import ACTIONS, Action, Situation, refusal
 from pyros.majordome.models import LogKind, MajordomeState, NightLogEntry, ObservatoryControl
 from pyros.majordome.states import Mode, Phase, State
+from pyros.majordome.timeline import Timeline, Transition, lay_out
 from pyros.monitoring.api import ReadsPage
 from pyros.scheduling.store import tonight
 
@@ -277,6 +278,21 @@ def night_log(night: date, kind: LogKind | None = None) -> NightLogOut:
     entries = list(rows.order_by("-time", "-id")[:MAX_LOG + 1])
     return NightLogOut(night=night, kind=kind, entries=[entry_out(e) for e in entries[:MAX_LOG]],
                        truncated=len(entries) > MAX_LOG)
+
+
+def night_timeline(night: date, now: datetime, tonight_is: date) -> Timeline | None:
+    """The night's states as a strip, to now for tonight, else to its last line."""
+    rows = NightLogEntry.objects.filter(night=night)
+    transitions = []
+    for entry in rows.filter(kind=LogKind.STATE).order_by("time", "id"):
+        try:
+            state = State(entry.detail.get("to"))
+        except ValueError:  # a line written by hand, or by an older PyROS
+            continue
+        transitions.append(Transition(entry.time, state, str(entry.detail.get("cause", ""))))
+    last = rows.order_by("-time", "-id").values_list("time", flat=True).first()
+    end = now if night == tonight_is else last
+    return lay_out(transitions, end) if end is not None else None
 
 
 def parse_night(raw: str | None, unit: UnitConfig, now: datetime) -> date:

@@ -34,6 +34,7 @@ from pyros.majordome.api import (
     majordome_now,
     may_act,
     night_log,
+    night_timeline,
     parse_action,
     parse_kind,
     parse_night,
@@ -149,9 +150,10 @@ def log(request: HttpRequest) -> HttpResponse:
     except ValueError as exc:
         problem = str(exc)
         night, kind = parse_night(None, settings.UNIT, now), None
+    tonight_is = parse_night(None, settings.UNIT, now)
     return render(request, "majordome/log.html", {
         "log": night_log(night, kind), "kinds": LogKind.choices, "problem": problem,
-        "tonight": parse_night(None, settings.UNIT, now),
+        "tonight": tonight_is, "timeline": night_timeline(night, now, tonight_is),
         "previous": night - timedelta(days=1), "next": night + timedelta(days=1),
         "can_control": user_access(request.user, CONTROL) >= Access.READ,
     }, status=400 if problem else 200)
