@@ -43,10 +43,13 @@ def night_clock(agent_env, monkeypatch):  # noqa: F811
 
 
 @pytest.fixture
-def broker(agent_env, night_clock):  # noqa: F811
+def broker(agent_env, night_clock, tmp_path):  # noqa: F811
+    """A broker of its own: Comet refuses a packet whose text it has seen (its event
+    database would otherwise be shared by the suite's runs on each database)."""
     port = free_port()
+    environment = {**agent_env, "PYROS_HOME": str(tmp_path / "broker")}
     process = subprocess.Popen([sys.executable, "-m", "pyros.alerts.broker", "--port",
-                                str(port)], env=agent_env, stdin=subprocess.DEVNULL)
+                                str(port)], env=environment, stdin=subprocess.DEVNULL)
 
     def listening() -> bool:
         with socket.socket() as probe:
