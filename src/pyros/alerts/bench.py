@@ -138,7 +138,8 @@ def run_alert_bench(packets: int = 30, progress: Callable[[str], None] = lambda 
             progress("a long sequence of the lowest priority executes: every alert stops it")
         progress(f"broker on port {port}, agents up; {packets} packets")
         for n, trigger in enumerate(triggers):
-            data = fresh_packet(trigger, clock.now(), ra + 0.01 * n, dec)
+            # Round before wrapping: 359.99996 would be written as 360.0000, refused.
+            data = fresh_packet(trigger, clock.now(), round(ra + 0.01 * n, 4) % 360.0, dec)
             warm_up = n < WARM_UP
             if background is not None:
                 found = sandbox.wait_running(background_key)
