@@ -141,9 +141,8 @@ def start(names: str, computer: str | None, host: str | None, port: int | None,
     if pid:
         raise click.ClickException(f"PyROS is already running here (supervisor pid {pid}); "
                                    "`pyros stop` first")
-    sim_ports = [d.address for d in unit.devices.values() if d.backend == "sim"] \
-        if "sim" in wanted else []
-    taken = [address for address in sim_ports if _listening(address)]
+    sim_ports = simulated_addresses(unit) if "sim" in wanted else []
+    taken = [address for address in sim_ports if listening(address)]
     if taken:
         raise click.ClickException(
             f"{', '.join(taken)} already answer: another PyROS or simulator runs on this "
@@ -176,7 +175,13 @@ def _scenario_arguments(scenario: Path | None, plc_scenario: Path | None) -> lis
     return argv
 
 
-def _listening(address: str) -> bool:
+def simulated_addresses(unit) -> list[str]:
+    """``host:port`` of every simulated device, the PLC included."""
+    return [d.address for d in unit.devices.values() if d.backend == "sim"]
+
+
+def listening(address: str) -> bool:
+    """Something answers at ``host:port``."""
     host, port = address.rsplit(":", 1)
     try:
         with socket.create_connection((host, int(port)), timeout=0.5):
@@ -196,7 +201,7 @@ def _wait_started(url: str, agents: list[str], computer: str, sim_ports: list[st
         beating = set(AgentSurvey.objects.filter(
             name__in=agents, computer=computer, last_beat__gte=started_after,
             pid__isnull=False).values_list("name", flat=True))
-        sim_ok = all(_listening(address) for address in sim_ports)
+        sim_ok = all(listening(address) for address in sim_ports)
         if web_ok and sim_ok and beating >= set(agents) and _alive_pid(_supervisor_pid_file()):
             click.echo(f"supervisor: running (pid {_alive_pid(_supervisor_pid_file())}) "
                        f"on computer {computer}")

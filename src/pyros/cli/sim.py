@@ -57,26 +57,18 @@ def _stop(name: str) -> bool:
 def _refuse_if_served_elsewhere(name: str) -> None:
     """A simulator of ours is not running, yet its port answers: `pyros start` runs the
     simulated observatory under its supervisor (which would restart what we stopped)."""
-    import socket
-
+    from pyros.cli.server import listening, simulated_addresses
     from pyros.config.loader import active_config
 
     unit = active_config()
-    if name == "sim-plc":
-        addresses = [active_config().plc_address()]
-    else:
-        addresses = [(host, int(port)) for host, port in
-                     (d.address.rsplit(":", 1) for d in unit.devices.values()
-                      if d.backend == "sim")]
-    for host, port in addresses:
-        try:
-            with socket.create_connection((host, port), timeout=0.5):
-                raise click.ClickException(
-                    f"something already serves {host}:{port} — `pyros start` runs the "
-                    "simulated observatory itself: give it the scenarios "
-                    "(`pyros start --scenario F --plc-scenario F`), or `pyros stop` first")
-        except OSError:
-            continue
+    host, port = unit.plc_address()
+    addresses = [f"{host}:{port}"] if name == "sim-plc" else simulated_addresses(unit)
+    for address in addresses:
+        if listening(address):
+            raise click.ClickException(
+                f"something already serves {address} — `pyros start` runs the simulated "
+                "observatory itself: give it the scenarios "
+                "(`pyros start --scenario F --plc-scenario F`), or `pyros stop` first")
 
 
 def _plc_port() -> int:

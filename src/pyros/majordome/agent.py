@@ -298,13 +298,14 @@ class MajordomeAgent(Agent):
         end, at once). A PLC that does not echo it within ``bypass_timeout`` is KO:
         closed and parked until it does."""
         wish, echoed = around.control.bypass, around.plc_bypass
-        if wish == echoed or not around.plc_link:
-            if self._bypass_ko and wish == echoed:
+        if wish == echoed:
+            if self._bypass_ko:
                 store.log(LogKind.SAFETY, f"the PLC echoes PLC BYPASS={int(wish)}: PLC OK",
                           now=now, unit=self.unit)
-            if wish == echoed:
-                self._bypass_since, self._bypass_ko = None, False
-            return wish and echoed, self._bypass_ko
+            self._bypass_since, self._bypass_ko = None, False
+            return wish, False
+        if not around.plc_link:  # the link is down already: nothing reaches the PLC
+            return False, self._bypass_ko
         if self._bypass_since is None:
             self._bypass_since = now
         if wish != self._bypass_asked or time.monotonic() >= self._next_bypass_ask:

@@ -485,18 +485,19 @@ def expected_electrons(frame: FrameRequest,
     if frame.frame_type is FrameType.DARK:
         return np.full(shape, dark)
     vignetting = 1.0 - VIGNETTING * readout.detector_radius(d) ** 2
-    if frame.frame_type is FrameType.FLAT:
-        if conditions is None:  # a lamp, set for the level a flat routine aims at
-            level = max(0.0, FLAT_LEVEL - d.bias_level) * d.gain
-            return level * vignetting + dark
-        # On the sky: the twilight, as bright as the sun's altitude makes it.
-        sky = sky_background(frame.filter_name, d.pixel_scale, conditions) * frame.exposure
-        return sky * n * n * vignetting + dark
+    flat = frame.frame_type is FrameType.FLAT
+    if flat and conditions is None:  # a lamp, set for the level a flat routine aims at
+        level = max(0.0, FLAT_LEVEL - d.bias_level) * d.gain
+        return level * vignetting + dark
     if conditions is None:
         raise ValueError("a LIGHT frame needs sky conditions (see sky_conditions)")
+    # The sky, as bright as the sun, the moon and the airmass make it; a flat on the sky
+    # is that alone, twilight and all.
     sky = sky_background(frame.filter_name, d.pixel_scale, conditions) * frame.exposure
-    stars = _star_electrons(frame, readout, conditions.target_altitude, vignetting)
-    return sky * n * n * vignetting + dark + stars
+    electrons = sky * n * n * vignetting + dark
+    if flat:
+        return electrons
+    return electrons + _star_electrons(frame, readout, conditions.target_altitude, vignetting)
 
 
 def _read_out(electrons: np.ndarray, detector: Detector,
