@@ -1,10 +1,9 @@
 """`pyros init`, `start`, `status` and `stop` as an operator runs them: real processes
-(the supervisor and its web server) on a free loopback port, SQLite in a fresh data
+(the supervisor and its web server) on free loopback ports, SQLite in a fresh data
 directory."""
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -12,20 +11,22 @@ from pathlib import Path
 
 import pytest
 
+from pyros.ports import free_port
+from pyros.simulators.thread import example_on_free_ports
+
 PYROS = [sys.executable, "-m", "pyros.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def operator_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "PYROS_CONFIG", "DJANGO_SETTINGS_MODULE")}
-    env["PYROS_HOME"] = str(tmp_path / "home")
+    home = tmp_path / "home"
+    env["PYROS_HOME"] = str(home)
+    # The example unit with its simulators on free ports: never on the usual ones, which
+    # a PyROS running on this machine, or another test, may hold.
+    home.mkdir()
+    (home / "unit.toml").write_text(example_on_free_ports())
     return env
 
 

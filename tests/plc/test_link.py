@@ -19,6 +19,7 @@ from pyros.plc.client import PlcClient, PlcDisconnected, PlcTimeout
 from pyros.plc.document import PlcFrameError
 from pyros.plc.scenario import parse_scenario
 from pyros.plc.simulator import SimulatorThread, make_player
+from pyros.ports import free_port
 from tests.conftest import TEST_NOW
 
 HOST = "127.0.0.1"
@@ -27,12 +28,6 @@ TIMEOUT = 0.3
 
 def rain(client: PlcClient) -> float:
     return client.read_status().value("WXT520", "RainRate").value
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -117,7 +112,7 @@ def test_a_silent_plc_times_out_and_the_next_call_reconnects(play):
     started = time.monotonic()
     with pytest.raises(PlcTimeout) as caught:
         client.read_status()
-    assert TIMEOUT <= time.monotonic() - started < TIMEOUT + 0.5
+    assert TIMEOUT <= time.monotonic() - started < TIMEOUT + 5.0  # not for ever
     assert str(caught.value) == f"PLC at {HOST}:{sim.port}: no answer within 0.3 s"
     kept = client.last_good
     assert kept is not None and kept.document == first and kept.is_stale

@@ -43,6 +43,7 @@ from pyros.config.loader import active_config
 from pyros.observations.lifecycle import RequestStatus
 from pyros.observations.models import Request
 from pyros.observations.store import cancel_request
+from pyros.ports import free_port
 from pyros.scheduling.models import Schedule
 from pyros.scheduling.sky import night_sky
 from pyros.scheduling.store import tonight
@@ -71,12 +72,6 @@ class AlertBench:
         return asdict(self)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -103,7 +98,7 @@ def run_alert_bench(packets: int = 30, progress: Callable[[str], None] = lambda 
         raise ValueError("busy needs slew: the sequence to stop runs on the majordome")
     suffix = f"{socket.gethostname()}-{os.getpid()}"
     scheduler, alerts = f"scheduler-bench-{suffix}", f"alerts-bench-{suffix}"
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, PYROS_ALERTS_SCHEDULER=scheduler)
     sandbox = None
     last_schedule = Schedule.objects.order_by("-id").values_list("pk", flat=True).first() or 0

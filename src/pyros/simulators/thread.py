@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import threading
 from datetime import datetime
 
@@ -14,17 +13,8 @@ from pyros import paths
 from pyros.clock import SimulatedClock
 from pyros.config.loader import parse_config
 from pyros.config.schema import UnitConfig
+from pyros.ports import free_ports
 from pyros.simulators import server
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for sock in sockets:
-        sock.bind(("127.0.0.1", 0))
-    ports = [sock.getsockname()[1] for sock in sockets]
-    for sock in sockets:
-        sock.close()
-    return ports
 
 
 def example_on_free_ports() -> str:
