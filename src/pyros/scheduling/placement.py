@@ -21,12 +21,15 @@ from pyros.scheduling.timeline import Slot, check_order, earliest_schedule, gap
 PLACEMENT_TIME_LIMIT = 1.0  # seconds; the problem is tiny, this is only a safety net
 PLACEMENT_WORK = 0.05  # CP-SAT's deterministic time for the placement
 REORDER_WORK = 0.02  # CP-SAT's deterministic time for choosing the order
+REORDER_TIME_LIMIT = 0.5  # seconds; a safety net as well
 QUICK_REORDER_WORK = 0.003  # the same for the fast engine
 
 
-def place(slots: list[Slot], overheads: Overheads, *, movable_from: int = 0) -> list[Slot]:
+def place(slots: list[Slot], overheads: Overheads, *, movable_from: int = 0,
+          time_limit: float = PLACEMENT_TIME_LIMIT) -> list[Slot]:
     """Better starts for an ordered, valid plan; slots starting before ``movable_from``
-    stay where they are. Returns the plan unchanged if it cannot improve it."""
+    stay where they are. Returns the plan unchanged if it cannot improve it.
+    ``time_limit``: the wall-clock safety net (the deterministic work stops it first)."""
     if not slots:
         return slots
     model = cp_model.CpModel()
@@ -53,7 +56,7 @@ def place(slots: list[Slot], overheads: Overheads, *, movable_from: int = 0) -> 
     if not deviations:
         return slots
     model.Minimize(sum(deviations))
-    solver = cp_solver(time_limit=PLACEMENT_TIME_LIMIT, work=PLACEMENT_WORK)
+    solver = cp_solver(time_limit=time_limit, work=PLACEMENT_WORK)
     if solver.Solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return slots
     placed = [Slot(slot.candidate, solver.Value(start)) for slot, start in zip(
@@ -82,7 +85,7 @@ def advance_immediate(slots: list[Slot], overheads: Overheads, start_from: int) 
 
 
 def reorder(slots: list[Slot], overheads: Overheads, *, movable_from: int = 0,
-            time_limit: float = 0.5, work: float = REORDER_WORK) -> list[Slot]:
+            time_limit: float = REORDER_TIME_LIMIT, work: float = REORDER_WORK) -> list[Slot]:
     """The same sequences in the order that brings each closest to the start it prefers
     (the engines choose *which* sequences by their worth, and their order only so that
     they fit): CP-SAT with every chosen sequence present, from the current order. The

@@ -21,7 +21,9 @@ from pyros.scheduling.greedy import pilot_plan
 from pyros.scheduling.lagrangian import ChainBound
 from pyros.scheduling.optimal import optimise
 from pyros.scheduling.placement import (
+    PLACEMENT_TIME_LIMIT,
     QUICK_REORDER_WORK,
+    REORDER_TIME_LIMIT,
     REORDER_WORK,
     advance_immediate,
     place,
@@ -59,10 +61,15 @@ def make_plan(problem: Problem, *, engine: Engine = "optimal",
                                           began, workers, backstop)
     elif engine not in ("optimal", "fast"):
         raise ValueError(f"unknown engine '{engine}' (engines: optimal, fast)")
+    # Their wall-clock safety nets are lifted with the backstop: on a machine busy enough
+    # to reach them, the plan would depend on the load.
+    slack = backstop / BACKSTOP
     slots = reorder(slots, problem.overheads, movable_from=start,
-                    work=REORDER_WORK if engine == "optimal" else QUICK_REORDER_WORK)
+                    work=REORDER_WORK if engine == "optimal" else QUICK_REORDER_WORK,
+                    time_limit=REORDER_TIME_LIMIT * slack)
     slots = advance_immediate(slots, problem.overheads, start)
-    slots = place(slots, problem.overheads, movable_from=start)
+    slots = place(slots, problem.overheads, movable_from=start,
+                  time_limit=PLACEMENT_TIME_LIMIT * slack)
     value = objective(slots)
     bound = max(bound, value)
     return to_result(candidates, slots, problem, engine=engine, bound=bound,
