@@ -1,7 +1,8 @@
 """Fixtures shared by the whole suite.
 
-The database is the one ``DATABASE_URL`` names (SQLite in memory when unset); the test
-runner ``scripts/run-tests`` runs the suite on SQLite, PostgreSQL and MariaDB.
+The database is the one ``DATABASE_URL`` names (SQLite in the data directory when
+unset); ``scripts/run-tests`` runs the tests that touch it on SQLite, PostgreSQL and
+MariaDB, and the others once (``tests/databases.py``; docs/testing.md).
 """
 
 from __future__ import annotations
@@ -9,9 +10,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.conf import settings
 
 from pyros import clock
 from pyros.clock import SimulatedClock
+from tests.workers import isolate_this_worker
+
+isolate_this_worker()
+pytest_plugins = ["tests.databases"]
+
+#: Users are made and logged in by the hundred: a fast hash for the suite's passwords
+#: (PBKDF2 is 0.3 s of CPU each), PBKDF2 still checked for those PyROS's processes make.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
+                             "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
 
 #: Every test runs at this instant unless it moves the clock: inside period 2026B.
 TEST_NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -19,10 +30,11 @@ ADMIN_PASSWORD = "admin-test-password"
 OBSERVER_PASSWORD = "observer-test-password"
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _close_listeners(django_db_setup):
-    """A LISTEN connection left open would keep PostgreSQL from dropping the test
-    database at the end of the run."""
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's, and before it drops the test database: a LISTEN connection left
+    open would keep PostgreSQL from dropping it. Only tests that use the database set
+    it up (a run of core tests creates none)."""
     yield
     from pyros.agents.notify import close_results_waiter
 

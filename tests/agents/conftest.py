@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from django.db import connection
 
 from pyros import clock
 from pyros.clock import RealClock
+from tests.waiting import wait_until
 
 
 def database_url() -> str:
@@ -61,14 +61,6 @@ class AgentProcess:
                 self.process.kill()
                 self.process.wait()
         return self.process.returncode
-
-
-def wait_until(condition, timeout: float = 20.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.02)
 
 
 @pytest.fixture

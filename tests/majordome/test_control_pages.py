@@ -73,12 +73,6 @@ def require_night_ack(settings) -> None:
 # --- Users and pages ----------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:
-    """A user of every profile per test: real password hashing would take most of it."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def users_of_every_profile() -> dict:
     """A user of each profile whose rights differ here, by profile name."""
     return {name: make_user(f"{name}-user", level) for name, level in PROFILES.items()}

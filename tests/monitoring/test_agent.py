@@ -8,7 +8,6 @@ import json
 import logging
 import math
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
@@ -25,17 +24,10 @@ from pyros.plc.document import default_document
 from pyros.plc.scenario import builtin_scenario
 from tests.conftest import TEST_NOW
 from tests.monitoring.conftest import RAIN, NoPlc, document, monitoring_unit, scenario
+from tests.waiting import wait_until
 
 PERIOD = 0.2
 SAFE_DELAY = 1.0
-
-
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -158,11 +158,9 @@ def test_an_order_already_fulfilled_is_done_without_busy(serve: Serve) -> None:
 
 def test_not_waiting_returns_once_the_driver_is_busy(serve: Serve) -> None:
     client = serve(lambda order: [position(20, "Busy"), 1.0, position(80, "Ok")])
-    started = time.monotonic()
     accepted = client.device(DEVICE, "mount").set("POSITION", {"X": 80}, timeout=5,
                                                   wait=False)
-    assert time.monotonic() - started < 0.8
-    assert accepted.state.value == "Busy"
+    assert accepted.state.value == "Busy"  # returned before the driver's Ok, 1 s later
 
 
 def test_alert_raises_with_the_drivers_reason(serve: Serve) -> None:
@@ -179,8 +177,8 @@ def test_idle_without_busy_is_a_refusal_with_the_drivers_message(serve: Serve) -
     client = serve(lambda order: [warning, position(10, "Idle")])
     started = time.monotonic()
     with pytest.raises(DeviceError, match=r"POSITION refused: .*Please unpark the mount"):
-        client.device(DEVICE, "mount").set("POSITION", {"X": 80}, timeout=5)
-    assert 0.9 < time.monotonic() - started < 2.0
+        client.device(DEVICE, "mount").set("POSITION", {"X": 80}, timeout=60)
+    assert 0.9 < time.monotonic() - started < 30  # a grace of a second, not the timeout
 
 
 def test_an_idle_update_crossing_the_order_is_not_a_refusal(serve: Serve) -> None:
@@ -195,7 +193,7 @@ def test_busy_for_ever_times_out_on_time(serve: Serve) -> None:
     started = time.monotonic()
     with pytest.raises(DeviceTimeout, match=r"POSITION still Busy after 0\.5 s"):
         client.device(DEVICE, "mount").set("POSITION", {"X": 80}, timeout=0.5)
-    assert 0.5 <= time.monotonic() - started < 1.5
+    assert 0.5 <= time.monotonic() - started < 10  # not for ever
 
 
 def test_orders_the_property_cannot_take_are_refused_before_sending(serve: Serve) -> None:
@@ -222,8 +220,8 @@ def test_a_dropped_connection_raises_and_the_next_call_reconnects(serve: Serve) 
     link.enable_blob(2, name="IMAGE")
     started = time.monotonic()
     with pytest.raises(DeviceDisconnected, match="mount: lost indiserver"):
-        link.set("POSITION", {"X": 80}, timeout=10)
-    assert time.monotonic() - started < 2
+        link.set("POSITION", {"X": 80}, timeout=60)
+    assert time.monotonic() - started < 30  # the loss noticed, not the timeout
     assert not client.is_connected
     assert link.set("POSITION", {"X": 80}, timeout=5).values == {"X": 80.0}
     assert client.generation == 2

@@ -296,8 +296,8 @@ def test_losing_indiserver_and_finding_it_again(
         started = time.monotonic()
         indiserver.kill()
         with pytest.raises(DeviceDisconnected, match="dome: lost indiserver"):
-            opening.result(timeout=10)
-        assert time.monotonic() - started < 3.0
+            opening.result(timeout=20)
+        assert time.monotonic() - started < 15.0  # the loss noticed, not the 30 s timeout
     with pytest.raises(DeviceDisconnected):
         focuser.status(timeout=3)
 
