@@ -31,14 +31,22 @@ OBSERVER_PASSWORD = "observer-test-password"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup):
-    """pytest-django's, and before it drops the test database: a LISTEN connection left
-    open would keep PostgreSQL from dropping it. Only tests that use the database set
-    it up (a run of core tests creates none)."""
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's, and before it drops the test database, what would keep
+    PostgreSQL from dropping it: a LISTEN connection, other threads' connections. Only
+    tests that use the database set it up (a run of core tests creates none)."""
     yield
+    from django.db import connection
+
     from pyros.agents.notify import close_results_waiter
 
     close_results_waiter()
+    if connection.vendor == "postgresql":
+        # Connections a thread left open (a live server's, an agent's run in a thread)
+        # would keep it from dropping the database too.
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
 @pytest.fixture(autouse=True)

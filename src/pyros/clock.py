@@ -62,6 +62,17 @@ class SimulatedClock:
     def advance(self, seconds: float) -> None:
         self.set(self.now() + timedelta(seconds=seconds))
 
+    def set_speed(self, speed: float) -> None:
+        """Go on from now at another pace, without a jump (a test slows down a moment
+        whose outcome would otherwise depend on how busy the machine is)."""
+        if speed < 0:
+            raise ValueError(f"SimulatedClock speed must be >= 0, not {speed}")
+        with self._lock:
+            wall = time.monotonic()
+            self._origin += timedelta(seconds=(wall - self._wall_origin) * self.speed)
+            self._wall_origin = wall
+            self.speed = speed
+
     def sleep(self, seconds: float) -> None:
         """Simulated time passes at once when stepped; at a speed, the wall waits less."""
         if seconds <= 0:

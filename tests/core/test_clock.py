@@ -1,3 +1,4 @@
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,7 +24,21 @@ def test_fast_clock_runs_faster_than_the_wall():
     sim = SimulatedClock(START, speed=3600.0)
     sim.sleep(3600.0)  # one simulated hour takes one wall second at this speed
     elapsed = (sim.now() - START).total_seconds()
-    assert 3600.0 <= elapsed < 3600.0 * 3
+    assert 3600.0 <= elapsed < 3600.0 * 30  # seconds of the wall, not an hour
+
+
+def test_a_clock_changes_pace_without_a_jump():
+    sim = SimulatedClock(START, speed=1000.0)
+    sim.set_speed(0.0)  # stopped where it was
+    stopped = sim.now()
+    assert stopped >= START
+    time.sleep(0.01)
+    assert sim.now() == stopped
+    sim.set_speed(1000.0)
+    sim.sleep(100.0)
+    assert sim.now() >= stopped + timedelta(seconds=100)
+    with pytest.raises(ValueError, match=">= 0"):
+        sim.set_speed(-1.0)
 
 
 def test_naive_times_are_refused():

@@ -81,11 +81,14 @@ class Night:
             "safe": safe, "status": status, "reasons": list(reasons), "plc_error": plc_error,
             "decided_at": now, "since": now, "changed_at": now})
 
-    def jump(self, to: datetime) -> None:
-        """Move the time of everything to ``to``, the monitoring still deciding."""
+    def jump(self, to: datetime, *, speed: float | None = None) -> None:
+        """Move the time of everything to ``to``, the monitoring still deciding; and on
+        at ``speed`` if given."""
         self.tick_until(lambda: self.majordome.running is None, what="the work's end")
         self.majordome.tick()  # the state that follows the work's end
         self.clock.set(to)
+        if speed is not None:
+            self.clock.set_speed(speed)
         self.weather(safe=True)
 
     def submit(self, *sequences: dict, name: str = "tonight"):

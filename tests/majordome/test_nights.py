@@ -19,7 +19,7 @@ from pyros.majordome.states import State
 from pyros.monitoring.models import SafetyState
 from pyros.observations.lifecycle import RequestStatus, SequenceStatus
 from pyros.observations.models import Sequence
-from tests.majordome.night import Night, in_the_sky, sequence
+from tests.majordome.night import SPEED, Night, in_the_sky, sequence
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -201,11 +201,13 @@ def test_the_night_cycle_takes_its_calibrations_and_closes_at_dawn(night_factory
     flats = Image.objects.filter(frame_type="FLAT")
     assert {(f.channel, f.filter) for f in flats} == {("VIS", "r"), ("NIR", "J")}
 
-    # Dawn at -6.6°: 18 minutes of flats' window left (22 s of wall time), as a loaded
-    # machine may take several times the 2 s these flats take on an idle one.
-    night.jump(datetime(2026, 11, 22, 13, 46, tzinfo=UTC))
+    # Dawn at -4.2°: 6 minutes of the flats' window left. Each flat is measured and the
+    # next exposure scaled to the brightening sky: a second lost by a busy machine is 50 s
+    # of twilight at 50×, so the dawn runs at 10× (36 s of wall time to daylight).
+    night.jump(datetime(2026, 11, 22, 13, 58, tzinfo=UTC), speed=10.0)
     night.tick_until(lambda: Image.objects.filter(frame_type="FLAT").count() == 4,
-                     what="dawn's flats")
+                     wall=120.0, what="dawn's flats")
+    night.clock.set_speed(SPEED)
     night.jump(datetime(2026, 11, 22, 14, 30, tzinfo=UTC))  # day
     night.until_state(State.SCHEDULER_STANDBY)
     assert _closed(night)
