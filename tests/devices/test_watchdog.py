@@ -6,28 +6,24 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 
 from pyros.devices.errors import DeviceRefused
 from pyros.devices.interfaces import ShutterState
+from tests.waiting import wait_until
 
 UP = (150.0, 20.0)  # high in the east at TEST_NOW
 # At 50x: 10 s of the simulator's clock is 0.2 s of wall time, 30 s is 0.6 s.
 SHORT, LONG = 10.0, 30.0
-
-
-def until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} not seen within {timeout} s"
-        time.sleep(0.05)
+#: A watchdog kept alive by heartbeats every 0.1 s of wall time: 2 s of wall time, which
+#: a busy machine may well hold the test's thread, does not make it trip.
+KEPT = 100.0
 
 
 def opened_and_pointing(devices) -> None:
-    devices.dome.open(timeout=5)
+    devices.dome.open(timeout=60)
     devices.mount.unpark()
     devices.mount.slew(*UP)
 
@@ -40,14 +36,14 @@ def test_without_heartbeat_the_dome_closes_and_the_mount_parks(observatory, capl
     armed = dome.status().time
     mount.arm_watchdog(SHORT)
     dome.arm_watchdog(SHORT)
-    until(lambda: dome.status().shutter == ShutterState.CLOSED, 5, "the shutter closed")
-    until(lambda: mount.status().parked, 5, "the mount parked")
+    wait_until(lambda: dome.status().shutter == ShutterState.CLOSED, "the shutter closed")
+    wait_until(lambda: mount.status().parked, "the mount parked")
     tripped = dome.status().watchdog_tripped_at
     assert tripped is not None and tripped - armed >= timedelta(seconds=SHORT)
     assert mount.status().watchdog_tripped
     assert "dome: watchdog: no heartbeat for 10 s: closing the shutter" in caplog.text
     assert "mount: watchdog: no heartbeat for 10 s: parking the mount" in caplog.text
-    dome.open(timeout=5)  # having tripped, the watchdog is disarmed
+    dome.open(timeout=60)  # having tripped, the watchdog is disarmed
     time.sleep(2 * LONG / 50)
     assert dome.status().shutter == ShutterState.OPEN
 
@@ -55,14 +51,14 @@ def test_without_heartbeat_the_dome_closes_and_the_mount_parks(observatory, capl
 def test_regular_heartbeats_keep_the_dome_open_and_disarming_stops_the_watch(observatory):
     mount, dome = observatory.mount, observatory.dome
     opened_and_pointing(observatory)
-    stop = time.monotonic() + 3 * LONG / 50
+    stop = time.monotonic() + 1.5 * KEPT / 50
     while time.monotonic() < stop:  # every 5 s of the simulator's clock
-        mount.arm_watchdog(LONG)
-        dome.arm_watchdog(LONG)
+        mount.arm_watchdog(KEPT)
+        dome.arm_watchdog(KEPT)
         time.sleep(0.1)
     mount.arm_watchdog(0)
     dome.arm_watchdog(0)
-    time.sleep(2 * LONG / 50)
+    time.sleep(1.5 * KEPT / 50)
     mount_status, dome_status = mount.status(), dome.status()
     assert dome_status.shutter == ShutterState.OPEN and not dome_status.watchdog_tripped
     assert not mount_status.parked and not mount_status.slewing
@@ -74,8 +70,8 @@ def test_a_device_already_safe_is_left_alone(observatory, caplog):
     mount, dome = observatory.mount, observatory.dome  # they start parked and closed
     mount.arm_watchdog(SHORT)
     dome.arm_watchdog(SHORT)
-    until(lambda: mount.status().watchdog_tripped and dome.status().watchdog_tripped, 5,
-          "the watchdogs tripping")
+    wait_until(lambda: mount.status().watchdog_tripped and dome.status().watchdog_tripped,
+               "the watchdogs tripping")
     mount_status, dome_status = mount.status(), dome.status()
     assert mount_status.parked and not mount_status.slewing
     assert dome_status.shutter == ShutterState.CLOSED and not dome_status.moving

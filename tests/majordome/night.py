@@ -28,6 +28,7 @@ from pyros.scheduling.agent import SchedulerAgent
 from pyros.scheduling.models import Schedule, Trigger
 from tests.conftest import request_dict
 from tests.devices.conftest import RunningSimulator, unit_on_free_ports
+from tests.waiting import GENEROUS
 
 SPEED = 50.0
 
@@ -101,9 +102,10 @@ class Night:
 
     # --- watching ------------------------------------------------------------------------
 
-    def tick_until(self, done: Callable[[], bool], *, wall: float = 30.0,
+    def tick_until(self, done: Callable[[], bool], *, wall: float = GENEROUS,
                    what: str = "the condition") -> float:
-        """Decide again and again until ``done()``; returns the wall seconds it took."""
+        """Decide again and again until ``done()``; returns the wall seconds it took.
+        ``wall`` only bounds a failure."""
         began = time.monotonic()
         while not done():
             if time.monotonic() - began > wall:

@@ -60,7 +60,10 @@ def test_dusk_flats_find_their_exposure_and_keep_only_good_frames(observatory_fa
                                                                   tmp_path):
     # J wants 0.07 s at sun -6°: the shortest exposure is lowered so that both channels
     # take their flats in the same minutes.
-    observatory = observatory_factory(flat_count=3, flat_exposure=5.0, flat_min_exposure=0.02,
+    # At 10×: each exposure is scaled to the sky the previous one measured, and a second
+    # a busy machine loses is 10 s of a darkening twilight (50 s at the usual 50×).
+    observatory = observatory_factory(speed=10.0, flat_count=3, flat_exposure=5.0,
+                                      flat_min_exposure=0.02,
                                       flat_filters={"VIS": ["r"], "NIR": ["J"]})
     observatory.clock.set(datetime(2026, 11, 22, 1, 7, tzinfo=UTC))
     unit = observatory.unit
