@@ -43,7 +43,7 @@ def page(browser, live_server) -> Iterator:
     """A fresh browser context (no cookies) whose relative URLs go to the live server."""
     context = browser.new_context(base_url=live_server.url, locale="en-GB",
                                   viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     yield context.new_page()
     context.close()
 

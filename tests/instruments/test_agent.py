@@ -22,7 +22,7 @@ from pyros.instruments.agent import DevicesAgent, RemoteControlRefused, remote_i
 from pyros.instruments.models import DeviceState, DeviceStatusHistory, Mode
 from tests.conftest import TEST_NOW
 from tests.instruments.conftest import DOWN, UP, context, set_mode
-from tests.waiting import wait_until
+from tests.waiting import GENEROUS, wait_until
 
 DEVICES = {"mount": "mount", "dome": "dome", "focuser": "focuser",
            "camera_vis": "camera", "camera_vis.filters": "filterwheel",
@@ -220,7 +220,7 @@ def running_agent(transactional_db, start_devices_agent):
 
 def test_remote_control_through_the_bus(running_agent, data_home):
     def send(name: str, **args) -> CommandHandle:
-        return send_command("devices", name, sender="web:olga", **args).wait(10)
+        return send_command("devices", name, sender="web:olga", **args).wait(GENEROUS)
 
     refused = send("unpark")
     assert refused.state == CommandState.FAILED

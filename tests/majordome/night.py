@@ -42,8 +42,11 @@ def night_unit(**majordome) -> UnitConfig:
         # J wants 5 ms at sun -3.6°: a shutter this fast keeps the scenarios' flats
         # from waiting for the sky (tests/majordome/test_flats.py tests the waiting).
         "flat_min_exposure": 0.001})
+    # The simulator runs in the test's process: on a busy machine it may take seconds to
+    # answer, which the majordome would rightly take for a silent device.
     settings = unit.majordome.model_copy(update={
-        "calibrations": calibrations, "heartbeat": 0.0, **majordome})
+        "calibrations": calibrations, "heartbeat": 0.0, "status_timeout": 30.0,
+        **majordome})
     # A monitoring period of a minute keeps a written safety decision current for three
     # minutes of wall time at 50× (9000 s of the clock's).
     monitoring = unit.monitoring.model_copy(update={"period": 60.0})

@@ -24,7 +24,7 @@ from pyros.plc.document import default_document
 from pyros.plc.scenario import builtin_scenario
 from tests.conftest import TEST_NOW
 from tests.monitoring.conftest import RAIN, NoPlc, document, monitoring_unit, scenario
-from tests.waiting import wait_until
+from tests.waiting import GENEROUS, wait_until
 
 PERIOD = 0.2
 SAFE_DELAY = 1.0
@@ -118,11 +118,11 @@ def test_the_guides_rain_scenario(transactional_db, real_clock, plc_simulator, r
     first_ok_row = WeatherWatch.objects.filter(status="OK", status_changed=True).last()
     assert state.since == state.changed_at == first_ok_row.time
 
-    handle = send_command("monitoring", "status", sender="test").wait(10)
+    handle = send_command("monitoring", "status", sender="test").wait(GENEROUS)
     assert handle.state == CommandState.EXECUTED, handle.error
     assert (handle.result["status"], handle.result["safe"], handle.result["sky"]) == (
         "OK", True, "clear")
-    described = send_command("monitoring", "get_status", sender="test").wait(10).result
+    described = send_command("monitoring", "get_status", sender="test").wait(GENEROUS).result
     assert (described["safety"], described["safe"]) == ("OK", True)
     survey = AgentSurvey.objects.get(name="monitoring")
     assert survey.status == "RUNNING" and survey.iteration > 0

@@ -317,6 +317,11 @@ class MajordomeConfig(Strict):
                                            "begin (the slew)")
     period: float = Field(default=0.5, gt=0.0, le=10.0,
                           description="seconds between two decisions")
+    status_timeout: float = Field(
+        default=2.0, gt=0.0, le=60.0,
+        description="seconds the mount and the dome get to say where they are at each "
+                    "decision; a device silent for longer is taken as neither closed nor "
+                    "open, so the observatory closes")
     calibrations: Calibrations = Calibrations()
 
 

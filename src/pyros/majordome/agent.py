@@ -64,7 +64,6 @@ from pyros.observations.models import Sequence
 from pyros.scheduling.problem import night_of
 from pyros.scheduling.unit import site_of
 
-STATUS_TIMEOUT = 2.0  # seconds a device gets to say where it is
 RETRY_CLOSE = 30.0  # seconds between two close orders while CLOSING
 FAULT_HOLD = 600.0  # seconds a device fault keeps the observatory closed
 BYPASS_RESEND = 2.0  # wall seconds between two asks to send the PLC BYPASS to the PLC
@@ -94,8 +93,8 @@ class MajordomeAgent(Agent):
         self._unit = unit
         self._given_devices = devices
         self.routine_period = self.unit.majordome.period
-        # A decision may wait for a silent device's status (STATUS_TIMEOUT each).
-        self.beat_validity = Agent.beat_validity + 2 * STATUS_TIMEOUT
+        # A decision may wait for a silent device's status (status_timeout each).
+        self.beat_validity = Agent.beat_validity + 2 * self.unit.majordome.status_timeout
         self.state = State.STARTING
         self.devices: UnitDevices | None = None
         self.sequence_executor: Executor | None = None
@@ -250,12 +249,13 @@ class MajordomeAgent(Agent):
         """(closed and parked, open) as the devices say now; a device that does not
         answer is neither."""
         assert self.devices is not None
+        timeout = self.unit.majordome.status_timeout
         try:
-            parked = self.devices.mount.status(STATUS_TIMEOUT).parked
+            parked = self.devices.mount.status(timeout).parked
             dome = self.devices.dome
             if dome is None:  # nothing to open: the sky is there when unparked
                 return parked, True
-            shutter = dome.status(STATUS_TIMEOUT).shutter
+            shutter = dome.status(timeout).shutter
         except DeviceError as exc:
             self.log.warning("device status unknown: %s", exc)
             return False, False
