@@ -47,11 +47,15 @@ def _closed(night: Night) -> bool:
 
 
 def test_a_clear_night_executes_the_plan_in_order(night_factory):
-    night = night_factory()
+    # Ten-minute slots, and the next sequence may begin up to ten minutes early: it starts
+    # as soon as the first ends, however many minutes of a night at 50× a busy machine
+    # makes the first one last (ten seconds of wall time were seen), and before its slot
+    # is over.
+    night = night_factory(start_early=600.0)
     ra1, dec1 = in_the_sky(MIDNIGHT, night.unit, hours_east=-0.5)
     ra2, dec2 = in_the_sky(MIDNIGHT, night.unit, hours_east=1.0)
-    request = night.submit(sequence("first", ra1, dec1, obs_type="IMMEDIATE"),
-                           sequence("second", ra2, dec2, obs_type="IMMEDIATE"))
+    request = night.submit(sequence("first", ra1, dec1, obs_type="IMMEDIATE", minutes=10),
+                           sequence("second", ra2, dec2, obs_type="IMMEDIATE", minutes=10))
     schedule = night.plan()
     planned = list(schedule.entries.order_by("start").values_list("sequence_id", flat=True))
     assert len(planned) == 2
