@@ -16,6 +16,7 @@ from pyros.instruments.agent import DevicesAgent
 from pyros.instruments.models import Mode, OperatingMode
 from tests.conftest import TEST_NOW, make_user
 from tests.devices.conftest import RunningSimulator, simulator_factory  # noqa: F401
+from tests.waiting import GENEROUS
 
 # At TEST_NOW (05:00 local at San Pedro Martir) RA 150, Dec +20 is high in the east;
 # RA 300, Dec -60 is under the horizon.
@@ -39,7 +40,8 @@ def start_devices_agent(simulator_factory, data_home) -> Iterator[  # noqa: F811
 
     def start() -> tuple[RunningSimulator, DevicesAgent]:
         sim, _ = simulator_factory()
-        agent = DevicesAgent("devices", "test", unit=sim.unit)
+        # The simulator runs in this busy process: it gets more than a real device's second.
+        agent = DevicesAgent("devices", "test", unit=sim.unit, poll_timeout=GENEROUS)
         agent.init()
         agents.append(agent)
         return sim, agent

@@ -98,12 +98,16 @@ class DevicesAgent(Agent):
     routine_period = 2.0
 
     def __init__(self, name: str, computer: str = "localhost", *,
-                 unit: UnitConfig | None = None, test_mode: bool = False) -> None:
+                 unit: UnitConfig | None = None, test_mode: bool = False,
+                 poll_timeout: float = POLL_TIMEOUT) -> None:
         """``unit`` defaults to the active configuration (tests give their own, on free
         ports). ``test_mode``: this agent has no self-test of its own; ``pyros start
-        --test`` may start it next to the test agents, and it polls as usual."""
+        --test`` may start it next to the test agents, and it polls as usual.
+        ``poll_timeout``: seconds a device gets to answer a status request (tests whose
+        simulator shares their busy process give more)."""
         super().__init__(name, computer)
         self._unit = unit
+        self.poll_timeout = poll_timeout
         self.devices: UnitDevices | None = None
         self.polled: list[Polled] = []
         self._pool: ThreadPoolExecutor | None = None
@@ -173,14 +177,15 @@ class DevicesAgent(Agent):
                 polls.append(store.Poll(name, None, "still waiting for the previous status "
                                                     "request"))
                 continue
-            futures[name] = self._in_flight[name] = self._pool.submit(poll_device, polled)
-        deadline = time.monotonic() + POLL_TIMEOUT + 1.0
+            futures[name] = self._in_flight[name] = self._pool.submit(
+                poll_device, polled, self.poll_timeout)
+        deadline = time.monotonic() + self.poll_timeout + 1.0
         for name, future in futures.items():
             try:
                 polls.append(future.result(max(0.0, deadline - time.monotonic())))
             except TimeoutError:
                 polls.append(store.Poll(name, None, "no status within "
-                                                    f"{POLL_TIMEOUT + 1.0:g} s"))
+                                                    f"{self.poll_timeout + 1.0:g} s"))
         now = clock.now()
         store.record_polls(polls, now)
         self._last_poll = now
