@@ -8,6 +8,8 @@ directory or a port.
   the runner gives one, is cut into one slice per worker, so the simulators, brokers and
   servers that tests start never meet, and never sit on the usual ports (5000–5005,
   8000) of a PyROS that may be running on the same machine.
+- ``PYROS_START_WAIT``: `pyros start` in a test waits up to two minutes for its agents,
+  not the 30 s a person is given, as four parts of the suite share two cores.
 
 This runs when the root conftest is imported, before any test, and after pytest-django
 has read the settings (the run's ``PYROS_HOME`` still holds the secret key and the
@@ -24,6 +26,8 @@ from pathlib import Path
 from pyros.ports import RANGE_VARIABLE, port_range
 
 DEFAULT_PORTS = "20000-29999"
+START_WAIT_VARIABLE = "PYROS_START_WAIT"
+GENEROUS_START_WAIT = "120"
 
 
 def worker_index() -> tuple[int, int]:
@@ -47,6 +51,7 @@ def worker_ports(ports: range, index: int, count: int) -> str:
 def isolate_this_worker() -> None:
     index, count = worker_index()
     os.environ.setdefault(RANGE_VARIABLE, DEFAULT_PORTS)
+    os.environ.setdefault(START_WAIT_VARIABLE, GENEROUS_START_WAIT)
     os.environ[RANGE_VARIABLE] = worker_ports(port_range() or range(0), index, count)
     if count > 1 or not os.environ.get("PYROS_HOME"):
         run_home = os.environ.get("PYROS_HOME") or tempfile.mkdtemp(prefix="pyros-tests-")

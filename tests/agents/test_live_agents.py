@@ -19,7 +19,7 @@ from tests.waiting import wait_until
 PYROS = [sys.executable, "-m", "pyros.cli"]
 
 
-def pyros(env, *args, timeout=120) -> subprocess.CompletedProcess:
+def pyros(env, *args, timeout=240) -> subprocess.CompletedProcess:
     return subprocess.run([*PYROS, *args], env=env, capture_output=True, text=True,
                           timeout=timeout, check=False)
 

@@ -32,7 +32,7 @@ def operator_env(tmp_path: Path) -> dict[str, str]:
 
 def pyros(env, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     result = subprocess.run([*PYROS, *args], env=env, capture_output=True, text=True,
-                            timeout=120, check=False)
+                            timeout=240, check=False)
     if check:
         assert result.returncode == 0, result.stdout + result.stderr
     return result

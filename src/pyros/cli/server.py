@@ -84,9 +84,13 @@ def choose_computer(unit, wanted: str | None):
 @click.option("--plc-scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The simulated PLC's scenario (the guide's format; events at iterations "
                    "or at seconds of the run's clock), e.g. rain in the middle of the night.")
+@click.option("--wait", type=click.FloatRange(min=1.0, max=3600.0), default=START_TIMEOUT,
+              envvar="PYROS_START_WAIT", show_default=True,
+              help="Seconds to wait for everything to answer before giving up (a slow or "
+                   "busy computer may need more; env PYROS_START_WAIT).")
 def start(names: str, computer: str | None, host: str | None, port: int | None,
           test_mode: bool, sim_time: datetime | None, speed: float, scenario: Path | None,
-          plc_scenario: Path | None) -> None:
+          plc_scenario: Path | None, wait: float) -> None:
     """Start PyROS on this computer: the web server, the configured agents and, when the
     configuration has simulated devices, the simulated observatory.
 
@@ -153,7 +157,7 @@ def start(names: str, computer: str | None, host: str | None, port: int | None,
     log = (paths.logs_dir() / "supervisor.log").open("ab")
     subprocess.Popen([*argv, "--pid-file", str(_supervisor_pid_file())], stdin=subprocess.DEVNULL,
                      stdout=log, stderr=log, start_new_session=True)
-    _wait_started(url, agents, chosen.name, sim_ports)
+    _wait_started(url, agents, chosen.name, sim_ports, wait)
 
 
 def _scenario_arguments(scenario: Path | None, plc_scenario: Path | None) -> list[str]:
@@ -190,11 +194,12 @@ def listening(address: str) -> bool:
         return False
 
 
-def _wait_started(url: str, agents: list[str], computer: str, sim_ports: list[str]) -> None:
+def _wait_started(url: str, agents: list[str], computer: str, sim_ports: list[str],
+                  wait: float) -> None:
     from pyros import clock
     from pyros.agents.models import AgentSurvey
 
-    deadline = time.monotonic() + START_TIMEOUT
+    deadline = time.monotonic() + wait
     started_after = clock.now()
     while time.monotonic() < deadline:
         web_ok = not url or _answers(url, timeout=1.0)
@@ -215,7 +220,7 @@ def _wait_started(url: str, agents: list[str], computer: str, sim_ports: list[st
         time.sleep(0.1)
     log = paths.logs_dir() / "supervisor.log"
     tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-    raise click.ClickException(f"PyROS did not come up within {START_TIMEOUT:g} s; "
+    raise click.ClickException(f"PyROS did not come up within {wait:g} s; "
                                f"logs/supervisor.log ends with:\n{tail}")
 
 
