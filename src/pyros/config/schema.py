@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pyros.config.analysis import AnalysisConfig
+
 Degrees = Annotated[float, Field(ge=-360.0, le=360.0)]
 
 
@@ -338,6 +340,7 @@ class UnitConfig(Strict):
     database: Database = Database()
     alerts: AlertIntake = AlertIntake()
     majordome: MajordomeConfig = MajordomeConfig()
+    analysis: AnalysisConfig = AnalysisConfig()
 
     @model_validator(mode="after")
     def _cross_references(self) -> UnitConfig:
