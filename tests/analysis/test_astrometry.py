@@ -192,7 +192,24 @@ def test_stars_scattered_at_random_are_not_solved_quickly(small_index):
                          hint=Hint(*POINTING, 0.2), scale=(SCALE * 0.95, SCALE * 1.05),
                          time_limit=3.0)
     print(f"\nrandom field given up after {time.monotonic() - started:.2f} s: {raised.value}")
-    assert time.monotonic() - started < 3.0 + astrometry.KILL_MARGIN
+    assert time.monotonic() - started < astrometry.wall_limit(3.0)
+
+
+def test_a_solver_past_its_wall_clock_limit_is_killed(small_index, monkeypatch, tmp_path):
+    """The whole process group goes (solve-field and its astrometry-engine), and the
+    scratch directory with it."""
+    monkeypatch.setattr(astrometry, "wall_limit", lambda time_limit: 0.3)
+    monkeypatch.setattr(astrometry.tempfile, "tempdir", str(tmp_path))
+    rng = np.random.default_rng(6)
+    x, y = rng.uniform(0, 2048, 300), rng.uniform(0, 2048, 300)
+    started = time.monotonic()
+    with pytest.raises(astrometry.NotSolved, match="killed after"):
+        astrometry.solve(x, y, rng.uniform(1e3, 1e5, 300), 2048, 2048, indexes=small_index,
+                         time_limit=60.0)
+    assert time.monotonic() - started < 5.0
+    assert list(tmp_path.iterdir()) == []
+    survivors = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True)
+    assert survivors.stdout == ""
 
 
 def test_without_solve_field_the_error_says_to_install_it(small_index, monkeypatch, tmp_path):
