@@ -29,11 +29,13 @@ class Masters:
 
 def check_header(frame: Frame, context) -> None:
     """What every later stage relies on, or the reason it cannot be had."""
-    if frame.kind is not FrameKind.BIAS:
-        if frame.exposure is None:
-            raise FrameRejected("no exposure time (EXPTIME) in the header")
-        if frame.exposure < 0:
-            raise FrameRejected(f"exposure time {frame.exposure} s is negative")
+    if frame.exposure is not None and frame.exposure < 0:
+        raise FrameRejected(f"exposure time {frame.exposure} s is negative")
+    if frame.exposure is None:
+        if frame.kind is FrameKind.DARK:
+            raise FrameRejected("a dark without an exposure time (EXPTIME) in the header")
+        if frame.kind is FrameKind.LIGHT:
+            frame.flag("no exposure time (EXPTIME) in the header: no zero point")
     if frame.kind is FrameKind.LIGHT and frame.exposure == 0:
         raise FrameRejected("a light frame of 0 s")
     if not 1 <= frame.binning <= 16:

@@ -23,7 +23,7 @@ class Context:
     settings: AnalysisConfig
     masters: Masters = field(default_factory=Masters)
     catalogue: Catalogue | None = None
-    #: astrometry.net index files or directories for a frame (None: no astrometry).
+    #: astrometry.net index files or directories for a frame (empty: none to be had).
     index: Callable[[Frame], list[Path]] | None = None
     pixel_scale: float | None = None  # arcsec per unbinned pixel (the channel's, or given)
     blind: bool = False  # solve without the header's pointing

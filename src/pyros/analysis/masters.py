@@ -70,7 +70,7 @@ class Master:
                                   "middle of its frames, UTC")
         header["NCOMBINE"] = (len(self.frames), "frames combined")
         for key, value in self.used.items():
-            header[key] = (value, "master used to make this one")
+            header[key] = (value, "master used")
         for key, value in self.quality.items():
             if math.isfinite(value):
                 header[QUALITY_KEYS[key]] = (round(value, 6), key.replace("_", " "))

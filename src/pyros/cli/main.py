@@ -7,6 +7,7 @@ import click
 from pyros import __version__
 from pyros.cli.agents import agent
 from pyros.cli.alerts import alert
+from pyros.cli.analyse import analyse
 from pyros.cli.bench import bench
 from pyros.cli.config_cmd import config
 from pyros.cli.database import dbshell, init, shell, update
@@ -47,7 +48,7 @@ def cli() -> None:
 
 
 for command in (init, update, shell, dbshell, start, stop, status, config, request, user, agent,
-                bench, device, sim, observatory, weather, schedule, alert):
+                bench, device, sim, observatory, weather, schedule, alert, analyse):
     cli.add_command(command)
 
 
