@@ -432,3 +432,28 @@ def test_an_invalid_strategy_is_refused_with_the_key_named(pi):
     assert response.status_code == 400 and Strategy.objects.count() == 1
     response = client.post("/alerts/strategy/", {"text": "[rules", "action": "check"})
     assert "not valid TOML or JSON" in response.content.decode()
+
+
+def test_the_transient_candidates_of_its_frames_are_on_the_event_page(alerts, tmp_path):
+    from pyros.analysis import store as analysis
+    from pyros.analysis.models import Candidate
+    from pyros.images.models import Image
+
+    swift = alerts["Swift:655721"]
+    assert "No candidate" in page(f"/alerts/{swift.pk}/")
+    sequence = swift.packets.exclude(request=None).first().request.sequences.first()
+    began = swift.created_at
+    taken = Image.objects.create(
+        path=str(tmp_path / "grb.fits"), night=began.date(), channel="VIS", frame_type="LIGHT",
+        exposure=30.0, date_obs=began, date_end=began, work_key="sequence", sequence=sequence)
+    queued = analysis.enqueue(taken)
+    assert queued.priority == 1 and analysis.alert_event_of(taken) == swift
+    cutout = tmp_path / "c1-new.png"
+    cutout.write_bytes(b"\x89PNG\r\n\x1a\n")
+    Candidate.objects.create(analysis=queued, event=swift, kind="NEW", ra=319.6588,
+                             dec=-34.9131, mag=16.42, mag_err=0.03, snr=40.0, distance=0.0001,
+                             new_cutout=str(cutout), found_at=began)
+    html = page(f"/alerts/{swift.pk}/")
+    section = html[html.index('id="candidates"'):]
+    assert "16.42 ± 0.03" in section and "319.65880" in section
+    assert 'alt="new"' in section and 'alt="reference"' not in section

@@ -9,6 +9,7 @@ from importlib import import_module
 AGENTS: dict[str, str] = {
     "agentA": "pyros.agents.testing:AgentA",
     "alerts": "pyros.alerts.agent:AlertAgent",
+    "analysis": "pyros.analysis.agent:AnalysisAgent",
     "agentB": "pyros.agents.testing:AgentB",
     "devices": "pyros.instruments.agent:DevicesAgent",
     "majordome": "pyros.majordome.agent:MajordomeAgent",

@@ -113,6 +113,7 @@ class Step(models.TextChoices):
     CANCELLED = "CANCELLED", "Requests cancelled"
     PLAN = "PLAN", "Plan updated"
     SLEW = "SLEW", "Slew commanded"
+    CANDIDATES = "CANDIDATES", "Transient search"
 
 
 class AlertLog(models.Model):

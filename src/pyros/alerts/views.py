@@ -280,6 +280,8 @@ def _detail_context(request: HttpRequest, pk: int) -> dict[str, Any]:
             title=f"{packet.notice_type}: {_where(packet.ra, packet.dec, packet.error_radius)}",
             highlight=view.out.position_used))
     return {**_common(request), "event": event, "row": row, "packets": packets,
+            "candidates": list(event.candidates.select_related("analysis__image")),
+            "show_cutouts": True,
             "skymap_url": _safe_url(event.skymap_url), "now": clock.now(),
             "map": sky_map(circles, night_region(active_config(), clock.now()))}
 

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "pyros.scheduling",
     "pyros.alerts",
     "pyros.images",
+    "pyros.analysis",
     "pyros.majordome",
     "pyros.web",
 ]

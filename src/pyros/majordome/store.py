@@ -217,7 +217,10 @@ def give_back_executing(now: datetime, reason: str) -> list[int]:
 
 
 def record_image(unit: UnitConfig, work: SequenceWork, image: ImageTaken) -> Image:
-    return Image.objects.create(
+    """The image's row, queued for the analysis agent (which it wakes)."""
+    from pyros.analysis.store import enqueue
+
+    recorded = Image.objects.create(
         path=str(image.path), night=night_of(image.started, unit.site.longitude),
         channel=image.channel, frame_type=image.frame_type.value, filter=image.filter or "",
         exposure=image.exposure, date_obs=image.started, date_end=image.ended,
@@ -225,6 +228,8 @@ def record_image(unit: UnitConfig, work: SequenceWork, image: ImageTaken) -> Ima
         sequence_id=work.sequence_id, album_id=image.album_id, plan_id=image.plan_id,
         headers={k: v if isinstance(v, (int, float, str, bool)) or v is None else str(v)
                  for k, v in image.headers.items()})
+    enqueue(recorded)
+    return recorded
 
 
 def calibrations_tried(since: date) -> set[str]:

@@ -31,7 +31,7 @@ TILES: tuple[Tile, ...] = (
     Tile("Alerts", "alerts", "Gamma-ray bursts and other transients received.",
          "alerts:alert-list"),
     Tile("Schedule", "schedule", "Tonight's plan and its history.", "scheduling:schedule"),
-    Tile("Images", "images", "Images taken, their quality and archive.", None),
+    Tile("Images", "images", "Images taken, their quality and archive.", "analysis:nights"),
     Tile("System", "system", "Agents, commands and logs.", "agents:system"),
     Tile("Config", "config", "The unit configuration.", None),
     Tile("Users", "users", "Accounts, profiles, activation.", "admin:accounts_user_changelist"),
