@@ -11,6 +11,9 @@ What is simulated, in the order light meets it:
   whatever the pointing and overlapping frames share them. Counts grow as 10^(0.3 m) up
   to magnitude 20; positions are uniform on the sphere. One magnitude per star, turned
   into electrons by the filter's zero point, extinction and the exposure time.
+* **Transients** (``FrameRequest.transients``, :mod:`pyros.simulators.transients`): point
+  sources drawn like the stars, at their magnitude over the exposure (their light curve
+  at mid-exposure; nothing before they light up).
 * **Sky background** (:func:`sky_background`, e-/s/px): the filter's dark-sky brightness
   (brighter with airmass), plus moonlight after Krisciunas & Schaefer (1991), plus
   twilight while the sun is between 0 and -18 degrees. A FLAT pointed at the sky is that
