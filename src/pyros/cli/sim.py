@@ -1,7 +1,9 @@
-"""``pyros sim``: the simulated devices and PLC, as background processes of their own."""
+"""``pyros sim``: the simulated devices and PLC, as background processes of their own,
+and the transients of the simulated sky."""
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -11,7 +13,8 @@ from pathlib import Path
 
 import click
 
-from pyros import paths
+from pyros import clock, paths
+from pyros.simulators import transients
 
 
 def _pid_file(name: str) -> Path:
@@ -125,3 +128,69 @@ def stop() -> None:
     """Stop the simulated devices and PLC."""
     stopped = [name for name in ("sim-devices", "sim-plc") if _stop(name)]
     click.echo(f"stopped: {', '.join(stopped)}" if stopped else "no simulator was running")
+
+
+def _number(name: str, text: str | None, low: float, high: float) -> float:
+    """A finite number within [low, high] from an option, or a clear error (exit 1)."""
+    if text is None:
+        raise click.ClickException(f"--{name} is required to register a transient")
+    try:
+        value = float(text)
+    except ValueError:
+        raise click.ClickException(f"--{name} {text!r} is not a number") from None
+    if not math.isfinite(value) or not low <= value <= high:
+        raise click.ClickException(f"--{name} {text} outside {low:g}..{high:g}")
+    return value
+
+
+@sim.command("transient")
+@click.option("--ra", help="Right ascension, ICRS degrees (0..360).")
+@click.option("--dec", help="Declination, ICRS degrees (-90..90).")
+@click.option("--mag", help="Magnitude one reference time (60 s) after t0.")
+@click.option("--decay", help="Power-law index alpha: flux ~ t^-alpha.  [default: "
+              f"{transients.DEFAULT_AFTERGLOW_DECAY:g}]")
+@click.option("--t0", help="When it lit up, ISO 8601 (UTC if no zone); default: now, on "
+              "the run's clock.")
+@click.option("--clear", is_flag=True, help="Remove every registered transient.")
+@click.option("--list", "show", is_flag=True, help="List the registered transients.")
+def transient(ra: str | None, dec: str | None, mag: str | None, decay: str | None,
+              t0: str | None, clear: bool, show: bool) -> None:
+    """Put a fading point source in the simulated sky (the simulated camera shows it from
+    its next LIGHT frame), or --list or --clear them."""
+    adding = any(v is not None for v in (ra, dec, mag, decay, t0))
+    if clear + show + adding > 1:
+        raise click.ClickException("give a transient (--ra --dec --mag), or --list, "
+                                   "or --clear: one at a time")
+    if clear:
+        click.echo(f"cleared {transients.clear_transients()} transient(s)")
+        return
+    if show or not adding:
+        _list_transients()
+        return
+    alpha = transients.DEFAULT_AFTERGLOW_DECAY if decay is None \
+        else _number("decay", decay, -10.0, 10.0)
+    try:
+        start = clock.now() if t0 is None else transients.parse_time(t0)
+        added = transients.Transient(
+            ra=_number("ra", ra, 0.0, 360.0) % 360.0, dec=_number("dec", dec, -90.0, 90.0),
+            magnitude=_number("mag", mag, -30.0, 40.0), t0=start, decay=alpha)
+        transients.register_transient(added)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"transient at ra {added.ra:.5f} dec {added.dec:+.5f}: magnitude "
+               f"{added.magnitude:.2f} {added.reference:g} s after "
+               f"{added.t0.isoformat()}, decay index {added.decay:g}")
+
+
+def _list_transients() -> None:
+    registered = transients.registered_transients()
+    if not registered:
+        click.echo("no transient registered")
+        return
+    now = clock.now()
+    for t in registered:
+        current = t.magnitude_at(now)
+        shown = "not yet lit" if math.isinf(current) else f"now {current:.2f}"
+        click.echo(f"ra {t.ra:9.5f} dec {t.dec:+9.5f}  mag {t.magnitude:5.2f} at "
+                   f"t0+{t.reference:g} s  decay {t.decay:g}  t0 {t.t0.isoformat()}  "
+                   f"({shown})")

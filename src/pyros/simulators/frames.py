@@ -1,5 +1,7 @@
 """The simulated camera's image: what the sky renderer needs, gathered from the camera
-(channel, filter, temperature) and the mount (where it points), written as FITS."""
+(channel, filter, temperature), the mount (where it points) and the transient registry
+(what has lit up in the sky: ``pyros sim transient``), written as FITS. LIGHT frames
+carry their truth in a TRUTH extension (pyros.simulators.truth)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pathlib import Path
 from pyros.config.schema import UnitConfig
 from pyros.simulators.models import CameraModel
 from pyros.simulators.sky import Detector, FrameRequest, FrameType, Region, render_frame
+from pyros.simulators.transients import registered_transients
 
 
 def write_frame(unit: UnitConfig, camera: CameraModel, pointing: dict, request: dict) -> Path:
@@ -19,8 +22,9 @@ def write_frame(unit: UnitConfig, camera: CameraModel, pointing: dict, request: 
     start = ended - timedelta(seconds=seconds + camera.channel.readout_time)
     region = request.get("region")
     path = Path(request["path"])
+    frame_type = FrameType(request.get("frame_type", "LIGHT"))
     frame = FrameRequest(
-        frame_type=FrameType(request.get("frame_type", "LIGHT")),
+        frame_type=frame_type,
         exposure=seconds,
         detector=Detector.from_channel(camera.channel),
         time=start,
@@ -34,6 +38,8 @@ def write_frame(unit: UnitConfig, camera: CameraModel, pointing: dict, request: 
         instrument=camera.channel.name,
         object_name=str(request.get("object", "")),
         seed=_seed(path, start),
+        # Read at every exposure, so that a transient registered mid-night shows next.
+        transients=registered_transients() if frame_type is FrameType.LIGHT else (),
     )
     hdus = render_frame(frame)
     path.parent.mkdir(parents=True, exist_ok=True)

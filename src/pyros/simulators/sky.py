@@ -11,6 +11,9 @@ What is simulated, in the order light meets it:
   whatever the pointing and overlapping frames share them. Counts grow as 10^(0.3 m) up
   to magnitude 20; positions are uniform on the sphere. One magnitude per star, turned
   into electrons by the filter's zero point, extinction and the exposure time.
+* **Transients** (``FrameRequest.transients``, :mod:`pyros.simulators.transients`): point
+  sources drawn like the stars, at their magnitude over the exposure (their light curve
+  at mid-exposure; nothing before they light up).
 * **Sky background** (:func:`sky_background`, e-/s/px): the filter's dark-sky brightness
   (brighter with airmass), plus moonlight after Krisciunas & Schaefer (1991), plus
   twilight while the sun is between 0 and -18 degrees. A FLAT pointed at the sky is that
@@ -43,6 +46,7 @@ from astropy.time import Time
 from pyros import astro
 from pyros.config.schema import Channel, Site
 from pyros.devices.interfaces import FrameType, Region
+from pyros.simulators.transients import Transient
 
 ADC_MAX = 65535  # ADU: a 16-bit converter
 FLAT_LEVEL = 30_000.0  # ADU at the centre of a flat, bias included
@@ -137,6 +141,7 @@ class FrameRequest:
     instrument: str = ""
     object_name: str = ""
     seed: int = 0
+    transients: tuple[Transient, ...] = ()  # shown on LIGHT frames, like catalogue stars
 
     def __post_init__(self) -> None:
         if self.exposure < 0:
@@ -153,6 +158,8 @@ class FrameRequest:
             raise ValueError("a LIGHT frame needs a pointing (ra, dec)")
         if self.dec is not None and not -90.0 <= self.dec <= 90.0:
             raise ValueError(f"dec {self.dec} outside -90..90 degrees")
+        if not all(isinstance(t, Transient) for t in self.transients):
+            raise ValueError("transients must be a tuple of Transient")
         self._check_region()
 
     def _check_region(self) -> None:
@@ -450,23 +457,76 @@ def _add_stars(image: np.ndarray, x: np.ndarray, y: np.ndarray, flux: np.ndarray
                              minlength=nx * ny).reshape(ny, nx)
 
 
-def _star_electrons(frame: FrameRequest, readout: _Readout, target_altitude: float,
-                    vignetting: np.ndarray) -> np.ndarray:
-    """The stars of the field in electrons per image pixel."""
-    d, n = frame.detector, readout.binning
-    sigma = frame.seeing / FWHM_PER_SIGMA / (d.pixel_scale * n)  # image pixels
-    margin = 8.0 * sigma * d.pixel_scale * n / 3600.0
-    stars = stars_near(frame.ra, frame.dec, d.field_diagonal / 2 + margin)
-    xi, eta = _gnomonic(frame.ra, frame.dec, stars.ra, stars.dec)
+@dataclass(frozen=True)
+class FieldSources:
+    """The point sources a LIGHT frame renders, as parallel arrays: ICRS degrees,
+    0-based image coordinates, catalogue magnitudes, electrons in the exposure (through
+    the atmosphere, before vignetting), and whether each is a transient."""
+
+    ra: np.ndarray
+    dec: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    magnitude: np.ndarray
+    electrons: np.ndarray
+    transient: np.ndarray
+    sigma: float  # of the Gaussian PSF, image pixels
+
+
+def psf_sigma(frame: FrameRequest) -> float:
+    """The seeing's Gaussian sigma in image pixels (binned)."""
+    return frame.seeing / FWHM_PER_SIGMA / (frame.detector.pixel_scale * frame.binning)
+
+
+def field_sources(frame: FrameRequest, target_altitude: float) -> FieldSources:
+    """The catalogue stars and the transients whose light may fall on the image (centres
+    up to 7 sigma beyond its edges), each turned into electrons by the filter's zero
+    point, the extinction at ``target_altitude`` and the exposure time. A transient
+    counts for its magnitude over the exposure (Transient.exposure_magnitude)."""
+    readout, d = _Readout.of(frame), frame.detector
+    sigma = psf_sigma(frame)
+    margin = 8.0 * sigma * d.pixel_scale * frame.binning / 3600.0
+    radius = d.field_diagonal / 2 + margin
+    stars = stars_near(frame.ra, frame.dec, radius)
+    t_ra = np.array([t.ra for t in frame.transients], dtype=float)
+    t_dec = np.array([t.dec for t in frame.transients], dtype=float)
+    t_mag = np.array([t.exposure_magnitude(frame.time, frame.exposure)
+                      for t in frame.transients], dtype=float)
+    near = _separation(frame.ra, frame.dec, t_ra, t_dec) <= radius  # not behind the sky
+    ra = np.concatenate([stars.ra, t_ra[near]])
+    dec = np.concatenate([stars.dec, t_dec[near]])
+    magnitude = np.concatenate([stars.magnitude, t_mag[near]])
+    transient = np.concatenate([np.zeros(len(stars), bool), np.ones(int(near.sum()), bool)])
+    xi, eta = _gnomonic(frame.ra, frame.dec, ra, dec)
     scale = d.pixel_scale / 3600.0
     x, y = readout.to_image((d.width - 1) / 2 - xi / scale, (d.height - 1) / 2 + eta / scale)
     pad = 7.0 * sigma + 1.0
     keep = (x > -pad) & (x < readout.nx - 1 + pad) & (y > -pad) & (y < readout.ny - 1 + pad)
     b = band(frame.filter_name)
-    observed = stars.magnitude[keep] + b.extinction * airmass(target_altitude)
-    flux = frame.exposure * 10.0 ** (-0.4 * (observed - b.zero_point))
+    observed = magnitude[keep] + b.extinction * airmass(target_altitude)
+    with np.errstate(over="ignore"):  # a transient not yet lit: infinite magnitude, no light
+        electrons = frame.exposure * 10.0 ** (-0.4 * (observed - b.zero_point))
+    return FieldSources(ra[keep], dec[keep], x[keep], y[keep], magnitude[keep], electrons,
+                        transient[keep], sigma)
+
+
+def vignetting_at(frame: FrameRequest, x: Coordinate, y: Coordinate) -> Coordinate:
+    """The fraction of light that reaches image position (x, y), 0-based: what the
+    vignetting leaves of a star there (evaluated at its centre)."""
+    readout, d, n = _Readout.of(frame), frame.detector, frame.binning
+    u = readout.x0 + x * n + (n - 1) / 2 - (d.width - 1) / 2
+    v = readout.y0 + y * n + (n - 1) / 2 - (d.height - 1) / 2
+    radius2 = (u**2 + v**2) / math.hypot(d.width / 2, d.height / 2) ** 2
+    return 1.0 - VIGNETTING * radius2
+
+
+def _star_electrons(frame: FrameRequest, readout: _Readout, target_altitude: float,
+                    vignetting: np.ndarray) -> np.ndarray:
+    """The stars (and transients) of the field in electrons per image pixel."""
+    sources = field_sources(frame, target_altitude)
     image = np.zeros((readout.ny, readout.nx))
-    _add_stars(image, x[keep], y[keep], flux, sigma)
+    lit = sources.electrons > 0
+    _add_stars(image, sources.x[lit], sources.y[lit], sources.electrons[lit], sources.sigma)
     return image * vignetting
 
 
@@ -509,17 +569,31 @@ def _read_out(electrons: np.ndarray, detector: Detector,
     return np.clip(np.rint(adu), 0, ADC_MAX).astype(np.uint16)
 
 
+def frame_conditions(frame: FrameRequest) -> SkyConditions | None:
+    """The frame's sky conditions: those it gives, else computed at mid-exposure for a
+    frame on the sky; None for one that does not see it."""
+    if frame.conditions is not None or not frame.has_sky:
+        return frame.conditions
+    middle = frame.time + timedelta(seconds=frame.exposure / 2)
+    return sky_conditions(frame.site, middle, frame.ra, frame.dec)
+
+
 def render_frame(frame: FrameRequest) -> fits.HDUList:
     """The FITS image the simulated camera returns for ``frame``: uint16 pixels and a
-    header with the exposure, the detector, the conditions and (on the sky) a TAN WCS."""
-    conditions = frame.conditions
-    if conditions is None and frame.has_sky:
-        middle = frame.time + timedelta(seconds=frame.exposure / 2)
-        conditions = sky_conditions(frame.site, middle, frame.ra, frame.dec)
+    header with the exposure, the detector, the conditions and (on the sky) a TAN WCS.
+    A LIGHT frame also carries what it shows, in a binary table extension named TRUTH
+    (see :mod:`pyros.simulators.truth`); the image stays the primary HDU."""
+    conditions = frame_conditions(frame)
     pixels = _read_out(expected_electrons(frame, conditions), frame.detector,
                        np.random.default_rng(frame.seed))
     header = _header(frame, _Readout.of(frame), conditions)
-    return fits.HDUList([fits.PrimaryHDU(data=pixels, header=header)])
+    hdus = fits.HDUList([fits.PrimaryHDU(data=pixels, header=header)])
+    if frame.frame_type is FrameType.LIGHT and conditions is not None:
+        # Imported here: the truth module builds on this one.
+        from pyros.simulators.truth import frame_truth, truth_hdu
+
+        hdus.append(truth_hdu(frame_truth(frame, conditions)))
+    return hdus
 
 
 # --- Header ------------------------------------------------------------------------------
@@ -543,6 +617,10 @@ def _header(frame: FrameRequest, readout: _Readout,
         ("CCD-TEMP", frame.ccd_temperature, "CCD temperature, Celsius"),
         ("GAIN", d.gain, "electrons per ADU"),
         ("RDNOISE", d.read_noise, "read noise, electrons"),
+        ("BIASLEV", d.bias_level, "bias level, ADU"),
+        ("DARKCUR", round(d.dark_rate(frame.ccd_temperature), 6),
+         "e-/s per unbinned pixel at CCD-TEMP"),
+        ("SATURATE", ADC_MAX, "ADU: the 16-bit converter's top"),
         ("PIXSCALE", d.pixel_scale * n, "arcseconds per image pixel"),
         ("TELESCOP", frame.telescope, "telescope"),
         ("INSTRUME", frame.instrument, "instrument"),
