@@ -50,6 +50,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def no_transient_left_behind():
+    """An alert accepted on a simulated unit puts its afterglow in the simulated sky
+    (the worker's registry file): the next test's frames must not show it."""
+    yield
+    from pyros.simulators.transients import registry_path
+
+    registry_path().unlink(missing_ok=True)
+
+
+@pytest.fixture(autouse=True)
 def simulated_clock():
     sim = SimulatedClock(TEST_NOW)
     previous = clock.set_clock(sim)

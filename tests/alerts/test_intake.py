@@ -21,6 +21,7 @@ from pyros.alerts.voevent import parse_voevent
 from pyros.config.loader import active_config
 from pyros.observations.lifecycle import RequestStatus
 from pyros.programs.models import Allocation, Period, ScientificProgram
+from pyros.simulators.transients import registered_transients
 from tests.alerts import DATA
 
 BAT = "swift_bat_grb_pos_655721.xml"
@@ -66,6 +67,12 @@ def test_a_swift_burst_becomes_a_submitted_request_with_its_log(at):
                                     Step.REQUEST]
     assert result.packet.strategy == active_strategy()
     assert result.as_json()["alert"]["trigger_id"] == "655721"
+    # The example unit's cameras are simulated: the burst's afterglow is in their sky.
+    [afterglow] = registered_transients()
+    assert (afterglow.ra, afterglow.dec) == pytest.approx((first.ra, first.dec))
+    assert afterglow.t0 == result.packet.event.event_time
+    ingest(packet(XRT), source="test", unit=active_config())
+    assert len(registered_transients()) == 1  # once per event
 
 
 def test_a_better_position_replaces_the_request_and_a_duplicate_changes_nothing(at):

@@ -250,7 +250,24 @@ def _ingest(alert: Alert, data: bytes, source: str, unit: UnitConfig,
         "sequence(s))", packet=packet, request=request.pk)
     result = _conclude(packet, Decision.ACCEPTED, verdict.reason, record, checks)
     result.request = request
+    _simulate_afterglow(event, unit)
     return result
+
+
+def _simulate_afterglow(event: AlertEvent, unit: UnitConfig) -> None:
+    """On a simulated observatory, the burst's afterglow appears in the simulated sky at
+    the event's position and time, once per event, so that the analysis has a transient
+    to find (tests and benchmarks compare with each frame's truth)."""
+    from pyros.simulators import transients
+
+    if event.ra is None or event.dec is None or event.status == EventStatus.TEST:
+        return
+    if not all(unit.devices[c.camera].backend == "sim" for c in unit.channels):
+        return
+    if any(t.t0 == (event.event_time or event.created_at) and abs(t.dec - event.dec) < 1.0
+           for t in transients.registered_transients()):
+        return
+    transients.inject_afterglow(event.ra, event.dec, event.event_time or event.created_at)
 
 
 def _conclude(packet: AlertPacket, decision: Decision, reason: str, record: dict,
