@@ -18,6 +18,7 @@ from pyros.analysis.frames import load_frame
 from pyros.analysis.masters import make_bias, make_flat
 from pyros.analysis.stages import run_stages
 from pyros.simulators.sky import FrameType, airmass, band
+from pyros.simulators.truth import read_truth
 from tests.analysis.conftest import DARK_NIGHT, SCALE, request
 
 GAIN = 1.5
@@ -59,7 +60,8 @@ def solved_with_the_simulators_wcs(frame):
 @pytest.mark.parametrize("seeing", [1.2, 2.0, 3.0])
 def test_a_calibrated_frame_measures_the_seeing_the_zero_point_and_the_sky(
         write, settings, masters, seeing):
-    frame = load_frame(write(request(seeing=seeing, seed=3), "light.fits"))
+    path = write(request(seeing=seeing, seed=3), "light.fits")
+    frame = load_frame(path)
     context = Context(settings, masters=masters, catalogue=SimulatedSkyCatalogue())
     report = run_stages(frame, CALIBRATE, context)
     assert report.ok, report.reason
@@ -77,7 +79,11 @@ def test_a_calibrated_frame_measures_the_seeing_the_zero_point_and_the_sky(
     x = airmass(DARK_NIGHT.target_altitude)
     sky = band("r").dark_sky - 2.5 * math.log10(x) - band("r").extinction
     assert frame.results["sky_brightness"] == pytest.approx(sky, abs=0.03)
-    assert 20.0 < frame.results["limiting_magnitude"] < 24.0
+    # The 5 sigma limit, by the same definition as the simulator's truth (which adds the
+    # dark current and the photon noise of a sky the flat does not change).
+    truth = read_truth(path)
+    assert frame.results["limiting_magnitude"] == pytest.approx(truth.limiting_magnitude,
+                                                                abs=0.1)
     stars = frame.sources[frame.sources["point"]]
     assert np.all(np.isfinite(stars["mag"])) and np.all(stars["mag_err"] > 0)
 

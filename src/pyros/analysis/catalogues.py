@@ -47,11 +47,10 @@ class SimulatedSkyCatalogue:
     """The simulated camera's stars: the truth of the simulation."""
 
     name = "simulated sky"
-
-    def __init__(self) -> None:
-        from pyros.simulators.sky import FAINTEST
-
-        self.limit = FAINTEST
+    #: Complete at every magnitude: the simulated sky has no star it does not list, so a
+    #: source it lacks is new however faint (a real catalogue's limit says where its
+    #: knowledge ends).
+    limit = math.inf
 
     def stars(self, ra: float, dec: float, radius: float, filter_name: str) -> Stars:
         from pyros.simulators.sky import stars_near

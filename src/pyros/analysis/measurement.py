@@ -75,7 +75,7 @@ def calibrate_photometry(frame: Frame, context) -> None:
     frame.results.update(zero_point=zp.value, zero_point_error=zp.error,
                          zero_point_stars=zp.stars)
     frame.results["limiting_magnitude"] = photometry.limiting_magnitude(
-        zp, frame.results["background_rms"], frame.results["aperture_pixels"], frame.exposure)
+        zp, frame.results["background_rms"], fwhm, frame.exposure, frame.gain)
     scale = frame.results.get("pixel_scale") or frame.pixel_scale
     if "L1IDBIAS" in frame.provenance and scale:
         frame.results["sky_brightness"] = photometry.sky_brightness(

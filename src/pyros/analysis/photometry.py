@@ -84,12 +84,26 @@ def magnitudes(sources: np.ndarray, zp: ZeroPoint, exposure: float) -> None:
                                       1.0857 * sources["flux_err"] / sources["flux"], np.nan)
 
 
-def limiting_magnitude(zp: ZeroPoint, background_rms: float, aperture: float,
-                       exposure: float, sigma: float = 5.0) -> float:
-    """The point source detected at ``sigma`` in an aperture of ``aperture`` pixels'
-    radius on this background (the sky's noise and the read noise, per pixel, ADU)."""
-    noise = background_rms * math.sqrt(math.pi * aperture**2)
-    return zp.value - 2.5 * math.log10(sigma * noise / exposure)
+#: The aperture radius, in FWHM, that gives a faint Gaussian star its best SNR.
+LIMIT_APERTURE = 0.673
+
+
+def limiting_magnitude(zp: ZeroPoint, background_rms: float, fwhm: float, exposure: float,
+                       gain: float | None, sigma: float = 5.0) -> float:
+    """The faintest point source detected at ``sigma``: measured in the aperture that
+    suits faint stars best (0.673 FWHM: 72 % of a Gaussian's light), against the
+    background's noise per pixel (sky and read noise, ADU) and its own photon noise
+    (through the gain). The same definition as the simulator's truth, and as most
+    exposure-time calculators."""
+    if not (fwhm > 0 and background_rms > 0 and exposure > 0):
+        return math.nan
+    radius = LIMIT_APERTURE * fwhm
+    pixels = math.pi * radius**2
+    enclosed = 1.0 - 2.0 ** (-4.0 * LIMIT_APERTURE**2)  # 1 - exp(-r²/2σ²), r in FWHM
+    k2 = sigma**2
+    photon = k2 / gain if gain else 0.0
+    signal = (photon + math.sqrt(photon**2 + 4.0 * k2 * pixels * background_rms**2)) / 2.0
+    return zp.value - 2.5 * math.log10(signal / enclosed / exposure)
 
 
 def sky_brightness(zp: ZeroPoint, sky_adu: float, exposure: float,

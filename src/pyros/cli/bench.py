@@ -73,6 +73,29 @@ def alerts(as_json: bool, packets: int, slew: bool, busy: bool) -> None:
                    "stopped it")
 
 
+@bench.command("analysis")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--frames", type=click.IntRange(1, 200), default=6, show_default=True,
+              help="Light frames of the simulated night.")
+@click.option("--alerts", type=click.IntRange(0, 200), default=10, show_default=True,
+              help="Alert frames, each with an afterglow of SNR 5 to 60.")
+@click.option("--calibration-frames", type=click.IntRange(2, 50), default=10,
+              show_default=True, help="Frames per master.")
+def analysis(as_json: bool, frames: int, alerts: int, calibration_frames: int) -> None:
+    """The pipeline on simulated 2048² frames: time per stage and per frame, masters,
+    and its figures against the simulator's truth (astrometry, FWHM, zero point,
+    limiting magnitude, completeness, afterglows found). No database needed."""
+    from pyros.analysis.bench import run_analysis_bench
+    from pyros.analysis.bench_report import print_report
+
+    report = run_analysis_bench(frames, alerts, calibration_frames,
+                                progress=lambda m: None if as_json else click.echo(m, err=True))
+    if as_json:
+        click.echo(json.dumps(report))
+        return
+    print_report(report)
+
+
 def _sizes(_ctx: click.Context, _param: click.Parameter, value: str) -> list[int]:
     try:
         sizes = [int(part) for part in value.split(",") if part.strip()]
