@@ -23,6 +23,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -260,16 +261,19 @@ def _solution(work: Path, width: int, height: int, log: str, elapsed: float) -> 
 
 
 def _read_wcs(path: Path) -> tuple[WCS, fits.Header]:
+    """The solved WCS, declared ICRS: astrometry.net writes EQUINOX 2000, which reads as
+    FK5, but it solves in its index's frame, and index catalogues (Tycho-2, Gaia, the
+    simulated sky) are ICRS."""
     try:
         header = fits.getheader(path)
     except (OSError, ValueError) as exc:
         raise AstrometryError(f"solved, but its WCS file is unreadable: {exc}") from None
-    import warnings
-
+    header.remove("EQUINOX", ignore_missing=True)
+    header["RADESYS"] = "ICRS"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FITSFixedWarning)  # astrometry.net's date cards
         wcs = WCS(header)
-    if not wcs.has_celestial:
+    if not wcs.has_celestial or wcs.naxis != 2:
         raise AstrometryError("solved, but its WCS file has no celestial WCS")
     return wcs, wcs.to_header(relax=True)
 
