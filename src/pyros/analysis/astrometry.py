@@ -108,7 +108,7 @@ def solve(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray,
         log = _run(command, work, timeout=wall_limit(time_limit))
         if not (work / "field.solved").exists():
             raise NotSolved(_reason(log, time_limit))
-        return _solution(work, width, height, log, time.monotonic() - started)
+        return _solution(work, width, height, log, files, time.monotonic() - started)
 
 
 def wall_limit(time_limit: float) -> float:
@@ -243,7 +243,8 @@ def _reason(log: str, time_limit: float) -> str:
 # --- The solution ------------------------------------------------------------------------
 
 
-def _solution(work: Path, width: int, height: int, log: str, elapsed: float) -> Solution:
+def _solution(work: Path, width: int, height: int, log: str, files: list[Path],
+              elapsed: float) -> Solution:
     wcs, header = _read_wcs(work / "field.wcs")
     corr = _read_table(work / "field.corr")
     matched = len(corr)
@@ -257,7 +258,7 @@ def _solution(work: Path, width: int, height: int, log: str, elapsed: float) -> 
         pixel_scale=math.sqrt(abs(determinant)) * 3600.0,
         rotation=math.degrees(math.atan2(cd[0, 1], cd[1, 1])),
         mirrored=determinant > 0, matched=matched, rms=_rms(wcs, corr),
-        index=_solving_index(work / "field.match", log), elapsed=elapsed)
+        index=_solving_index(work / "field.match", log, files), elapsed=elapsed)
 
 
 def _read_wcs(path: Path) -> tuple[WCS, fits.Header]:
@@ -301,12 +302,13 @@ def _separation(ra1, dec1, ra2, dec2) -> np.ndarray:
     return np.degrees(2 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))))
 
 
-def _solving_index(match: Path, log: str) -> str:
-    """The index file that solved: named in the log when the engine says so, else in the
-    match file's INDEXID (the index's unique id)."""
+def _solving_index(match: Path, log: str, files: list[Path]) -> str:
+    """The index file that solved: the engine names it in its log (by file name, which we
+    give back as the full path given), else the match file has its unique id."""
     found = re.findall(r"solved with index (\S+)", log, re.IGNORECASE)
     if found:
-        return found[-1].rstrip(".")
+        name = found[-1].rstrip(".")
+        return next((str(f) for f in files if f.name == name), name)
     try:
         table = _read_table(match)
         return f"index id {int(table['INDEXID'][0])}, healpix {int(table['HEALPIX'][0])}"
