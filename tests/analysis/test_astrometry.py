@@ -65,9 +65,22 @@ def _field(size: int, cache: Path, tmp: Path) -> Field:
     return Field(size, bright["x"], bright["y"], bright["flux"], files)
 
 
-@pytest.fixture(scope="module", params=[1024, 2048], ids=["1024px", "2048px"])
-def field(request, index_cache, tmp_path_factory) -> Field:
-    return _field(request.param, index_cache, tmp_path_factory.mktemp("frames"))
+@pytest.fixture(scope="module")
+def fields(index_cache, tmp_path_factory):
+    """``fields(size)``: the simulated frame of that size, rendered and extracted once."""
+    made: dict[int, Field] = {}
+
+    def field_of(size: int) -> Field:
+        if size not in made:
+            made[size] = _field(size, index_cache, tmp_path_factory.mktemp("frames"))
+        return made[size]
+
+    return field_of
+
+
+@pytest.fixture(params=[1024, 2048], ids=["1024px", "2048px"])
+def field(request, fields) -> Field:
+    return fields(request.param)
 
 
 def hinted(field: Field, time_limit: float = 30.0) -> astrometry.Solution:
@@ -110,7 +123,8 @@ def test_a_hinted_solve_finds_the_pointing_the_scale_and_the_stars(field):
     centre_error = arcsec_between(solution.ra, solution.dec, *POINTING)
     assert centre_error < 1.0
     assert solution.pixel_scale == pytest.approx(SCALE, rel=0.005)
-    assert abs(solution.rotation) < 0.1
+    assert abs(solution.rotation) < 0.01
+    assert solution.wcs.wcs.crpix == pytest.approx([(field.size + 1) / 2] * 2)  # 1-based
     assert not solution.mirrored
     assert solution.rms <= 0.3
     assert solution.matched >= 10
@@ -141,6 +155,21 @@ def test_the_wcs_is_for_0_based_positions(field):
     assert np.median(arcsec_between(ra, dec, tra[inside], tdec[inside])) < 0.1
     ra, dec = solution.wcs.all_pix2world(tx[inside], ty[inside], 1)
     assert np.median(arcsec_between(ra, dec, tra[inside], tdec[inside])) > 0.4
+
+
+@pytest.mark.parametrize(("turn", "rotation", "mirrored"), [
+    (lambda x, y, n: (y, n - 1 - x), 90.0, False),  # the camera turned: +y is east
+    (lambda x, y, n: (n - 1 - x, y), 0.0, True),  # mirrored by the optics: east right
+])
+def test_rotation_and_parity_are_measured(fields, turn, rotation, mirrored):
+    field = fields(1024)
+    x, y = turn(field.x, field.y, field.size)
+    solution = astrometry.solve(x, y, field.flux, field.size, field.size,
+                                indexes=field.indexes, hint=Hint(*POINTING, 0.2),
+                                scale=(SCALE * 0.95, SCALE * 1.05))
+    assert solution.rotation == pytest.approx(rotation, abs=0.01)
+    assert solution.mirrored is mirrored
+    assert arcsec_between(solution.ra, solution.dec, *POINTING) < 1.0
 
 
 def test_a_blind_solve_needs_only_the_scale_range(field):
