@@ -288,6 +288,10 @@ def test_concurrent_builders_of_a_cell_make_one_index(tmp_path):
               "files = indexes.simulated_sky_index(120.0, -20.0, 0.2162, 0.38, radius=0.0, "
               "cache_dir=Path(sys.argv[1])); "
               "print(' '.join(f'{p}:{p.stat().st_ino}' for p in files))")
+    name = indexes.index_name(indexes.cell_centre(120.0, -20.0),
+                              indexes.covering_radius(120.0, -20.0, 0.2162, 0.0), 3)
+    abandoned = tmp_path / f".build-{Path(name).stem}-killed"  # by a builder killed
+    abandoned.mkdir()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     builders = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path)],
                                  stdout=subprocess.PIPE, text=True, env=env)
@@ -300,3 +304,5 @@ def test_concurrent_builders_of_a_cell_make_one_index(tmp_path):
         assert Path(path).stat().st_ino == int(inode)
     assert not list(tmp_path.glob(".build-*"))
     assert len(list(tmp_path.glob("*.fits"))) == len(outputs[0])
+    assert any(name in entry for entry in outputs[0])
+    assert not abandoned.exists()

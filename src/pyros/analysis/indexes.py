@@ -153,8 +153,20 @@ def _cached_index(cache: Path, centre: tuple[float, float], cover: float, preset
         return target
     with _locked(target.with_suffix(".lock")):
         if not _is_index(target):  # another process may have built it while we waited
+            _remove_abandoned_builds(target)
             _build(target, centre, cover, preset, time_limit)
     return target
+
+
+def _scratch_prefix(target: Path) -> str:
+    return f".build-{target.stem}-"
+
+
+def _remove_abandoned_builds(target: Path) -> None:
+    """Scratch directories of this index left by a builder that was killed: with the
+    lock held, no live builder of it can own one."""
+    for scratch in target.parent.glob(_scratch_prefix(target) + "*"):
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _is_index(path: Path) -> bool:
@@ -182,7 +194,8 @@ def _build(target: Path, centre: tuple[float, float], cover: float, preset: int,
     stars = sky.stars_near(centre[0], centre[1], cover)
     if len(stars) < 4:
         raise IndexBuildError(f"{len(stars)} simulated stars within {cover:.2f}° of {centre}")
-    with tempfile.TemporaryDirectory(prefix=".build-", dir=target.parent) as scratch:
+    with tempfile.TemporaryDirectory(prefix=_scratch_prefix(target),
+                                     dir=target.parent) as scratch:
         work = Path(scratch)
         catalogue = _write_catalogue(work / "stars.fits", stars)
         partial = work / target.name
