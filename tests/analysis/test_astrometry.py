@@ -273,6 +273,11 @@ def test_an_index_is_built_once_per_cell(small_index, index_cache):
     assert not list(index_cache.glob(".build-*"))
 
 
+def test_the_cache_is_in_the_data_directory(monkeypatch, tmp_path):
+    monkeypatch.setenv("PYROS_HOME", str(tmp_path))
+    assert indexes.default_cache_dir() == tmp_path.resolve() / "cache" / "astrometry"
+
+
 def test_the_scales_fit_the_field():
     assert indexes.presets_for(1024 * SCALE / 3600.0, SCALE) == [1, 0]  # 6.5′: 2–4′ quads
     assert indexes.presets_for(2048 * SCALE / 3600.0, SCALE) == [3, 2]  # 13′: 4–8′ quads
