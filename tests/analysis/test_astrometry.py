@@ -255,6 +255,23 @@ def test_without_solve_field_the_error_says_to_install_it(small_index, monkeypat
                          indexes=small_index)
 
 
+@pytest.mark.parametrize(("script", "message"), [
+    ("echo 'engine: segmentation fault' >&2; exit 139", "exit 139.*segmentation fault"),
+    ("touch field.solved; echo garbage > field.wcs", "WCS file is unreadable"),
+])
+def test_a_broken_solver_is_an_astrometry_error(small_index, monkeypatch, tmp_path, script,
+                                                message):
+    """Not NotSolved: the pipeline must not take a broken installation for a cloudy sky."""
+    fake = tmp_path / "solve-field"
+    fake.write_text(f"#!/bin/sh\n{script}\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    with pytest.raises(astrometry.AstrometryError, match=message) as raised:
+        astrometry.solve([1, 2, 3, 4], [1, 5, 3, 9], [4, 3, 2, 1], 100, 100,
+                         indexes=small_index)
+    assert not isinstance(raised.value, astrometry.NotSolved)
+
+
 # --- The index cache ---------------------------------------------------------------------
 
 
