@@ -65,9 +65,22 @@ def _field(size: int, cache: Path, tmp: Path) -> Field:
     return Field(size, bright["x"], bright["y"], bright["flux"], files)
 
 
-@pytest.fixture(scope="module", params=[1024, 2048], ids=["1024px", "2048px"])
-def field(request, index_cache, tmp_path_factory) -> Field:
-    return _field(request.param, index_cache, tmp_path_factory.mktemp("frames"))
+@pytest.fixture(scope="module")
+def fields(index_cache, tmp_path_factory):
+    """``fields(size)``: the simulated frame of that size, rendered and extracted once."""
+    made: dict[int, Field] = {}
+
+    def field_of(size: int) -> Field:
+        if size not in made:
+            made[size] = _field(size, index_cache, tmp_path_factory.mktemp("frames"))
+        return made[size]
+
+    return field_of
+
+
+@pytest.fixture(params=[1024, 2048], ids=["1024px", "2048px"])
+def field(request, fields) -> Field:
+    return fields(request.param)
 
 
 def hinted(field: Field, time_limit: float = 30.0) -> astrometry.Solution:
@@ -110,12 +123,14 @@ def test_a_hinted_solve_finds_the_pointing_the_scale_and_the_stars(field):
     centre_error = arcsec_between(solution.ra, solution.dec, *POINTING)
     assert centre_error < 1.0
     assert solution.pixel_scale == pytest.approx(SCALE, rel=0.005)
-    assert abs(solution.rotation) < 0.1
+    assert abs(solution.rotation) < 0.01
+    assert solution.wcs.wcs.crpix == pytest.approx([(field.size + 1) / 2] * 2)  # 1-based
     assert not solution.mirrored
     assert solution.rms <= 0.3
     assert solution.matched >= 10
-    assert solution.index.startswith("simsky-") or solution.index.startswith("index id")
-    assert solution.header["CTYPE1"].startswith("RA---TAN")
+    assert solution.index in map(str, field.indexes)
+    assert solution.header["CTYPE1"] == "RA---TAN-SIP"
+    assert solution.header["RADESYS"] == "ICRS"
 
     # Every source's sky position, from the solved WCS with numpy's 0-based positions,
     # against the catalogue star it is.
@@ -142,12 +157,33 @@ def test_the_wcs_is_for_0_based_positions(field):
     assert np.median(arcsec_between(ra, dec, tra[inside], tdec[inside])) > 0.4
 
 
+@pytest.mark.parametrize(("turn", "rotation", "mirrored"), [
+    (lambda x, y, n: (y, n - 1 - x), 90.0, False),  # the camera turned: +y is east
+    (lambda x, y, n: (n - 1 - x, y), 0.0, True),  # mirrored by the optics: east right
+])
+def test_rotation_and_parity_are_measured(fields, turn, rotation, mirrored):
+    field = fields(1024)
+    x, y = turn(field.x, field.y, field.size)
+    solution = astrometry.solve(x, y, field.flux, field.size, field.size,
+                                indexes=field.indexes, hint=Hint(*POINTING, 0.2),
+                                scale=(SCALE * 0.95, SCALE * 1.05))
+    assert solution.rotation == pytest.approx(rotation, abs=0.01)
+    assert solution.mirrored is mirrored
+    assert arcsec_between(solution.ra, solution.dec, *POINTING) < 1.0
+
+
 def test_a_blind_solve_needs_only_the_scale_range(field):
     solution = astrometry.solve(field.x, field.y, field.flux, field.size, field.size,
                                 indexes=field.indexes, scale=(SCALE * 0.9, SCALE * 1.1))
     print(f"\n{field.size}² blind: {solution.elapsed:.2f} s")
     assert arcsec_between(solution.ra, solution.dec, *POINTING) < 1.0
     assert solution.rms <= 0.3
+
+
+def test_without_a_scale_the_hint_is_enough(field):
+    solution = astrometry.solve(field.x, field.y, field.flux, field.size, field.size,
+                                indexes=field.indexes, hint=Hint(*POINTING, 0.2))
+    assert solution.pixel_scale == pytest.approx(SCALE, rel=0.005)
 
 
 def test_index_directories_are_searched(field):
@@ -219,6 +255,23 @@ def test_without_solve_field_the_error_says_to_install_it(small_index, monkeypat
                          indexes=small_index)
 
 
+@pytest.mark.parametrize(("script", "message"), [
+    ("echo 'engine: segmentation fault' >&2; exit 139", "exit 139.*segmentation fault"),
+    ("touch field.solved; echo garbage > field.wcs", "WCS file is unreadable"),
+])
+def test_a_broken_solver_is_an_astrometry_error(small_index, monkeypatch, tmp_path, script,
+                                                message):
+    """Not NotSolved: the pipeline must not take a broken installation for a cloudy sky."""
+    fake = tmp_path / "solve-field"
+    fake.write_text(f"#!/bin/sh\n{script}\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    with pytest.raises(astrometry.AstrometryError, match=message) as raised:
+        astrometry.solve([1, 2, 3, 4], [1, 5, 3, 9], [4, 3, 2, 1], 100, 100,
+                         indexes=small_index)
+    assert not isinstance(raised.value, astrometry.NotSolved)
+
+
 # --- The index cache ---------------------------------------------------------------------
 
 
@@ -237,6 +290,11 @@ def test_an_index_is_built_once_per_cell(small_index, index_cache):
     assert not list(index_cache.glob(".build-*"))
 
 
+def test_the_cache_is_in_the_data_directory(monkeypatch, tmp_path):
+    monkeypatch.setenv("PYROS_HOME", str(tmp_path))
+    assert indexes.default_cache_dir() == tmp_path.resolve() / "cache" / "astrometry"
+
+
 def test_the_scales_fit_the_field():
     assert indexes.presets_for(1024 * SCALE / 3600.0, SCALE) == [1, 0]  # 6.5′: 2–4′ quads
     assert indexes.presets_for(2048 * SCALE / 3600.0, SCALE) == [3, 2]  # 13′: 4–8′ quads
@@ -249,9 +307,13 @@ def test_concurrent_builders_of_a_cell_make_one_index(tmp_path):
     """Two processes build the same cell at once: the second waits for the first and
     uses its file (the inode each saw is the one left)."""
     script = ("import sys; from pathlib import Path; from pyros.analysis import indexes; "
-              "files = indexes.simulated_sky_index(120.0, -20.0, 0.05, 0.38, radius=0.0, "
+              "files = indexes.simulated_sky_index(120.0, -20.0, 0.2162, 0.38, radius=0.0, "
               "cache_dir=Path(sys.argv[1])); "
               "print(' '.join(f'{p}:{p.stat().st_ino}' for p in files))")
+    name = indexes.index_name(indexes.cell_centre(120.0, -20.0),
+                              indexes.covering_radius(120.0, -20.0, 0.2162, 0.0), 3)
+    abandoned = tmp_path / f".build-{Path(name).stem}-killed"  # by a builder killed
+    abandoned.mkdir()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     builders = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path)],
                                  stdout=subprocess.PIPE, text=True, env=env)
@@ -264,3 +326,5 @@ def test_concurrent_builders_of_a_cell_make_one_index(tmp_path):
         assert Path(path).stat().st_ino == int(inode)
     assert not list(tmp_path.glob(".build-*"))
     assert len(list(tmp_path.glob("*.fits"))) == len(outputs[0])
+    assert any(name in entry for entry in outputs[0])
+    assert not abandoned.exists()

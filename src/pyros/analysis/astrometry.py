@@ -23,6 +23,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,7 +108,7 @@ def solve(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray,
         log = _run(command, work, timeout=wall_limit(time_limit))
         if not (work / "field.solved").exists():
             raise NotSolved(_reason(log, time_limit))
-        return _solution(work, width, height, log, time.monotonic() - started)
+        return _solution(work, width, height, log, files, time.monotonic() - started)
 
 
 def wall_limit(time_limit: float) -> float:
@@ -190,7 +191,8 @@ def _command(solver: str, xylist: Path, config: Path, work: Path, width: int, he
              tweak_order: int) -> list[str]:
     command = [solver, str(xylist), "--config", str(config), "--dir", str(work),
                "--temp-dir", str(work), "--out", "field", "--no-plots", "--overwrite",
-               "--no-remove-lines", "--width", str(width), "--height", str(height),
+               "--no-remove-lines", "--crpix-center",
+               "--width", str(width), "--height", str(height),
                "--x-column", "X", "--y-column", "Y", "--sort-column", "FLUX",
                "--cpulimit", str(math.ceil(time_limit)), "--corr", str(work / "field.corr"),
                "--wcs", str(work / "field.wcs"), "--match", str(work / "field.match"),
@@ -242,7 +244,8 @@ def _reason(log: str, time_limit: float) -> str:
 # --- The solution ------------------------------------------------------------------------
 
 
-def _solution(work: Path, width: int, height: int, log: str, elapsed: float) -> Solution:
+def _solution(work: Path, width: int, height: int, log: str, files: list[Path],
+              elapsed: float) -> Solution:
     wcs, header = _read_wcs(work / "field.wcs")
     corr = _read_table(work / "field.corr")
     matched = len(corr)
@@ -256,20 +259,28 @@ def _solution(work: Path, width: int, height: int, log: str, elapsed: float) -> 
         pixel_scale=math.sqrt(abs(determinant)) * 3600.0,
         rotation=math.degrees(math.atan2(cd[0, 1], cd[1, 1])),
         mirrored=determinant > 0, matched=matched, rms=_rms(wcs, corr),
-        index=_solving_index(work / "field.match", log), elapsed=elapsed)
+        index=_solving_index(work / "field.match", log, files), elapsed=elapsed)
 
 
 def _read_wcs(path: Path) -> tuple[WCS, fits.Header]:
+    """The solved WCS, declared ICRS: astrometry.net writes EQUINOX 2000, which reads as
+    FK5, but it solves in its index's frame, and index catalogues (Tycho-2, Gaia, the
+    simulated sky) are ICRS.
+
+    Its reference pixel is the image's centre (``--crpix-center``), where the CD matrix
+    is the local scale and rotation: elsewhere the SIP terms add linear parts of their
+    own (with the default reference pixel, a 1024² frame read 0.02° of rotation that the
+    simulator did not put there)."""
     try:
         header = fits.getheader(path)
     except (OSError, ValueError) as exc:
         raise AstrometryError(f"solved, but its WCS file is unreadable: {exc}") from None
-    import warnings
-
+    header.remove("EQUINOX", ignore_missing=True)
+    header["RADESYS"] = "ICRS"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FITSFixedWarning)  # astrometry.net's date cards
         wcs = WCS(header)
-    if not wcs.has_celestial:
+    if not wcs.has_celestial or wcs.naxis != 2:
         raise AstrometryError("solved, but its WCS file has no celestial WCS")
     return wcs, wcs.to_header(relax=True)
 
@@ -297,12 +308,13 @@ def _separation(ra1, dec1, ra2, dec2) -> np.ndarray:
     return np.degrees(2 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))))
 
 
-def _solving_index(match: Path, log: str) -> str:
-    """The index file that solved: named in the log when the engine says so, else in the
-    match file's INDEXID (the index's unique id)."""
+def _solving_index(match: Path, log: str, files: list[Path]) -> str:
+    """The index file that solved: the engine names it in its log (by file name, which we
+    give back as the full path given), else the match file has its unique id."""
     found = re.findall(r"solved with index (\S+)", log, re.IGNORECASE)
     if found:
-        return found[-1].rstrip(".")
+        name = found[-1].rstrip(".")
+        return next((str(f) for f in files if f.name == name), name)
     try:
         table = _read_table(match)
         return f"index id {int(table['INDEXID'][0])}, healpix {int(table['HEALPIX'][0])}"

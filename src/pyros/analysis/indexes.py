@@ -8,9 +8,11 @@ Reuse: the sky is cut into cells of :data:`CELL_SIZE` degrees (constant in decli
 about that wide in right ascension), and an index covers the whole of a pointing's cell
 plus the field and ``radius`` beyond, so every frame pointed into the same cell reuses it.
 The file name says what it covers: the catalogue's seed, the cell's centre, the radius
-and the scale number. Builds write to a temporary file renamed into place, under an
-exclusive lock on the cell's lock file, so concurrent builders of one cell wait for the
-first and then find its file.
+(degrees) and the scale number, e.g. ``simsky1-20260421-ra040.016-dec+30.125-r0.503-P1``.
+Builds write to a temporary file renamed into place, under an exclusive lock on the
+index's lock file, so concurrent builders of one cell wait for the first and then find
+its file. Building one cell's two scales takes 1–3 s (measured: 0.9 s for a 13′ field,
+2.1 s for a 6.5′ one, whose finer quads need more healpix cells).
 
 Scales follow astrometry.net's table (the ``-P`` preset numbers): preset k holds quads of
 2′·√2^k to 2′·√2^(k+1); we take the two largest whose quads lie between a fifth and
@@ -40,6 +42,9 @@ from pyros.analysis.astrometry import AstrometryError
 from pyros.simulators import sky
 
 BUILDER = "build-astrometry-index"
+#: In the file names: raise it when the way indexes are built changes, so that caches
+#: of the old way are not used.
+INDEX_VERSION = 1
 CELL_SIZE = 0.25  # degrees: pointings within a cell share its index
 #: astrometry.net's preset scales: quads of QUAD_BASE·√2^k to QUAD_BASE·√2^(k+1) arcmin.
 QUAD_BASE = 2.0
@@ -139,7 +144,7 @@ def quad_range(preset: int) -> tuple[float, float]:
 
 
 def index_name(centre: tuple[float, float], cover: float, preset: int) -> str:
-    return (f"simsky-{sky.STAR_FIELD_SEED}-ra{centre[0]:07.3f}-dec{centre[1]:+07.3f}"
+    return (f"simsky{INDEX_VERSION}-{sky.STAR_FIELD_SEED}-ra{centre[0]:07.3f}-dec{centre[1]:+07.3f}"
             f"-r{cover:.3f}-P{preset}.fits")
 
 
@@ -153,8 +158,20 @@ def _cached_index(cache: Path, centre: tuple[float, float], cover: float, preset
         return target
     with _locked(target.with_suffix(".lock")):
         if not _is_index(target):  # another process may have built it while we waited
+            _remove_abandoned_builds(target)
             _build(target, centre, cover, preset, time_limit)
     return target
+
+
+def _scratch_prefix(target: Path) -> str:
+    return f".build-{target.stem}-"
+
+
+def _remove_abandoned_builds(target: Path) -> None:
+    """Scratch directories of this index left by a builder that was killed: with the
+    lock held, no live builder of it can own one."""
+    for scratch in target.parent.glob(_scratch_prefix(target) + "*"):
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _is_index(path: Path) -> bool:
@@ -182,7 +199,8 @@ def _build(target: Path, centre: tuple[float, float], cover: float, preset: int,
     stars = sky.stars_near(centre[0], centre[1], cover)
     if len(stars) < 4:
         raise IndexBuildError(f"{len(stars)} simulated stars within {cover:.2f}° of {centre}")
-    with tempfile.TemporaryDirectory(prefix=".build-", dir=target.parent) as scratch:
+    with tempfile.TemporaryDirectory(prefix=_scratch_prefix(target),
+                                     dir=target.parent) as scratch:
         work = Path(scratch)
         catalogue = _write_catalogue(work / "stars.fits", stars)
         partial = work / target.name
