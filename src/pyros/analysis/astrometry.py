@@ -293,12 +293,23 @@ def _read_table(path: Path) -> fits.FITS_rec:
         raise AstrometryError(f"solved, but {path.name} is unreadable: {exc}") from None
 
 
+#: A correspondence further than this many times the median separation is a chance
+#: pairing (the solver accepts pairs a few pixels apart), not the solution's error: for
+#: separations of a 2-D Gaussian error it is 5.9 sigma.
+OUTLIER_FACTOR = 5.0
+
+
 def _rms(wcs: WCS, corr: fits.FITS_rec) -> float:
     """Arcsec: the field stars, through the solved WCS (tweak included), against the
-    index stars they were matched with; the correspondence file's positions are 1-based."""
+    index stars they were matched with, chance pairings left out (one blend paired with
+    the wrong star once made a 0.01″ solution read 1.2″); the correspondence file's
+    positions are 1-based."""
     ra, dec = wcs.all_pix2world(corr["field_x"], corr["field_y"], 1)
     separations = _separation(ra, dec, corr["index_ra"], corr["index_dec"])
-    return float(np.sqrt(np.mean(separations ** 2)) * 3600.0)
+    kept = separations[separations <= OUTLIER_FACTOR * np.median(separations)]
+    if len(kept) == 0:
+        kept = separations
+    return float(np.sqrt(np.mean(kept ** 2)) * 3600.0)
 
 
 def _separation(ra1, dec1, ra2, dec2) -> np.ndarray:
