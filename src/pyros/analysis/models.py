@@ -70,7 +70,8 @@ class FrameAnalysis(models.Model):
     analysed_at = models.DateTimeField(null=True, blank=True)
     seconds = models.FloatField(null=True, blank=True, help_text="the pipeline's time")
     latency = models.FloatField(null=True, blank=True,
-                                help_text="seconds from the end of the readout to the results")
+                                help_text="wall seconds from the end of the readout to the "
+                                          "results")
     reason = models.TextField(blank=True, help_text="why it stopped, when it did")
     calibrated = models.BooleanField(default=False)
     solved = models.BooleanField(default=False)

@@ -116,12 +116,16 @@ def start(names: str, computer: str | None, host: str | None, port: int | None,
     web = None
     if "web" in wanted:
         web = f"{host or unit.web.host}:{port or unit.web.port}"
+    # Checked before anything is written: a refused start leaves no run clock behind.
+    scenario_argv = _scenario_arguments(scenario, plc_scenario) if "sim" in wanted else []
     _clock_file().unlink(missing_ok=True)
     if sim_time is not None:
         from pyros import clock
 
         environment = clock.clock_environment(sim_time.replace(tzinfo=UTC), speed)
         os.environ.update(environment)
+        # This command waits for the agents' heartbeats, stamped on the run's clock.
+        clock.install_from_environment(environment)
         # Other `pyros` commands of this data directory read the run's time from here.
         _clock_file().parent.mkdir(parents=True, exist_ok=True)
         _clock_file().write_text(json.dumps(environment))
@@ -131,7 +135,7 @@ def start(names: str, computer: str | None, host: str | None, port: int | None,
         argv += ["--web", web]
     if "sim" in wanted:
         argv.append("--simulators")
-        argv += _scenario_arguments(scenario, plc_scenario)
+        argv += scenario_argv
     elif scenario or plc_scenario:
         raise click.ClickException("--scenario and --plc-scenario are for the simulated "
                                    "observatory, which this start does not run")
