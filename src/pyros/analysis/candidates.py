@@ -74,7 +74,7 @@ def find_candidates(frame: Frame, reference: Stars, region: Region, *, margin: f
     sources, wcs = frame.sources, frame.wcs
     if sources is None or wcs is None:
         raise ValueError("candidates need a solved frame with its sources")
-    fwhm = float(frame.results.get("fwhm_pixels", math.nan))
+    fwhm = float(frame.results.get("source_fwhm_pixels", math.nan))
     if not math.isfinite(fwhm):
         fwhm = 4.0
     distance = separation(sources["ra"], sources["dec"], region.ra, region.dec)

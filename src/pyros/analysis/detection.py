@@ -152,9 +152,80 @@ def _point_like(sources: np.ndarray, sky: Background, saturation: float) -> np.n
 
 
 def median_fwhm(sources: np.ndarray) -> float:
-    """Pixels: the median FWHM of the frame's point sources."""
+    """Pixels: the median half-light FWHM of the frame's point sources (each source's
+    ``fwhm``): the size to compare sources with, not the seeing (see core_fwhm)."""
     points = sources[sources["point"]]
     return float(np.median(points["fwhm"])) if len(points) else math.nan
+
+
+#: Stars whose cores are fitted: the brightest point sources, at most this many.
+CORE_STARS = 200
+#: The core: within this share of the FWHM of the centre (at least CORE_MIN_RADIUS px).
+CORE_RADIUS = 0.5
+CORE_MIN_RADIUS = 1.5
+#: Widths tried per fit, from a third to twice the guess (then refined by a parabola).
+WIDTHS = np.geomspace(1.0 / 3.0, 2.0, 90)
+
+
+def core_fwhm(image: np.ndarray, sources: np.ndarray) -> float:
+    """Pixels: the frame's FWHM, the median over its brightest point sources of a
+    Gaussian fitted to each star's core (within half a FWHM of its centre), less the
+    pixel's share (1/12 px² of variance); fitted twice, the second time on the core the
+    first found.
+
+    The half-light radius gives a Gaussian's FWHM exactly, but real stars have wings (a
+    Moffat profile): for the β of 2.5–5 that seeing gives, twice the half-light radius
+    is 14–36 % more than the FWHM, where a fit to the core is within 1 %. The core is
+    chosen by radius, not by brightness: pixels chosen for being bright are the ones
+    the noise pushed up, and would widen the fit.
+    """
+    points = sources[sources["point"]]
+    if len(points) < 3:
+        return math.nan
+    points = points[np.argsort(points["flux"])[::-1][:CORE_STARS]]
+    fwhm = float(np.median(points["fwhm"]))
+    for _ in range(2):
+        fwhm = _fit_cores(image, points, fwhm)
+        if not math.isfinite(fwhm):
+            break
+    return fwhm
+
+
+def _fit_cores(image: np.ndarray, points: np.ndarray, guess: float) -> float:
+    radius = max(CORE_RADIUS * guess, CORE_MIN_RADIUS)
+    half = math.ceil(radius) + 1
+    steps = np.arange(-half, half + 1)
+    ny, nx = image.shape
+    cx, cy = np.rint(points["x"]).astype(int), np.rint(points["y"]).astype(int)
+    inside = (cx >= half) & (cx < nx - half) & (cy >= half) & (cy < ny - half)
+    if inside.sum() < 3:
+        return math.nan
+    points, cx, cy = points[inside], cx[inside], cy[inside]
+    rows = cy[:, None, None] + steps[None, :, None]
+    cols = cx[:, None, None] + steps[None, None, :]
+    values = image[rows, cols].astype(np.float64).reshape(len(points), -1)
+    dx = cols - points["x"][:, None, None]
+    dy = rows - points["y"][:, None, None]
+    r2 = (dx * dx + dy * dy).reshape(len(points), -1)
+    core = r2 <= radius * radius
+    sigmas = WIDTHS * guess / FWHM_SIGMAS  # (k,)
+    variance = sigmas[:, None, None] ** 2 + 1.0 / 12.0  # the pixel's share, as fitted
+    model = np.exp(-r2[None] / (2.0 * variance)) * core[None]  # (k, stars, pixels)
+    v = np.where(core, values, 0.0)[None]
+    amplitude = (model * v).sum(axis=2) / np.maximum((model * model).sum(axis=2), 1e-30)
+    chi2 = ((v - amplitude[..., None] * model) ** 2).sum(axis=2)  # (k, stars)
+    best = np.argmin(chi2, axis=0)
+    good = (best > 0) & (best < len(sigmas) - 1) & (core.sum(axis=1) >= 4)
+    if good.sum() < 3:
+        return math.nan
+    stars = np.flatnonzero(good)
+    b = best[stars]
+    left, middle, right = chi2[b - 1, stars], chi2[b, stars], chi2[b + 1, stars]
+    curvature = left - 2 * middle + right
+    shift = np.where(curvature > 0, 0.5 * (left - right) / np.where(curvature > 0, curvature,
+                                                                    1.0), 0.0)
+    log_sigma = np.log(sigmas[b]) + shift * math.log(WIDTHS[1] / WIDTHS[0])
+    return float(FWHM_SIGMAS * np.median(np.exp(log_sigma)))
 
 
 def median_ellipticity(sources: np.ndarray) -> float:

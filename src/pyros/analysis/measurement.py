@@ -45,7 +45,10 @@ def extract_sources(frame: Frame, context) -> None:
     frame.sources = found.sources
     frame.results["sources"] = len(found.sources)
     frame.results["aperture_pixels"] = found.aperture
-    frame.results["fwhm_pixels"] = detection.median_fwhm(found.sources)
+    frame.results["source_fwhm_pixels"] = detection.median_fwhm(found.sources)
+    core = detection.core_fwhm(frame.data - frame.background.level, found.sources)
+    frame.results["fwhm_pixels"] = core if math.isfinite(core) else \
+        frame.results["source_fwhm_pixels"]
     frame.results["ellipticity"] = detection.median_ellipticity(found.sources)
     frame.results["point_sources"] = int(found.sources["point"].sum())
 
