@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from pyros.analysis.frames import FrameError, FrameKind, kind_of, load_frame
+from pyros.analysis.frames import FrameError, FrameKind, frame_from, kind_of, load_frame
 from pyros.simulators.sky import FrameType
 from tests.analysis.conftest import SMALL, request
 
@@ -44,6 +44,16 @@ def test_sexagesimal_pointings_and_other_keywords(tmp_path):
     assert frame.pointing.ra == pytest.approx(40.0) and frame.pointing.dec == pytest.approx(30.0)
     assert (frame.exposure, frame.gain, frame.saturation) == (12.5, 2.0, 50000.0)
     assert frame.date_obs.hour == 6
+
+
+def test_what_amateur_acquisition_programs_write():
+    """MaxIm DL / N.I.N.A. style: unit letters in the coordinates, the scale from the
+    pixel size and the focal length."""
+    frame = frame_from("nina.fits", np.ones((20, 20), np.float32), fits.Header({
+        "IMAGETYP": "LIGHT", "OBJCTRA": "10h23m45.6s", "OBJCTDEC": "-05d30m00s",
+        "XPIXSZ": 9.0, "FOCALLEN": 1000.0, "EXPTIME": 30.0}))
+    assert frame.pointing.ra == pytest.approx(155.94) and frame.pointing.dec == -5.5
+    assert frame.pixel_scale == pytest.approx(1.856, abs=0.001)
 
 
 @pytest.mark.parametrize(("content", "reason"), [

@@ -254,12 +254,16 @@ def _angle(value: Any, *, right_ascension: bool) -> float | None:
     if isinstance(value, int | float):
         return float(value) if math.isfinite(value) else None
     text = str(value).strip()
+    unit = u.hourangle if right_ascension else u.deg
     try:
         if _SEXAGESIMAL.match(text):
-            unit = u.hourangle if right_ascension else u.deg
             return float(Angle(text.replace(" ", ":"), unit=unit).deg)
         return float(text)
     except ValueError:
+        pass
+    try:  # "10h23m45.6s", "+20d10m00s"
+        return float(Angle(text, unit=unit).deg)
+    except (ValueError, TypeError, u.UnitsError):
         return None
 
 
@@ -283,6 +287,11 @@ def _pixel_scale(header: fits.Header) -> float | None:
     given = _positive(header, "PIXSCALE", "SECPIX", "SCALE")
     if given is not None:
         return given
+    # What MaxIm DL, N.I.N.A. and SGP write: the pixel's size (µm, binning included)
+    # and the focal length (mm).
+    pixel, focal = _positive(header, "XPIXSZ"), _positive(header, "FOCALLEN")
+    if pixel is not None and focal is not None:
+        return 206.264806 * pixel / focal
     cd = [_number(header, key) for key in ("CD1_1", "CD1_2", "CD2_1", "CD2_2")]
     if all(v is not None for v in cd):
         return math.sqrt(abs(cd[0] * cd[3] - cd[1] * cd[2])) * 3600.0  # type: ignore[operator]
