@@ -71,6 +71,7 @@ def test_a_swift_burst_becomes_a_submitted_request_with_its_log(at):
     [afterglow] = registered_transients()
     assert (afterglow.ra, afterglow.dec) == pytest.approx((first.ra, first.dec))
     assert afterglow.t0 == result.packet.event.event_time
+    assert (afterglow.magnitude, afterglow.decay) == (16.0, 1.0)  # [alerts] simulated_afterglow_*
     ingest(packet(XRT), source="test", unit=active_config())
     assert len(registered_transients()) == 1  # once per event
 

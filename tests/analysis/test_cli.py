@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from pyros.cli.main import cli
 from tests.analysis.conftest import request
 
-WITHOUT_SOLVER = "[analysis]\nmin_calibration_frames = 3\npipelines = { LIGHT = [" \
+#: The example's [analysis] section, without the solver.
+WITHOUT_SOLVER = "[analysis]\npipelines = { LIGHT = [" \
     "\"header\", \"saturation\", \"bias\", \"dark\", \"flat\", \"background\", " \
     "\"sources\", \"quality\", \"write\"] }\n"
 
@@ -82,7 +83,7 @@ def test_a_night_is_analysed_again_masters_first(tmp_path, monkeypatch):
 
     config = tmp_path / "unit.toml"
     example = Path(__import__("pyros.paths").paths.EXAMPLE_CONFIG).read_text()
-    config.write_text(example + "\n" + WITHOUT_SOLVER)
+    config.write_text(example.replace("[analysis]\n", WITHOUT_SOLVER))
     monkeypatch.setenv("PYROS_CONFIG", str(config))
     _cached.cache_clear()
     key = "calibration-2026-11-21-dusk-darks"

@@ -260,14 +260,17 @@ def _simulate_afterglow(event: AlertEvent, unit: UnitConfig) -> None:
     to find (tests and benchmarks compare with each frame's truth)."""
     from pyros.simulators import transients
 
-    if event.ra is None or event.dec is None or event.status == EventStatus.TEST:
+    magnitude = unit.alerts.simulated_afterglow_magnitude
+    if event.ra is None or event.dec is None or event.status == EventStatus.TEST \
+            or magnitude is None:
         return
     if not all(unit.devices[c.camera].backend == "sim" for c in unit.channels):
         return
     if any(t.t0 == (event.event_time or event.created_at) and abs(t.dec - event.dec) < 1.0
            for t in transients.registered_transients()):
         return
-    transients.inject_afterglow(event.ra, event.dec, event.event_time or event.created_at)
+    transients.inject_afterglow(event.ra, event.dec, event.event_time or event.created_at,
+                                magnitude=magnitude, decay=unit.alerts.simulated_afterglow_decay)
 
 
 def _conclude(packet: AlertPacket, decision: Decision, reason: str, record: dict,

@@ -208,6 +208,13 @@ class AlertIntake(Strict):
     subscriber_whitelist: list[str] = Field(
         default_factory=lambda: ["127.0.0.1/32"],
         description="networks allowed to subscribe (never empty)", min_length=1)
+    simulated_afterglow_magnitude: float | None = Field(
+        default=16.0, ge=5.0, le=30.0,
+        description="with simulated cameras: the magnitude, a minute after the burst, of the "
+                    "afterglow an accepted alert puts in the simulated sky (none: no afterglow)")
+    simulated_afterglow_decay: float = Field(
+        default=1.0, ge=-3.0, le=5.0,
+        description="its power-law decay index (flux as time to the minus this)")
 
     @field_validator("remotes")
     @classmethod
