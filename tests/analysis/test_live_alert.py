@@ -32,7 +32,12 @@ def users_config(agent_env, tmp_path: Path) -> Path:  # noqa: F811
     from pyros.simulators.thread import example_on_free_ports
 
     path = tmp_path / "unit.toml"
-    path.write_text(example_on_free_ports().replace("safe_delay = 900.0", "safe_delay = 60.0"))
+    # Cameras of 1024² (a quarter of the example's pixels to render and analyse): the
+    # suite runs this on three databases at once, beside everything else.
+    text = example_on_free_ports().replace("safe_delay = 900.0", "safe_delay = 60.0")
+    assert text.count("width = 2048") == 2 and text.count("height = 2048") == 2
+    path.write_text(text.replace("width = 2048", "width = 1024")
+                    .replace("height = 2048", "height = 1024"))
     agent_env["PYROS_CONFIG"] = str(path)
     return path
 
