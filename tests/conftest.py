@@ -14,10 +14,14 @@ from django.conf import settings
 
 from pyros import clock
 from pyros.clock import SimulatedClock
-from tests.workers import isolate_this_worker
+from tests.workers import isolate_this_worker, rotated
 
 isolate_this_worker()
 pytest_plugins = ["tests.databases"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items[:] = rotated(items)
 
 #: Users are made and logged in by the hundred: a fast hash for the suite's passwords
 #: (PBKDF2 is 0.3 s of CPU each), PBKDF2 still checked for those PyROS's processes make.

@@ -10,6 +10,10 @@ directory or a port.
   8000) of a PyROS that may be running on the same machine.
 - ``PYROS_START_WAIT``: `pyros start` in a test waits up to two minutes for its agents,
   not the 30 s a person is given, as four parts of the suite share two cores.
+- ``PYROS_TEST_ROTATE`` (``k/n``, set by ``scripts/run-tests``): the part runs its tests
+  from the k-th n-th of the list on, wrapping around, so that the three database parts
+  do not start their heaviest tests (whole nights with every agent a process) at the
+  same moment on the same two cores.
 
 This runs when the root conftest is imported, before any test, and after pytest-django
 has read the settings (the run's ``PYROS_HOME`` still holds the secret key and the
@@ -58,3 +62,16 @@ def isolate_this_worker() -> None:
         home = Path(run_home) / f"worker-{index}"
         home.mkdir(parents=True, exist_ok=True)
         os.environ["PYROS_HOME"] = str(home)
+
+
+ROTATE_VARIABLE = "PYROS_TEST_ROTATE"
+
+
+def rotated(items: list) -> list:
+    """``items`` begun at the share ``PYROS_TEST_ROTATE`` names (the same order in every
+    worker, as pytest-xdist requires)."""
+    match = re.fullmatch(r"(\d+)/(\d+)", os.environ.get(ROTATE_VARIABLE, ""))
+    if not match or not items or int(match.group(2)) <= 0:
+        return items
+    start = len(items) * int(match.group(1)) // int(match.group(2)) % len(items)
+    return items[start:] + items[:start]

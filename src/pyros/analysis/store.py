@@ -265,8 +265,8 @@ def analyse_image(analysis: FrameAnalysis, settings: AnalysisConfig) -> FrameAna
                 snr=candidate.snr, reference_mag=candidate.reference_mag,
                 distance=candidate.distance, new_cutout=str(candidate.new_cutout or ""),
                 reference_cutout=str(candidate.reference_cutout or ""), found_at=now)
-    if event is not None:
-        _log_candidates(event, analysis, len(context.candidates))
+        if event is not None:  # the alert's log says it with the candidates, not after
+            _log_candidates(event, analysis, len(context.candidates))
     return analysis
 
 
