@@ -16,15 +16,22 @@ from pyros.config.schema import UnitConfig
 from pyros.ports import free_ports
 from pyros.simulators import server
 
+#: The example's local alert broker port ([alerts] port).
+EXAMPLE_BROKER_LINE = "port = 8098 "
+
 
 def example_on_free_ports() -> str:
-    """The example configuration's text with its devices moved to free ports (a running
-    PyROS keeps the usual ones)."""
+    """The example configuration's text with its devices and its alert broker moved to
+    free ports (a running PyROS keeps the usual ones; two runs of the suite side by side
+    once sent each other's alerts)."""
     text = paths.EXAMPLE_CONFIG.read_text()
-    for old, new in zip(range(5000, 5006), free_ports(6), strict=True):
+    ports = free_ports(7)
+    for old, new in zip(range(5000, 5006), ports, strict=False):
         # Quoted: unquoted, 127.0.0.1:5002 would also match a new port such as 50021.
         text = text.replace(f'"127.0.0.1:{old}"', f'"127.0.0.1:{new}"')
-    return text
+    if text.count(EXAMPLE_BROKER_LINE) != 1:
+        raise RuntimeError("the example configuration's [alerts] port line has changed")
+    return text.replace(EXAMPLE_BROKER_LINE, f"port = {ports[6]} ")
 
 
 def unit_on_free_ports() -> UnitConfig:
