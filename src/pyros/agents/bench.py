@@ -110,7 +110,14 @@ def run_command_bench(round_trips: int = 500, throughput: int = 2000,
         throughput_per_s=round(throughput / elapsed, 1))
 
 
-def _wait_alive(name: str, timeout: float = 30.0) -> None:
+def _wait_alive(name: str, timeout: float | None = None) -> None:
+    """Until ``name`` beats: ``PYROS_START_WAIT`` seconds (as `pyros start`), 30 by
+    default; a loaded machine (the suite gives 120) may take more to import Django."""
+    if timeout is None:
+        try:
+            timeout = float(os.environ.get("PYROS_START_WAIT") or 30.0)
+        except ValueError:
+            timeout = 30.0
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         survey = AgentSurvey.objects.filter(name=name).first()
