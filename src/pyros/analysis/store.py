@@ -9,6 +9,7 @@ half-written: an analysis's figures, candidates and state change in one transact
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -31,7 +32,7 @@ from pyros.analysis.models import (
     MasterCalibration,
     MasterKind,
 )
-from pyros.analysis.summary import summary
+from pyros.analysis.summary import number, summary
 from pyros.config.analysis import AnalysisConfig
 from pyros.images.models import Image
 
@@ -173,10 +174,8 @@ def _make_master(key: tuple, members: list[tuple[Image, Frame]],
     return record
 
 
-def _finite(values: dict[str, float]) -> dict[str, float | None]:
-    import math
-
-    return {k: (v if math.isfinite(v) else None) for k, v in values.items()}
+def _finite(values: dict[str, float]) -> dict[str, float | int | None]:
+    return {k: number(v) for k, v in values.items()}
 
 
 def _finish_calibration(images: list[Image], status: str, reason: str) -> None:
@@ -205,11 +204,21 @@ def choose_master(kind: str, channel: str, binning: int, when: datetime,
     return min(chosen, key=lambda m: abs((m.date_obs - when).total_seconds()), default=None)
 
 
+@functools.lru_cache(maxsize=12)
+def _read_master(path: str, modified: int) -> masters.Master:
+    """A master file read once while unchanged (``modified`` keys a rewritten one anew):
+    every frame of a night uses the same three."""
+    return masters.read_master(Path(path))
+
+
 def _load(record: MasterCalibration | None) -> masters.Master | None:
     if record is None:
         return None
     try:
-        return masters.read_master(Path(record.path))
+        return _read_master(record.path, Path(record.path).stat().st_mtime_ns)
+    except OSError as exc:
+        log.warning("master %s unusable: %s", record.path, exc)
+        return None
     except masters.MasterError as exc:
         log.warning("master %s unusable: %s", record.path, exc)
         return None
