@@ -14,6 +14,7 @@ from django.conf import settings
 
 from pyros import clock
 from pyros.clock import SimulatedClock
+from tests.live_slots import whole_pyros_slot
 from tests.workers import isolate_this_worker, rotated
 
 isolate_this_worker()
@@ -51,6 +52,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
         with django_db_blocker.unblock(), connection.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                            "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
+@pytest.fixture(autouse=True)
+def whole_pyros_waits_for_a_slot(request):
+    """A test that starts a whole PyROS runs when one of the run's few slots is free."""
+    if request.node.get_closest_marker("whole_pyros") is None:
+        yield None
+        return
+    with whole_pyros_slot() as slot:
+        yield slot
 
 
 @pytest.fixture(autouse=True)

@@ -95,6 +95,7 @@ def test_the_latency_benchmark_measures_every_stage_and_cleans_up(initial_data, 
     assert not AlertPacket.objects.exists() and not Request.objects.exists()
 
 
+@pytest.mark.whole_pyros
 @pytest.mark.django_db(transaction=True)
 def test_the_benchmark_measures_the_slew_with_a_majordome_and_puts_everything_back(
         initial_data, agent_env, night_clock, monkeypatch):  # noqa: F811

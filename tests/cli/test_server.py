@@ -38,6 +38,7 @@ def pyros(env, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     return result
 
 
+@pytest.mark.whole_pyros
 def test_start_serves_the_site_and_stop_stops_it(operator_env):
     refused = pyros(operator_env, "start", check=False)
     assert refused.returncode == 1 and "run `pyros init`" in refused.stderr

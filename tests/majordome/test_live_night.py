@@ -66,6 +66,7 @@ def rain_scenario(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.whole_pyros
 @pytest.mark.django_db(transaction=True)
 def test_rain_from_the_users_scenario_closes_the_dome_of_a_running_pyros(
         agent_env, users_config, rain_scenario):  # noqa: F811
