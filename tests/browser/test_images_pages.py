@@ -48,6 +48,9 @@ def test_an_observer_follows_the_quality_of_their_night(
     expect(page.locator("#analysis-status")).to_contain_text("4.2 s after the readout")
     new = page.locator("#candidates img[alt=new]")
     expect(new).to_be_visible()
+    # Visible is not loaded: wait for the browser to have decoded the cutout.
+    page.wait_for_function("(img => img.complete && img.naturalWidth > 0)"
+                           "(document.querySelector('#candidates img[alt=new]'))")
     assert page.evaluate("document.querySelector('#candidates img[alt=new]').naturalWidth") \
         == 64
     page.screenshot(path=str(artifacts / "images-frame.png"), full_page=True)
