@@ -13,6 +13,7 @@ import pytest
 from pyros.analysis import store
 from pyros.analysis.agent import AnalysisAgent
 from pyros.analysis.models import AnalysisStatus, FrameAnalysis, MasterCalibration
+from pyros.archive.models import ArchiveFrame
 from pyros.config.analysis import AnalysisConfig
 from pyros.images.models import Image
 from pyros.majordome.models import LogKind, NightLogEntry
@@ -71,8 +72,9 @@ def settings_home(tmp_path, monkeypatch) -> Path:
 
 
 def drain(agent: AnalysisAgent) -> int:
+    """The analyses and master sets done (the archive previews are the archive's tests)."""
     done = 0
-    while agent.work_once():
+    while agent.work_once(previews=False):
         done += 1
     return done
 
@@ -105,6 +107,15 @@ def test_masters_wait_for_the_end_of_their_set_and_calibrate_the_frames(tmp_path
     assert analysis.fwhm == pytest.approx(1.5, rel=0.1)
     assert analysis.latency is not None and analysis.seconds > 0
     assert Path(analysis.calibrated_path).exists()
+    # The masters and the frame's products are in the archive, catalogued, and the
+    # agent makes their previews when it has nothing else to do.
+    archived = {f.product: f for f in ArchiveFrame.objects.filter(image=later)}
+    assert set(archived) == {"PROCESSED", "CATALOGUE"}
+    assert archived["PROCESSED"].path.endswith(
+        f"/VIS/{later.night:%Y%m%d}/processed/{Path(analysis.calibrated_path).name}")
+    assert archived["CATALOGUE"].headers["L1CALIB"] is False
+    assert ArchiveFrame.objects.filter(product="MASTER").count() == 2
+    assert agent.work_once() and ArchiveFrame.objects.filter(previews="MADE").count() == 1
 
 
 def test_masters_are_chosen_by_channel_binning_filter_age_and_temperature(tmp_path, agent):

@@ -60,7 +60,7 @@ def plan(filter_name: str | None, exposure: float, count: int, plan_id: int | No
 
 def executor_for(observatory, tmp_path: Path, **options) -> Executor:
     return Executor(observatory.unit, observatory.devices,
-                    image_dir=lambda work: tmp_path / work.key, **options)
+                    image_dir=lambda work, channel: tmp_path / work.key, **options)
 
 
 def files_in(directory: Path) -> set[Path]:

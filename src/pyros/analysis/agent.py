@@ -29,6 +29,7 @@ from pyros.agents.context import CommandContext
 from pyros.agents.notify import Waiter, uses_notifications
 from pyros.analysis import store
 from pyros.analysis.models import AnalysisStatus, FrameAnalysis
+from pyros.archive.ingest import previews_for_one
 from pyros.config.loader import active_config
 from pyros.config.schema import UnitConfig
 from pyros.images.models import Image
@@ -96,24 +97,24 @@ class AnalysisAgent(Agent):
             close_old_connections()
             connection.close()
 
-    def work_once(self) -> bool:
-        """Make the masters of one finished calibration set or analyse one frame; False
-        when there was nothing to do."""
-        settings = self.unit.analysis
+    def work_once(self, *, previews: bool = True) -> bool:
+        """Make the masters of one finished calibration set or analyse one frame, or
+        else (``previews``) the archive previews of one frame; False when there was
+        nothing to do."""
         for key in store.finished_calibration_keys():
             images = list(Image.objects.filter(
                 work_key=key, analysis__status=AnalysisStatus.PENDING,
                 frame_type__in=store.CALIBRATION_TYPES).order_by("date_obs"))
-            made = store.make_masters(images, settings)
+            made = store.make_masters(images, self.unit)
             self.log.info("calibration %s: %d masters from %d frames", key, len(made),
                           len(images))
             return True
         analysis = store.next_light()
-        if analysis is None:
-            return False
+        if analysis is None:  # idle: the archive's previews, one frame at a time
+            return previews and previews_for_one(self.unit)
         began = time.perf_counter()
         try:
-            done = store.analyse_image(analysis, settings)
+            done = store.analyse_image(analysis, self.unit)
         except DatabaseError:
             raise
         except Exception as exc:  # a bug met on one image costs that image only

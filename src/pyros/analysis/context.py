@@ -35,3 +35,4 @@ class Context:
     zero_point: ZeroPoint | None = None
     candidates: list[Candidate] = field(default_factory=list)
     written: Path | None = None
+    catalogue_written: Path | None = None

@@ -42,7 +42,7 @@ def reanalyse_night(night: date, *, as_json: bool = False) -> None:
     images = requeue_night(night)
     if not images:
         raise click.ClickException(f"no images recorded for the night of {night}")
-    settings = active_config().analysis
+    unit = active_config()
     calibration = [i for i in images if i.frame_type in store.CALIBRATION_TYPES]
     lights = FrameAnalysis.objects.filter(image__night=night, image__frame_type="LIGHT") \
         .select_related("image").order_by("-priority", "image__date_obs", "id")
@@ -57,11 +57,11 @@ def reanalyse_night(night: date, *, as_json: bool = False) -> None:
         masters = []
         for key in keys:
             masters += store.make_masters([i for i in calibration if i.work_key == key],
-                                          settings)
+                                          unit)
             progress.advance(task)
         task = progress.add_task("frames", total=lights.count())
         for analysis in lights:
-            done = store.analyse_image(analysis, settings)
+            done = store.analyse_image(analysis, unit)
             outcomes[done.status] += 1
             results.append({"image": Path(done.image.path).name, **done.results})
             progress.advance(task)

@@ -13,7 +13,7 @@ from pyros.analysis import calibration, measurement, solving
 from pyros.analysis.context import Context
 from pyros.analysis.cosmics import clean_cosmic_rays
 from pyros.analysis.frames import Frame, FrameKind
-from pyros.analysis.products import write_calibrated
+from pyros.analysis.products import write_calibrated, write_catalogue
 from pyros.analysis.stages import Report, Stage, run_stages
 from pyros.config.analysis import AnalysisConfig
 
@@ -23,6 +23,7 @@ def write_product(frame: Frame, context: Context) -> None:
         return
     name = frame.name.removesuffix(".fz").removesuffix(".fits").removesuffix(".fit")
     context.written = write_calibrated(frame, context.output / f"{name}-cal.fits")
+    context.catalogue_written = write_catalogue(frame, context.output / f"{name}-cat.fits")
 
 
 STAGES: dict[str, Stage] = {

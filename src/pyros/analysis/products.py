@@ -65,8 +65,23 @@ def catalogue_hdu(frame: Frame) -> fits.BinTableHDU:
 
 
 def write_calibrated(frame: Frame, path: Path) -> Path:
+    """The calibrated pixels with the source catalogue as a second HDU (BANZAI's way:
+    one file has it all)."""
     hdus = fits.HDUList([fits.PrimaryHDU(frame.data.astype(np.float32),
                                          calibrated_header(frame)), catalogue_hdu(frame)])
+    return _write(hdus, path)
+
+
+def write_catalogue(frame: Frame, path: Path) -> Path:
+    """The source catalogue alone, with the calibrated frame's header and no pixels:
+    what a user who wants positions and magnitudes downloads (kilobytes, not 16 MB)."""
+    header = calibrated_header(frame)
+    for key in ("NAXIS1", "NAXIS2"):
+        header.remove(key, ignore_missing=True)
+    return _write(fits.HDUList([fits.PrimaryHDU(header=header), catalogue_hdu(frame)]), path)
+
+
+def _write(hdus: fits.HDUList, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".part")
     hdus.writeto(partial, overwrite=True, checksum=True)

@@ -33,7 +33,10 @@ from pyros.analysis.models import (
     MasterKind,
 )
 from pyros.analysis.summary import number, summary
+from pyros.archive import layout as archive_layout
+from pyros.archive.ingest import ingest_master, ingest_products
 from pyros.config.analysis import AnalysisConfig
+from pyros.config.schema import UnitConfig
 from pyros.images.models import Image
 
 log = logging.getLogger(__name__)
@@ -106,10 +109,10 @@ def _group_key(frame: Frame, image: Image) -> tuple:
             frame.exposure if kind is FrameKind.DARK else 0.0)
 
 
-def make_masters(images: Iterable[Image], settings: AnalysisConfig) -> list[MasterCalibration]:
+def make_masters(images: Iterable[Image], unit: UnitConfig) -> list[MasterCalibration]:
     """Masters from a set of calibration images: biases first, then darks with the bias
     chosen for them, then flats; a group too small or unusable is logged and its frames
-    marked FAILED with the reason (never silently dropped)."""
+    marked FAILED with the reason (never silently dropped). Each goes to the archive."""
     groups: dict[tuple, list[tuple[Image, Frame]]] = defaultdict(list)
     for image in images:
         try:
@@ -123,7 +126,7 @@ def make_masters(images: Iterable[Image], settings: AnalysisConfig) -> list[Mast
     for key in sorted(groups, key=lambda k: (order[k[0]], k[1:])):
         members = groups[key]
         try:
-            made.append(_make_master(key, members, settings))
+            made.append(_make_master(key, members, unit))
         except masters.MasterError as exc:
             log.warning("no master from %d %s frames of %s: %s", len(members), key[0], key[1],
                         exc)
@@ -133,7 +136,8 @@ def make_masters(images: Iterable[Image], settings: AnalysisConfig) -> list[Mast
 
 
 def _make_master(key: tuple, members: list[tuple[Image, Frame]],
-                 settings: AnalysisConfig) -> MasterCalibration:
+                 unit: UnitConfig) -> MasterCalibration:
+    settings = unit.analysis
     kind, channel, binning = FrameKind(key[0]), key[1], key[2]
     frames = [frame for _, frame in members]
     for frame in frames:
@@ -159,7 +163,7 @@ def _make_master(key: tuple, members: list[tuple[Image, Frame]],
         stem += f"-{master.filter}"
     if kind is FrameKind.DARK:
         stem += f"-{master.exposure:g}s"
-    folder = paths.data_dir() / "masters" / night.isoformat()
+    folder = archive_layout.folder(unit, channel, night, "cal")
     path = folder / f"{stem}-{(master.date_obs or when):%Y%m%dT%H%M%S}.fits"
     master.write(path)
     with transaction.atomic():
@@ -170,6 +174,7 @@ def _make_master(key: tuple, members: list[tuple[Image, Frame]],
             used=master.used, quality=_finite(master.quality), created_at=clock.now())
         record.frames.set(images)
         _finish_calibration(images, AnalysisStatus.USED, f"in {path.name}")
+    ingest_master(unit, record)
     log.info("made %s from %d frames", record, len(images))
     return record
 
@@ -240,9 +245,10 @@ def masters_for(frame: Frame, image: Image, settings: AnalysisConfig
 # --- one frame -----------------------------------------------------------------------------
 
 
-def analyse_image(analysis: FrameAnalysis, settings: AnalysisConfig) -> FrameAnalysis:
-    """Run one image through the pipeline and record the outcome; never raises for a
-    bad frame (its analysis is FAILED with the reason)."""
+def analyse_image(analysis: FrameAnalysis, unit: UnitConfig) -> FrameAnalysis:
+    """Run one image through the pipeline, record the outcome and archive its products;
+    never raises for a bad frame (its analysis is FAILED with the reason)."""
+    settings = unit.analysis
     image = analysis.image
     try:
         frame = load_frame(image.path)
@@ -255,7 +261,8 @@ def analyse_image(analysis: FrameAnalysis, settings: AnalysisConfig) -> FrameAna
     context = Context(
         settings, masters=chosen, catalogue=environment.catalogue_for(frame, settings),
         index=lambda f: environment.indexes_for(f, settings),
-        region=_region(event), output=paths.data_dir() / "processed" / night_dir,
+        region=_region(event),
+        output=archive_layout.folder(unit, image.channel, image.night, "processed"),
         cutouts=paths.data_dir() / "candidates" / night_dir if event is not None else None)
     report = pipeline.analyse(frame, context)
     result = summary(frame, report)
@@ -276,6 +283,7 @@ def analyse_image(analysis: FrameAnalysis, settings: AnalysisConfig) -> FrameAna
                 reference_cutout=str(candidate.reference_cutout or ""), found_at=now)
         if event is not None:  # the alert's log says it with the candidates, not after
             _log_candidates(event, analysis, len(context.candidates))
+    ingest_products(unit, analysis, context.catalogue_written)
     return analysis
 
 

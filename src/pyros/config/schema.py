@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pyros.config.analysis import AnalysisConfig
+from pyros.config.archive import ArchiveConfig
 
 Degrees = Annotated[float, Field(ge=-360.0, le=360.0)]
 
@@ -348,6 +349,7 @@ class UnitConfig(Strict):
     alerts: AlertIntake = AlertIntake()
     majordome: MajordomeConfig = MajordomeConfig()
     analysis: AnalysisConfig = AnalysisConfig()
+    archive: ArchiveConfig = ArchiveConfig()
 
     @model_validator(mode="after")
     def _cross_references(self) -> UnitConfig:

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "pyros.alerts",
     "pyros.images",
     "pyros.analysis",
+    "pyros.archive",
     "pyros.majordome",
     "pyros.web",
 ]

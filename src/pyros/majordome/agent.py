@@ -33,12 +33,13 @@ from typing import Any
 
 from django.db import DatabaseError, close_old_connections, connection
 
-from pyros import clock, paths
+from pyros import clock
 from pyros.agents import bus
 from pyros.agents.agent import Agent, command
 from pyros.agents.context import CommandContext
 from pyros.agents.models import Command
 from pyros.agents.notify import wake
+from pyros.archive import layout as archive_layout
 from pyros.config.loader import active_config
 from pyros.config.schema import UnitConfig
 from pyros.devices.errors import DeviceError
@@ -563,7 +564,9 @@ class MajordomeAgent(Agent):
             context["WXSKY"] = weather.sky
         self._context = context
 
-    def _image_dir(self, work: SequenceWork) -> Path:
+    def _image_dir(self, work: SequenceWork, channel: str) -> Path:
+        """The archive's raw folder of the channel for tonight: frames are written
+        where they are kept (docs/archive.md)."""
         night = night_of(clock.now(), self.unit.site.longitude)
-        return paths.data_dir() / "images" / night.isoformat()
+        return archive_layout.folder(self.unit, channel, night, "raw")
 

@@ -158,7 +158,7 @@ class Executor:
     """Executes sequences on a unit's devices, one at a time."""
 
     def __init__(self, unit: UnitConfig, devices: UnitDevices, *,
-                 image_dir: Callable[[SequenceWork], Path],
+                 image_dir: Callable[[SequenceWork, str], Path],
                  context: Callable[[], dict[str, object]] = dict,
                  log: logging.Logger | None = None) -> None:
         self.unit = unit
@@ -295,8 +295,10 @@ class Executor:
                      on_image: Callable[[ImageTaken], None] | None) -> None:
         """Start one thread per channel and record their images as they arrive, until
         all are done or the run stops."""
-        directory = self._directory(run.work)
-        threads = [threading.Thread(target=self._channel_thread, args=(run, job, directory),
+        directories = {job.channel: self._directory(run.work, job.channel)
+                       for job in run.work.channels}
+        threads = [threading.Thread(target=self._channel_thread,
+                                    args=(run, job, directories[job.channel]),
                                     name=f"executor-{job.channel}", daemon=True)
                    for job in run.work.channels]
         for thread in threads:
@@ -309,8 +311,8 @@ class Executor:
             while not run.events.empty():
                 self._handle_next(run, mount_status, outcome, on_image)
 
-    def _directory(self, work: SequenceWork) -> Path:
-        directory = self.image_dir(work)
+    def _directory(self, work: SequenceWork, channel: str) -> Path:
+        directory = self.image_dir(work, channel)
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

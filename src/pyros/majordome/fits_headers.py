@@ -130,7 +130,8 @@ def legal_keywords(keywords: dict[str, object]) -> dict[str, str | int | float |
 
 def add_headers(path: Path, keywords: dict[str, object]) -> None:
     """Write ``keywords`` into the primary header of the FITS file at ``path``, replacing
-    those the camera already wrote. The pixels are left exactly as the camera wrote them."""
+    those the camera already wrote, and its checksums. The pixels are left exactly as the
+    camera wrote them."""
     cards = legal_keywords(keywords)
     with warnings.catch_warnings():
         # A long value shortens its comment: harmless, and not worth a warning per image.
@@ -139,6 +140,10 @@ def add_headers(path: Path, keywords: dict[str, object]) -> None:
             header = hdus[0].header
             for key, value in cards.items():
                 header[key] = (value, COMMENTS.get(key, DEFAULT_COMMENT))
+            # The archive's integrity check inside the file (FITS DATASUM/CHECKSUM): any
+            # FITS reader can tell a damaged copy, wherever it was downloaded.
+            for hdu in hdus:
+                hdu.add_checksum()
 
 
 def image_keywords(unit: UnitConfig, work: SequenceWork, plan: Exposures, channel: ChannelWork,

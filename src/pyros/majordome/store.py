@@ -217,8 +217,10 @@ def give_back_executing(now: datetime, reason: str) -> list[int]:
 
 
 def record_image(unit: UnitConfig, work: SequenceWork, image: ImageTaken) -> Image:
-    """The image's row, queued for the analysis agent (which it wakes)."""
+    """The image's row, queued for the analysis agent (which it wakes), and the file
+    in the archive's catalogue."""
     from pyros.analysis.store import enqueue
+    from pyros.archive.ingest import ingest_raw
 
     recorded = Image.objects.create(
         path=str(image.path), night=night_of(image.started, unit.site.longitude),
@@ -229,6 +231,7 @@ def record_image(unit: UnitConfig, work: SequenceWork, image: ImageTaken) -> Ima
         headers={k: v if isinstance(v, (int, float, str, bool)) or v is None else str(v)
                  for k, v in image.headers.items()})
     enqueue(recorded)
+    ingest_raw(unit, recorded)
     return recorded
 
 
