@@ -10,7 +10,7 @@ import pytest
 from astropy import units as u
 from astropy.coordinates import SkyCoord
 
-from pyros.archive.ingest import unit_vector
+from pyros.archive.ingest import unit_vector, zone_of
 from pyros.archive.models import ArchiveFrame
 from pyros.archive.search import Cone, Filters, SearchError
 
@@ -30,7 +30,8 @@ def scatter(count: int, seed: int = 3) -> list[ArchiveFrame]:
         frames.append(ArchiveFrame(
             basename=f"f{i}.fits", path=f"u/VIS/20261121/raw/f{i}.fits", product="RAW",
             unit="u", channel="VIS", frame_type="LIGHT", night="2026-11-21", date_obs=WHEN,
-            ra=float(a), dec=float(d), x=x, y=y, z=z, size=1, sha256="0" * 64,
+            ra=float(a), dec=float(d), x=x, y=y, z=z, zone=zone_of(float(d)), size=1,
+            sha256="0" * 64,
             public_date=WHEN, ingested_at=WHEN, filter="r" if i % 2 else "g"))
     ArchiveFrame.objects.bulk_create(frames)
     return frames

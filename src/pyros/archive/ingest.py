@@ -45,6 +45,14 @@ def unit_vector(ra: float, dec: float) -> tuple[float, float, float]:
     return math.cos(d) * math.cos(a), math.cos(d) * math.sin(a), math.sin(d)
 
 
+#: Degrees of declination per zone: a 1° cone reads 9 zones' RA windows.
+ZONE_HEIGHT = 0.25
+
+
+def zone_of(dec: float) -> int:
+    return min(int((dec + 90.0) / ZONE_HEIGHT), int(180.0 / ZONE_HEIGHT) - 1)
+
+
 def header_json(header: fits.Header) -> dict[str, Any]:
     """The header as JSON: plain values as they are, the rest as text, comments and
     history as lists of lines."""
@@ -116,11 +124,13 @@ def catalogue_file(unit: UnitConfig, path: Path, product: Product,
         "binning": _binning(header), "size": path.stat().st_size,
         "sha256": sha256_file(path), "headers": header_json(header),
         "ingested_at": clock.now(), "ra": None, "dec": None, "x": None, "y": None, "z": None,
+        "zone": None,
         **fields}
     values["public_date"] = public_date(unit, values["date_obs"], values["frame_type"])
     if position is not None:
         values["ra"], values["dec"] = position
         values["x"], values["y"], values["z"] = unit_vector(*position)
+        values["zone"] = zone_of(position[1])
     values["thumbnail"] = values["preview"] = ""
     values["previews"] = Previews.NONE if product == Product.CATALOGUE else Previews.PENDING
     if previews and product != Product.CATALOGUE:

@@ -7,9 +7,10 @@ download, a check of integrity and a retention rule need, without opening the fi
 The rows that made the file (Image, FrameAnalysis, MasterCalibration) stay the
 working model; a frame's relatives are found through them (``relations.py``).
 
-The centre is also kept as a unit vector (x, y, z): a cone search is then a dot
-product over the rows a declination band selects through its index, on any database
-(no PostGIS), as pyobs-archive does.
+The centre is also kept as a unit vector (x, y, z) and a declination zone: a cone
+search is a dot product over the rows that an index on (zone, ra) selects, on any
+database (no PostGIS): pyobs-archive's unit vectors with the zones of Gray et al.
+(2007, "The zones algorithm for finding points-near-a-point").
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ class ArchiveFrame(models.Model):
     x = models.FloatField(null=True, blank=True, help_text="the centre's unit vector")
     y = models.FloatField(null=True, blank=True)
     z = models.FloatField(null=True, blank=True)
+    zone = models.SmallIntegerField(null=True, blank=True,
+                                    help_text="the centre's declination zone (search.py)")
     program = models.ForeignKey(ScientificProgram, null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="frames")
     request = models.ForeignKey(Request, null=True, blank=True, on_delete=models.SET_NULL,
@@ -95,7 +98,7 @@ class ArchiveFrame(models.Model):
 
     class Meta:
         ordering = ["-date_obs", "-id"]
-        indexes = [models.Index(fields=["dec"]), models.Index(fields=["night"]),
+        indexes = [models.Index(fields=["zone", "ra"]), models.Index(fields=["night"]),
                    models.Index(fields=["date_obs"]), models.Index(fields=["target_name"]),
                    models.Index(fields=["program", "night"]),
                    models.Index(fields=["public_date"])]
