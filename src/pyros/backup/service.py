@@ -52,9 +52,13 @@ def default_folder(now: datetime | None = None) -> Path:
 
 
 def _database() -> Vendor:
+    from django.core.exceptions import ImproperlyConfigured
     from django.db import connections
 
-    return vendor_for(connections["default"].settings_dict)
+    try:  # the backend's module is imported here: a driver may be missing
+        return vendor_for(connections["default"].settings_dict)
+    except ImproperlyConfigured as exc:
+        raise BackupError(f"cannot use the database: {exc}") from exc
 
 
 @dataclass
@@ -69,7 +73,8 @@ def make_backup(folder: Path | None = None) -> BackupReport:
     began = time.monotonic()
     folder = (folder or default_folder()).expanduser().absolute()
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise BackupError(f"{folder} exists and is not empty: give a new folder")
+        raise BackupError(f"{folder} already exists (and is not an empty folder): give a "
+                          "new one")
     database = _database()
     folder.parent.mkdir(parents=True, exist_ok=True)
     partial = folder.with_name(f".{folder.name}.partial-{os.getpid()}")
