@@ -39,7 +39,7 @@ def test_every_subcommand_has_help():
     for command in (["init"], ["start"], ["stop"], ["status"], ["update"], ["shell"],
                     ["dbshell"], ["config", "check"], ["request", "import"],
                     ["request", "export"], ["request", "list"], ["user", "token"],
-                    ["user", "add"]):
+                    ["user", "add"], ["backup"], ["restore"]):
         assert "Usage: " in run(*command, "--help").output
 
 

@@ -46,6 +46,11 @@ def _alive_pid(pid_file: Path) -> int | None:
     return pid
 
 
+def running_supervisor() -> int | None:
+    """The pid of this data directory's supervisor if it runs (``pyros start``)."""
+    return _alive_pid(_supervisor_pid_file())
+
+
 def _answers(url: str, timeout: float = 2.0) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
