@@ -96,6 +96,34 @@ def analysis(as_json: bool, frames: int, alerts: int, calibration_frames: int) -
     print_report(report)
 
 
+@bench.command("archive")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--rows", type=click.IntRange(1000, 20_000_000), default=1_000_000,
+              show_default=True, help="Synthetic catalogue rows the cone searches run on.")
+@click.option("--frames", type=click.IntRange(2, 500), default=20, show_default=True,
+              help="2048² frames ingested, verified and zipped.")
+@click.option("--postgres", "postgres_url", metavar="URL", default=None,
+              help="Also search on this PostgreSQL server (a database is created for the "
+                   "run and dropped), e.g. postgresql://postgres@127.0.0.1:5432/")
+def archive(as_json: bool, rows: int, frames: int, postgres_url: str | None) -> None:
+    """Archive ingest rate (checksum and previews included), cone search over a million
+    rows (p50, p99), verify against sha256sum and zip downloads against cp; in
+    sandboxes, never on PyROS's own data or database."""
+    from pyros.archive.bench import run_archive_bench
+    from pyros.archive.bench_report import print_archive_report
+
+    try:
+        report = run_archive_bench(rows, frames, postgres_url,
+                                   progress=lambda m: None if as_json else
+                                   click.echo(m, err=True))
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(report))
+        return
+    print_archive_report(report)
+
+
 def _sizes(_ctx: click.Context, _param: click.Parameter, value: str) -> list[int]:
     try:
         sizes = [int(part) for part in value.split(",") if part.strip()]
