@@ -3,13 +3,16 @@ scheduler, and the weather, the operator and the alerts the scenarios bring."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from astropy.io import fits
 
 from pyros.accounts.profiles import ProfileLevel
+from pyros.archive.models import ArchiveFrame
 from pyros.devices.interfaces import ShutterState
 from pyros.images.models import Image
 from pyros.majordome import store
@@ -80,6 +83,13 @@ def test_a_clear_night_executes_the_plan_in_order(night_factory):
         assert header["PYROSREQ"] == request.pk
         assert "AIRMASS" in header and "DATE-OBS" in header
         assert header["SAFETY"] == "OK"
+        # Written where the archive keeps it, with its checksums, and catalogued.
+        assert f"/{image.channel}/{image.night:%Y%m%d}/raw/" in image.path
+        with fits.open(image.path, checksum=True) as hdus:
+            assert hdus[0].header["CHECKSUM"] and hdus[0].header["DATASUM"]
+        archived = ArchiveFrame.objects.get(image=image, product="RAW")
+        assert archived.sha256 == hashlib.sha256(Path(image.path).read_bytes()).hexdigest()
+        assert archived.request_id == request.pk and archived.program.name == "GRB"
     request.refresh_from_db()
     assert request.status == RequestStatus.COMPLETED
     states = list(NightLogEntry.objects.filter(kind=LogKind.STATE)
