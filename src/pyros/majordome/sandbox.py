@@ -25,6 +25,7 @@ from django.db import connection
 from pyros import clock
 from pyros.agents.models import AgentSurvey, Command
 from pyros.agents.registry import MAJORDOME_VARIABLE
+from pyros.archive.models import ArchiveFrame
 from pyros.devices.factory import build_devices
 from pyros.images.models import Image
 from pyros.instruments.models import Mode, OperatingMode
@@ -136,6 +137,7 @@ class Sandbox:
                                       work_key__startswith="sequence-")
         for path in images.values_list("path", flat=True):
             Path(path).unlink(missing_ok=True)
+        ArchiveFrame.objects.filter(image__in=images).delete()  # their catalogue rows too
         images.delete()
         NightLogEntry.objects.filter(time__gte=self.started - timedelta(minutes=1)).delete()
         for model, row in self.saved.items():
