@@ -248,6 +248,27 @@ def test_a_catalogue_shows_its_calibrated_frame_with_the_sources(night, observer
     assert page.count('<circle class="source"') == 2
 
 
+def test_without_a_catalogue_file_the_calibrated_frames_own_table_is_drawn(night,
+                                                                            observer):
+    """The calibrated frame carries the sources too (its CAT extension)."""
+    path = layout.absolute(night.unit, night.processed.path)
+    pixels = fits.getdata(path)
+    table = fits.BinTableHDU.from_columns([fits.Column("X", "D", array=[STAR[0]]),
+                                           fits.Column("Y", "D", array=[STAR[1]])], name="CAT")
+    fits.HDUList([fits.PrimaryHDU(pixels), table]).writeto(path, overwrite=True)
+    night.catalogue.delete()
+    page = text(client_for(observer).get(f"/images/frames/{night.mine[0].pk}/"))
+    assert "1 source from m31-0-cal.fits" in page
+    assert page.count('<circle class="source"') == 1
+
+
+def test_an_unreadable_catalogue_is_said_and_the_preview_still_shown(night, observer):
+    layout.absolute(night.unit, night.catalogue.path).write_bytes(b"SIMPLE  = garbage")
+    page = client_for(observer).get(f"/images/frames/{night.mine[0].pk}/")
+    assert page.status_code == 200 and "The sources could not be read" in text(page)
+    assert 'id="preview"' in text(page) and "<circle" not in text(page)
+
+
 def test_a_frame_without_a_catalogue_has_no_circles_and_a_master_its_relatives(
         night, observer):
     second = text(client_for(observer).get(f"/images/frames/{night.mine[1].pk}/"))

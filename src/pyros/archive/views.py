@@ -72,6 +72,11 @@ def _program_names(user: Any) -> list[str]:
     return list(programs.order_by("name").values_list("name", flat=True))
 
 
+def _sentence(message: str) -> str:
+    """search's messages are clauses ("ra must be within …"): shown as sentences."""
+    return f"{message[:1].upper()}{message[1:]}."
+
+
 @archive_page
 def archive_list(request: HttpRequest) -> HttpResponse:
     unit = active_config()
@@ -82,7 +87,7 @@ def archive_list(request: HttpRequest) -> HttpResponse:
         try:
             frames = form.filters.apply(visible_frames(request.user, unit))
         except SearchError as exc:
-            form.add_error(None, f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+            form.add_error(None, _sentence(str(exc)))
             status = 400
     else:
         status = 400
