@@ -14,6 +14,8 @@ class Tile:
     right: str
     description: str
     url_name: str | None  # None: the function is not built yet
+    #: (label, url name) of the function's other pages, shown under its description
+    more: tuple[tuple[str, str], ...] = ()
 
 
 TILES: tuple[Tile, ...] = (
@@ -31,7 +33,8 @@ TILES: tuple[Tile, ...] = (
     Tile("Alerts", "alerts", "Gamma-ray bursts and other transients received.",
          "alerts:alert-list"),
     Tile("Schedule", "schedule", "Tonight's plan and its history.", "scheduling:schedule"),
-    Tile("Images", "images", "Images taken, their quality and archive.", "analysis:nights"),
+    Tile("Images", "images", "Images taken, their quality and archive.", "analysis:nights",
+         more=(("Each night", "analysis:nights"), ("Archive", "archive:list"))),
     Tile("System", "system", "Agents, commands and logs.", "agents:system"),
     Tile("Config", "config", "The unit configuration.", None),
     Tile("Users", "users", "Accounts, profiles, activation.", "admin:accounts_user_changelist"),

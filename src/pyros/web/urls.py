@@ -16,6 +16,7 @@ urlpatterns = [
     path("observatory/", include("pyros.majordome.urls")),
     path("schedule/", include("pyros.scheduling.urls")),
     path("alerts/", include("pyros.alerts.urls")),
+    path("images/", include("pyros.archive.urls")),
     path("images/", include("pyros.analysis.urls")),
     path("api/", include("pyros.observations.api_urls")),
     path("api/", include("pyros.agents.api_urls")),
