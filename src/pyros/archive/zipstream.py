@@ -55,7 +55,8 @@ class _Sink:
         pass
 
     def drain(self) -> bytes:
-        data = b"".join(self._chunks)
+        # Mostly one chunk (a block): handed on as it is, not copied once more by join.
+        data = self._chunks[0] if len(self._chunks) == 1 else b"".join(self._chunks)
         self._chunks.clear()
         return data
 
