@@ -41,7 +41,9 @@ def layout_unit():
 def unzip(response) -> zipfile.ZipFile:
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "application/zip" and response.streaming
-    archive = zipfile.ZipFile(io.BytesIO(body(response)))
+    data = body(response)
+    assert int(response["Content-Length"]) == len(data)  # computed before it was made
+    archive = zipfile.ZipFile(io.BytesIO(data))
     assert archive.testzip() is None
     return archive
 
@@ -261,4 +263,5 @@ def test_a_big_zip_is_streamed_in_blocks_with_little_memory(archived_night, admi
         tracemalloc.stop()
     assert total > 40 * (8 << 20) and pieces >= 40 * 8
     assert tail.startswith(b"PK\x05\x06")  # the end of the central directory
+    assert int(response["Content-Length"]) == total
     assert peak < 16 << 20, f"{peak / 2**20:.1f} MiB held while streaming"

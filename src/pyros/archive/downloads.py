@@ -30,7 +30,7 @@ from pyros.archive.checksums import BLOCK
 from pyros.archive.ingest import previews_of
 from pyros.archive.models import ArchiveFrame
 from pyros.archive.search import SearchError
-from pyros.archive.zipstream import Member, stream_zip
+from pyros.archive.zipstream import Member, stream_zip, zip_length
 
 #: Files per zip: beyond it, ask for less (a night, a product) or use `pyros images get`.
 MAX_ZIP_FILES = 2000
@@ -82,8 +82,13 @@ class FrameFileView(ArchiveView):
         if f'"{frame.sha256}"' in request.headers.get("If-None-Match", ""):
             response: HttpResponseBase = HttpResponseNotModified()
         else:
-            response = FileResponse(open(path, "rb"), as_attachment=True,  # noqa: SIM115
-                                    filename=frame.basename, content_type=FITS)
+            try:
+                handle = open(path, "rb")  # noqa: SIM115  # closed by the response
+            except OSError:  # gone since file_of looked
+                raise NotFound(f"the file of frame {frame.pk} is missing from the archive"
+                               ) from None
+            response = FileResponse(handle, as_attachment=True, filename=frame.basename,
+                                    content_type=FITS)
             response.block_size = BLOCK
         _digests(response, frame.sha256)
         response["Cache-Control"] = "private, no-transform"
@@ -210,6 +215,9 @@ class ZipView(ArchiveView):
                                   modified=frame.date_obs, size=path.stat().st_size))
         response = StreamingHttpResponse(stream_zip(members, clock.now()),
                                          content_type="application/zip")
+        length = zip_length(members)
+        if length is not None:
+            response["Content-Length"] = str(length)
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response["Cache-Control"] = "private, no-transform"
         return response

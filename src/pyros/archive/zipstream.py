@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import stat
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -75,14 +75,34 @@ def _needs_zip64(size: int) -> bool:
     return size * 1.05 > zipfile.ZIP64_LIMIT
 
 
-def stream_zip(members: Iterable[Member], now: datetime) -> Iterator[bytes]:
+def sums(members: Sequence[Member]) -> bytes:
+    """The SHA256SUMS file: ``sha256sum``'s own format."""
+    return "".join(f"{m.sha256}  {m.name}\n" for m in members).encode()
+
+
+def zip_length(members: Sequence[Member]) -> int | None:
+    """The exact length of :func:`stream_zip`'s output, so that a client can show its
+    progress; None when the zip needs zip64 records (over 2 GiB), whose layout is left
+    to zipfile alone.
+
+    Each member is a local header (30 bytes and the name), the bytes, a data descriptor
+    (16), and a central directory entry (46 and the name); then the end record (22).
+    ``tests/archive/test_downloads.py`` checks it against the zips it receives."""
+    entries = [(len(m.name.encode()), m.size) for m in members]
+    entries.append((len(SUMS), len(sums(members))))
+    if len(entries) >= zipfile.ZIP_FILECOUNT_LIMIT:
+        return None
+    total = sum(30 + name + size + 16 + 46 + name for name, size in entries) + 22
+    return total if total < zipfile.ZIP64_LIMIT else None
+
+
+def stream_zip(members: Sequence[Member], now: datetime) -> Iterator[bytes]:
     """The zip of ``members`` then SHA256SUMS, in pieces of about a block each.
 
     A file that cannot be read any more (deleted between the check and its turn) ends
-    the stream with an error logged: the client sees a truncated zip, never a zip that
+    the stream with the error: the client sees a truncated zip, never a zip that
     silently lacks a file."""
     sink = _Sink()
-    sums: list[str] = []
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED,  # type: ignore[arg-type]
                          allowZip64=True) as archive:
         for member in members:
@@ -100,6 +120,5 @@ def stream_zip(members: Iterable[Member], now: datetime) -> Iterator[bytes]:
             if written != member.size:
                 log.error("%s changed size while zipped: %d bytes, catalogued %d",
                           member.path, written, member.size)
-            sums.append(f"{member.sha256}  {member.name}\n")
-        archive.writestr(_info(SUMS, now, 0), "".join(sums).encode())
+        archive.writestr(_info(SUMS, now, 0), sums(members))
     yield sink.drain()
