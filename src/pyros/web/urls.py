@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/", include("pyros.scheduling.api_urls")),
     path("api/", include("pyros.alerts.api_urls")),
     path("api/", include("pyros.analysis.api_urls")),
+    path("api/", include("pyros.archive.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
