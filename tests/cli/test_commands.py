@@ -39,7 +39,8 @@ def test_every_subcommand_has_help():
     for command in (["init"], ["start"], ["stop"], ["status"], ["update"], ["shell"],
                     ["dbshell"], ["config", "check"], ["request", "import"],
                     ["request", "export"], ["request", "list"], ["user", "token"],
-                    ["user", "add"], ["backup"], ["restore"]):
+                    ["user", "add"], ["backup"], ["restore"], ["images", "list"],
+                    ["images", "get"]):
         assert "Usage: " in run(*command, "--help").output
 
 
