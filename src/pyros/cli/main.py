@@ -8,6 +8,7 @@ from pyros import __version__
 from pyros.cli.agents import agent
 from pyros.cli.alerts import alert
 from pyros.cli.analyse import analyse
+from pyros.cli.archive import archive
 from pyros.cli.bench import bench
 from pyros.cli.config_cmd import config
 from pyros.cli.database import dbshell, init, shell, update
@@ -48,7 +49,8 @@ def cli() -> None:
 
 
 for command in (init, update, shell, dbshell, start, stop, status, config, request, user, agent,
-                bench, device, sim, observatory, weather, schedule, alert, analyse):
+                bench, device, sim, observatory, weather, schedule, alert, analyse,
+                archive):
     cli.add_command(command)
 
 
