@@ -97,3 +97,45 @@ def verify(night: datetime | None, everything: bool, as_json: bool) -> None:
                    f"{summary['corrupt']} corrupt, {summary['orphans']} orphans")
     if not report.ok:
         raise SystemExit(1)
+
+
+# --- prune ----------------------------------------------------------------------------------
+
+
+@archive.command("prune")
+@click.option("--dry-run", is_flag=True, help="List what would be deleted and the bytes "
+                                              "freed; delete nothing.")
+def prune(dry_run: bool) -> None:
+    """Delete what the retention rules of [archive.retention] name, and nothing else.
+
+    Raw, calibrated and catalogue files older than their rule (days after the
+    observation; 0 keeps for ever); masters older than theirs that no kept frame was
+    calibrated with; the preview PNGs of frames older than the preview rule (remade on
+    demand). Each file goes with its catalogue row; every deletion is logged in
+    logs/archive-prune.log of the data directory. Exit 1 when a file could not be
+    removed."""
+    setup_django()
+    require_database_ready()
+    from pyros.archive import prune as pruning
+
+    unit = _unit()
+    planned = pruning.plan(unit)
+    for path in planned.kept_masters:
+        click.echo(f"kept MASTER {path}: a kept frame was calibrated with it")
+    if dry_run:
+        for doomed in planned.frames:
+            click.echo(f"would delete {doomed.product} {doomed.path} ({_size(doomed.size)}, "
+                       f"observed {doomed.date_obs:%Y-%m-%d}; {doomed.rule})")
+        for stale in planned.previews:
+            click.echo(f"would delete the previews of {stale.path} ({len(stale.files)} "
+                       f"files, {_size(stale.size)})")
+        click.echo(f"dry run: {len(planned.frames)} files and the previews of "
+                   f"{len(planned.previews)} frames would go, {_size(planned.bytes)} "
+                   f"({planned.bytes} bytes) freed")
+        return
+    report = pruning.apply(unit, planned, pruning.PruneLog(click.echo))
+    click.echo(f"pruned: {report.frames} files and the previews of {report.previews} "
+               f"frames, {_size(report.bytes)} ({report.bytes} bytes) freed"
+               + (f"; {len(report.failures)} failures" if report.failures else ""))
+    if not report.ok:
+        raise SystemExit(1)
