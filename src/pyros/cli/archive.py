@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -137,5 +138,40 @@ def prune(dry_run: bool) -> None:
     click.echo(f"pruned: {report.frames} files and the previews of {report.previews} "
                f"frames, {_size(report.bytes)} ({report.bytes} bytes) freed"
                + (f"; {len(report.failures)} failures" if report.failures else ""))
+    if not report.ok:
+        raise SystemExit(1)
+
+
+# --- replicate ------------------------------------------------------------------------------
+
+
+@archive.command("replicate")
+@click.option("--to", "to", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The replica's root (default: [archive] replica).")
+def replicate(to: Path | None) -> None:
+    """Copy every catalogued file the replica lacks, or holds wrong, to the replica root
+    under the same path: written as .part, checked by its SHA-256 read back from the
+    replica's disk, then renamed. A copy already right is skipped. Exit 1 when a file
+    failed or no replica is configured."""
+    setup_django()
+    require_database_ready()
+    from pyros.archive.replicate import ReplicaError, replica_root
+    from pyros.archive.replicate import replicate as run
+    from pyros.archive.verify import planned_bytes
+
+    unit = _unit()
+    try:
+        target = replica_root(unit, to)
+    except ReplicaError as exc:  # exit 1 with the reason, as the other commands do
+        raise click.ClickException(str(exc)) from None
+    with _bytes_bar("replicate", planned_bytes(), quiet=False) as progress:
+        task = progress.task_ids[0]
+        report = run(unit, target, progress=lambda size: progress.advance(task, size))
+    for failure in report.failed:
+        click.echo(f"FAILED {failure}")
+    rate = report.bytes / 1e6 / report.seconds if report.seconds > 0 else 0.0
+    click.echo(f"replica {report.target}: {report.copied} copied ({_size(report.bytes)}, "
+               f"{rate:.0f} MB/s), {report.skipped} already there, {len(report.failed)} "
+               f"failed")
     if not report.ok:
         raise SystemExit(1)
