@@ -118,6 +118,7 @@ def test_the_master_goes_once_no_kept_frame_used_it(archived_night, retention,
     assert code == 0, out
     assert not ArchiveFrame.objects.exists()
     assert on_disk(unit) == set()
+    assert not any(layout.archive_root(unit).iterdir())  # no empty night left behind
     assert f"DELETED MASTER {archived_night.master.path}" in out
 
 

@@ -248,7 +248,20 @@ def _unlink(root: Path, relative: str) -> str:
         path.unlink(missing_ok=True)
     except OSError as exc:
         return f"file not removed: {exc}"
+    _remove_empty_folders(root, path.parent)
     return ""
+
+
+def _remove_empty_folders(root: Path, folder: Path) -> None:
+    """A night's folders once their last file is gone, up to (not including) the root:
+    old nights do not stay behind as empty trees. Only old nights are pruned, so no
+    writer is putting a file in them."""
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty, or gone: stop there
+            return
+        folder = folder.parent
 
 
 def _unlink_all(root: Path, names: tuple[str, ...]) -> str:
