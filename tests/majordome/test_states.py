@@ -45,6 +45,7 @@ CHANGES: dict[str, dict] = {
     "no night ACK": {"night_ack": False},
     "stopped": {"stopped": True},
     "busy": {"busy": True},
+    "no room on the disk": {"disk_room": False},
 }
 
 EVERY_STATE = list(State)
@@ -67,6 +68,7 @@ FROM_CLOSED: dict[str, tuple[State, dict[State, State]]] = {
     "no night ACK": (S.SCHEDULER_STANDBY, {}),
     "stopped": (S.OPENING, {S.CLOSING: S.SCHEDULER_STANDBY}),
     "busy": (S.OPENING, {S.CLOSING: S.SCHEDULER_STANDBY}),
+    "no room on the disk": (S.SCHEDULER_STANDBY, {}),  # the night is not started
 }
 #: With the dome open: every reason to close goes through CLOSING, which is never left
 #: before the dome is closed.
@@ -86,6 +88,7 @@ FROM_OPEN: dict[str, tuple[State, dict[State, State]]] = {
     "no night ACK": (S.CLOSING, {}),
     "stopped": (S.SCHEDULER_READY, {S.CLOSING: S.CLOSING}),
     "busy": (S.OBSERVING, {S.CLOSING: S.CLOSING}),
+    "no room on the disk": (S.SCHEDULER_READY, {S.CLOSING: S.CLOSING}),  # a night goes on
 }
 
 
@@ -115,14 +118,14 @@ def test_from_open(state, inputs, expected):
 
 def _every_inputs():
     flags = ("plc_link", "plc_auto", "safe", "bypass", "locked", "night_ack", "closed",
-             "opened", "stopped", "busy", "fault")
+             "opened", "stopped", "busy", "fault", "disk_room")
     for values in itertools.product((False, True), repeat=len(flags)):
         for mode, phase in itertools.product(Mode, Phase):
             yield Inputs(mode=mode, phase=phase, **dict(zip(flags, values, strict=True)))
 
 
 def test_safety_holds_for_every_state_and_every_input():
-    """122 880 decisions: never open, never stay open, unless everything allows it."""
+    """245 760 decisions: never open, never stay open, unless everything allows it."""
     count = 0
     for inputs in _every_inputs():
         must_close = (not inputs.plc_link or (inputs.plc_auto and inputs.mode != Mode.PASSIVE
@@ -138,6 +141,8 @@ def test_safety_holds_for_every_state_and_every_input():
                 assert not inputs.locked and not inputs.fault
                 assert inputs.mode == Mode.SCHEDULER and inputs.phase != Phase.DAY
                 assert inputs.night_ack
+            if decision.state == S.OPENING:
+                assert inputs.disk_room  # a night is never begun on a full disk
             if decision.state in OPEN_STATES:
                 assert inputs.opened
             if decision.state in CLOSED_STATES:
@@ -148,7 +153,7 @@ def test_safety_holds_for_every_state_and_every_input():
                 assert decision.state in CLOSED_STATES | {S.CLOSING}
             if decision.state == S.OBSERVING:
                 assert inputs.busy and not inputs.stopped
-    assert count == 10 * 2 ** 11 * 12
+    assert count == 10 * 2 ** 12 * 12
 
 
 def test_a_decision_settles_in_two_steps():
@@ -189,3 +194,11 @@ def test_why_not_observing_names_every_reason():
     assert any("REMOTE" in r for r in reasons)
     assert why_not_observing(S.OBSERVING, replace(OPEN, busy=True)) == []
     assert why_not_observing(S.SCHEDULER_READY, OPEN) == ["no sequence of the plan is due now"]
+
+
+def test_why_not_observing_names_the_disk_before_opening_only():
+    full = replace(CLOSED, disk_room=False)
+    assert "the archive's disk cannot hold tonight's plan" in why_not_observing(
+        S.SCHEDULER_STANDBY, full)
+    assert why_not_observing(S.SCHEDULER_READY, replace(OPEN, disk_room=False)) == [
+        "no sequence of the plan is due now"]

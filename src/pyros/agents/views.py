@@ -1,7 +1,9 @@
 """The System page: the agents with their live status, their logs, and (for those who
 may) a form to send them generic commands.
 
-The page is rendered once with the agents as they are, so that it reads without
+It warns when the archive's disk has less free space than ``[archive] min_free_gb``
+(read when the page is drawn): the majordome then refuses the nights whose plan does not
+fit. The page is rendered once with the agents as they are, so that it reads without
 JavaScript; then ``agents/system.js`` keeps it current from the API (``/api/agents/``)
 every second, without reloading. Rights follow the matrix: READ on "system" to see
 the page, ACT on "system.command" for the command form (the API checks it again).
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -46,6 +49,30 @@ class AgentRow:
     beat_age: str
 
 
+@dataclass(frozen=True)
+class ArchiveDisk:
+    """The archive's disk as the page says it: free, and the configured floor."""
+
+    root: str
+    free_gb: float | None  # None: the disk could not be asked
+    min_free_gb: float
+
+    @property
+    def low(self) -> bool:
+        return self.free_gb is not None and self.free_gb < self.min_free_gb
+
+
+def archive_disk() -> ArchiveDisk:
+    from pyros.archive import layout, space
+
+    unit = settings.UNIT
+    try:
+        free: float | None = space.archive_space(unit) / space.GB
+    except OSError:
+        free = None
+    return ArchiveDisk(str(layout.archive_root(unit)), free, unit.archive.min_free_gb)
+
+
 @login_required
 def system(request: HttpRequest) -> HttpResponse:
     if user_access(request.user, SYSTEM) < Access.READ:
@@ -62,4 +89,5 @@ def system(request: HttpRequest) -> HttpResponse:
         "can_command": user_access(request.user, SYSTEM_COMMAND) >= Access.ACT,
         "commands": sorted(GENERIC_COMMANDS),
         "levels": list(LEVELS.items()),
+        "disk": archive_disk(),
     })

@@ -175,9 +175,14 @@ def previews_of(unit: UnitConfig, frame: ArchiveFrame) -> bool:
 def previews_for_one(unit: UnitConfig) -> bool:
     """The previews of the newest frame that has none yet; False when every frame has
     them. The analysis agent calls it when it has no frame to analyse: previews cost
-    0.2-0.5 s a frame, which neither the majordome nor an alert's frame should wait for."""
-    frame = ArchiveFrame.objects.filter(previews=Previews.PENDING) \
-        .order_by("-date_obs", "-id").first()
+    0.2-0.5 s a frame, which neither the majordome nor an alert's frame should wait for.
+    Frames older than the previews' retention are left to ``previews_of`` on demand:
+    ``pyros archive prune`` deleted theirs and set them PENDING again."""
+    pending = ArchiveFrame.objects.filter(previews=Previews.PENDING)
+    keep_days = unit.archive.retention.preview
+    if keep_days > 0:
+        pending = pending.filter(date_obs__gte=clock.now() - timedelta(days=keep_days))
+    frame = pending.order_by("-date_obs", "-id").first()
     if frame is None:
         return False
     if not previews_of(unit, frame):  # never again for this one

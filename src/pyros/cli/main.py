@@ -8,6 +8,7 @@ from pyros import __version__
 from pyros.cli.agents import agent
 from pyros.cli.alerts import alert
 from pyros.cli.analyse import analyse
+from pyros.cli.archive import archive
 from pyros.cli.backup import backup, restore
 from pyros.cli.bench import bench
 from pyros.cli.config_cmd import config
@@ -51,7 +52,7 @@ def cli() -> None:
 
 for command in (init, update, shell, dbshell, start, stop, status, config, request, user, agent,
                 bench, device, sim, observatory, weather, schedule, alert, analyse, backup,
-                restore, images):
+                restore, images, archive):
     cli.add_command(command)
 
 

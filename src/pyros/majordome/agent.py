@@ -46,10 +46,12 @@ from pyros.devices.errors import DeviceError
 from pyros.devices.factory import UnitDevices, build_devices
 from pyros.devices.interfaces import ShutterState
 from pyros.majordome import calibrations, store
+from pyros.majordome.disk import DiskCheck
 from pyros.majordome.executor import Executor
 from pyros.majordome.models import LogKind
 from pyros.majordome.states import (
     HANDS_OFF_STATES,
+    NO_DISK_ROOM,
     Decision,
     Inputs,
     Phase,
@@ -117,6 +119,7 @@ class MajordomeAgent(Agent):
         self._bypass_ko = False
         self._next_bypass_ask = 0.0
         self._bypass_asked: bool | None = None  # the wish last sent, sent again if late
+        self.disk = DiskCheck()  # does the rest of tonight's plan fit on the archive?
 
     @property
     def unit(self) -> UnitConfig:
@@ -187,7 +190,7 @@ class MajordomeAgent(Agent):
         """The state, why we are not observing, and what executes."""
         inputs = self.last_inputs
         return {"state": self.state.value, "work": self.running.work.key if self.running
-                else None, "why_not": why_not_observing(self.state, inputs) if inputs else [],
+                else None, "why_not": self._why_not(inputs) if inputs else [],
                 "fault": self._fault}
 
     # --- one decision ------------------------------------------------------------------
@@ -208,7 +211,9 @@ class MajordomeAgent(Agent):
             safe=around.safe, bypass=bypass, locked=around.control.locked, mode=around.mode,
             phase=sun.phase, night_ack=store.night_ack_given(unit, around, night),
             closed=closed, opened=opened, stopped=around.control.stopped,
-            busy=self._busy_outside(), fault=bool(self._fault))
+            busy=self._busy_outside(), fault=bool(self._fault),
+            # Asked only before opening: a night under way is not abandoned for it.
+            disk_room=opened or self.disk.room(unit, night, now).room)
         changed = self._transition(decide(self.state, inputs), inputs, now)
         if self._duties(inputs, sun, night, now):
             inputs = replace(inputs, busy=self._busy_outside())
@@ -219,11 +224,17 @@ class MajordomeAgent(Agent):
         running = self.running
         store.record_state(
             self.state, decision=changed, inputs=inputs, now=now,
-            why_not=why_not_observing(self.state, inputs),
+            why_not=self._why_not(inputs),
             sun=(sun.phase.value, round(sun.altitude, 2)),
             work=f"{running.work.key}: {running.work.name}" if running else "",
             sequence_id=running.work.sequence_id if running else None, fault=self._fault)
         return self.state
+
+    def _why_not(self, inputs: Inputs) -> list[str]:
+        """The table's reasons, the disk's with its figures."""
+        disk = self.disk.last
+        return [f"{reason}: {disk.reason}" if reason == NO_DISK_ROOM and disk else reason
+                for reason in why_not_observing(self.state, inputs)]
 
     def _transition(self, decision: Decision, inputs: Inputs,
                     now: datetime) -> Decision | None:

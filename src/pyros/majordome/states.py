@@ -7,7 +7,8 @@ is gathered into one :class:`Inputs` snapshot per decision — safety is read on
 1. *What the observatory should be doing* follows from the inputs alone: the table
    :data:`GOALS`, read top down (no PLC link first, then the PLC's own mode, the
    operating mode, safety, the operator's lock, faults, REMOTE, the sun, the night
-   ACK, the operator's STOP, and last whether a sequence is running).
+   ACK, room on the archive's disk for the plan (before opening only), the operator's
+   STOP, and last whether a sequence is running).
 2. *How to get there* (:func:`decide`): a closed goal not yet closed goes through
    CLOSING, an open one not yet open through OPENING; PASSIVE and REMOTE are entered at
    once (the majordome moves nothing there); a CLOSING is never reversed half way (it
@@ -80,6 +81,7 @@ class Inputs:
     stopped: bool  # the operator's STOP: finish nothing, start nothing
     busy: bool  # a sequence is executing
     fault: bool = False  # the dome would not open, the mount would not answer: wait
+    disk_room: bool = True  # the rest of tonight's plan fits on the archive's disk
 
     @property
     def safe_to_open(self) -> bool:
@@ -91,6 +93,8 @@ class Decision:
     state: State
     cause: str  # why: written to the night log with the transition
 
+
+NO_DISK_ROOM = "the archive's disk cannot hold tonight's plan"
 
 #: What the observatory should be doing, in order of precedence: the first row whose
 #: condition holds gives the goal and its cause.
@@ -106,6 +110,8 @@ GOALS: tuple[tuple[Callable[[Inputs], bool], State, str], ...] = (
     (lambda i: i.mode == Mode.REMOTE, State.REMOTE, "the operating mode is REMOTE"),
     (lambda i: i.phase == Phase.DAY, State.SCHEDULER_STANDBY, "daytime: waiting for dusk"),
     (lambda i: not i.night_ack, State.SCHEDULER_STANDBY, "waiting for the night ACK"),
+    # A night is not started on a disk its plan would fill; one under way (open) goes on.
+    (lambda i: not i.disk_room and not i.opened, State.SCHEDULER_STANDBY, NO_DISK_ROOM),
     (lambda i: i.stopped, State.SCHEDULER_READY, "stopped by the operator"),
     (lambda i: i.busy, State.OBSERVING, "executing a sequence"),
     (lambda i: True, State.SCHEDULER_READY, "ready: waiting for the next sequence"),
@@ -155,6 +161,8 @@ def why_not_observing(state: State, i: Inputs) -> list[str]:
         reasons.append("it is daytime")
     if not i.night_ack:
         reasons.append("the night ACK has not been given")
+    if not i.disk_room and not i.opened:
+        reasons.append(NO_DISK_ROOM)
     if i.stopped:
         reasons.append("the operator stopped the observations")
     if state == State.CLOSING:
