@@ -1,5 +1,6 @@
 """``pyros archive``: the archive's integrity and retention: ``verify`` the files against
-the catalogue, ``prune`` what the retention rules name, ``replicate`` to a second root.
+the catalogue, ``prune`` what the retention rules name, ``replicate`` to a second root;
+and ``adopt`` what was recorded before the archive existed.
 
 Each exits 0 when all is well and 1 when anything is wrong, listing every problem on
 standard output (so a cron job's mail says what), with the progress bar on standard
@@ -54,6 +55,28 @@ def _unit():
     from pyros.config.loader import active_config
 
     return active_config()
+
+
+# --- adopt --------------------------------------------------------------------------------
+
+
+@archive.command("adopt")
+def adopt_command() -> None:
+    """Catalogue every frame, master and calibrated frame PyROS recorded that the
+    archive lacks (written before it had one, or missed by an ingest): moved into the
+    archive's layout, given FITS checksums, catalogued. Exit 1 if a file is missing or
+    could not be adopted."""
+    setup_django()
+    require_database_ready()
+    from pyros.archive.adopt import adopt
+
+    report = adopt(_unit(), progress=click.echo)
+    for path in report.missing:
+        click.echo(f"MISSING  {path}")
+    for problem in report.failed:
+        click.echo(f"FAILED   {problem}")
+    if not report.ok:
+        raise SystemExit(1)
 
 
 # --- verify -------------------------------------------------------------------------------
