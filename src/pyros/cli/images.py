@@ -127,7 +127,10 @@ def list_images(night: datetime | None, request_id: int | None, target: str | No
                          min_width=widest if column == "basename" else None)
     for row in rows:
         table.add_row(*_cells(row))
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:  # a pipe or a file: rich would squeeze it into 80 columns
+        console = Console(width=max(160, widest + 100))
+    console.print(table)
 
 
 def _chosen(frames: QuerySet[ArchiveFrame], ids: tuple[int, ...], request_id: int | None,
