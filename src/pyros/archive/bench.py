@@ -181,7 +181,7 @@ def _zip_against_cp(unit: Any, paths: list[Path], size: int) -> dict[str, Any]:
     from pyros.archive.zipstream import Member, stream_zip
 
     members = [Member(path=path, name=path.name, sha256=frame.sha256, modified=frame.date_obs,
-                      size=path.stat().st_size)
+                      size=path.stat().st_size, crc32=frame.crc32)
                for frame in ArchiveFrame.objects.order_by("id")
                for path in [layout_path(unit, frame.path)]]
     with tempfile.TemporaryDirectory(prefix="pyros-bench-zip-") as scratch:

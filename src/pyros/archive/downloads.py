@@ -212,7 +212,8 @@ class ZipView(ArchiveView):
         for frame in chosen:
             path = file_of(frame)
             members.append(Member(path=path, name=frame.basename, sha256=frame.sha256,
-                                  modified=frame.date_obs, size=path.stat().st_size))
+                                  modified=frame.date_obs, size=path.stat().st_size,
+                                  crc32=frame.crc32))
         response = StreamingHttpResponse(stream_zip(members, clock.now()),
                                          content_type="application/zip")
         length = zip_length(members)

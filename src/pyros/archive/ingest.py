@@ -22,7 +22,7 @@ from astropy.wcs import WCS, FITSFixedWarning
 from pyros import clock
 from pyros.analysis.models import FrameAnalysis, MasterCalibration
 from pyros.archive import layout
-from pyros.archive.checksums import sha256_file
+from pyros.archive.checksums import file_digests
 from pyros.archive.models import (
     CALIBRATION_TYPES,
     RAW_LEVEL,
@@ -122,10 +122,11 @@ def catalogue_file(unit: UnitConfig, path: Path, product: Product,
         "basename": path.name, "product": product.value, "unit": unit.unit,
         "reduction_level": RAW_LEVEL if product == Product.RAW else REDUCED_LEVEL,
         "binning": _binning(header), "size": path.stat().st_size,
-        "sha256": sha256_file(path), "headers": header_json(header),
+        "headers": header_json(header),
         "ingested_at": clock.now(), "ra": None, "dec": None, "x": None, "y": None, "z": None,
         "zone": None,
         **fields}
+    values["sha256"], values["crc32"] = file_digests(path)
     values["public_date"] = public_date(unit, values["date_obs"], values["frame_type"])
     if position is not None:
         values["ra"], values["dec"] = position

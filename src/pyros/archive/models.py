@@ -85,6 +85,8 @@ class ArchiveFrame(models.Model):
                                   on_delete=models.SET_NULL, related_name="archive_frame")
     size = models.BigIntegerField(help_text="bytes")
     sha256 = models.CharField(max_length=64)
+    crc32 = models.BigIntegerField(null=True, blank=True,
+                                   help_text="what a zip of it needs before its bytes")
     headers = models.JSONField(default=dict, blank=True, help_text="the primary header")
     public_date = models.DateTimeField(help_text="from then on, a public frame")
     ingested_at = models.DateTimeField()
