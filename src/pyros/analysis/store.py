@@ -192,7 +192,8 @@ def choose_master(kind: str, channel: str, binning: int, when: datetime,
                   settings: AnalysisConfig, *, filter_name: str = "",
                   temperature: float | None = None) -> MasterCalibration | None:
     """The nearest valid master in time: same channel and binning, the filter for a
-    flat, a CCD temperature within tolerance for a dark, within the configured age."""
+    flat, a CCD temperature within tolerance for a dark, within the configured age, and
+    still on disk."""
     age = timedelta(hours=settings.master_max_age)
     found = MasterCalibration.objects.filter(
         kind=kind, channel=channel, binning=binning, date_obs__gte=when - age,
@@ -201,6 +202,8 @@ def choose_master(kind: str, channel: str, binning: int, when: datetime,
         found = found.filter(filter=filter_name)
     chosen = []
     for master in found:
+        if not Path(master.path).is_file():  # pruned by the archive's retention rules
+            continue
         if kind == MasterKind.DARK and temperature is not None and \
                 master.ccd_temperature is not None and \
                 abs(master.ccd_temperature - temperature) > settings.dark_temperature_tolerance:
