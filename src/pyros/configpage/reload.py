@@ -89,7 +89,7 @@ def tell_processes(old: UnitConfig, new: UnitConfig, *, sender: str,
             "process": name, "what": what,
             "outcome": "restart" if blocking else "unaffected",
             "detail": (f"reads {', '.join(blocking)} only at start: run {RESTART}"
-                       if blocking else "reads the changed sections at each use")})
+                       if blocking else "not concerned by the changed sections")})
     if new_file:
         report["processes"].append({
             "process": "all", "what": "every process", "outcome": "restart",
