@@ -189,3 +189,20 @@ def test_the_reload_notice_names_who_must_restart(sysadmin, unit_file):
     assert report["agents"] == [{"agent": "ghost", "computer": "main",
                                  "outcome": "not running",
                                  "detail": "reads the new file when it starts"}]
+
+
+def test_the_command_line_lists_and_shows_versions(sysadmin, unit_file):
+    from click.testing import CliRunner
+
+    from pyros.cli.main import cli
+
+    unit_file.write_text(EXAMPLE.replace('url = ""', 'url = "postgresql://u:s3cr3t@h:5432/d"'))
+    save(sysadmin, text(sysadmin.get(PAGE)).split("<textarea", 1)[1].split(">", 1)[1]
+         .split("</textarea>")[0].lstrip("\n").replace("port = 8000", "port = 8001"),
+         comment="cli")
+    history = CliRunner().invoke(cli, ["config", "history"])
+    assert history.exit_code == 0 and "v2" in history.output and "sysadmin" in history.output
+    shown = CliRunner().invoke(cli, ["config", "show", "2"])
+    assert shown.exit_code == 0 and "port = 8001" in shown.output
+    assert "s3cr3t" not in shown.output
+    assert CliRunner().invoke(cli, ["config", "show", "9"]).exit_code != 0
