@@ -56,6 +56,10 @@ class Agent:
     #: Exceptions a specific command may end with as a plain refusal: FAILED with their
     #: message verbatim, a one-line warning in the log (others are bugs: traceback).
     expected_errors: tuple[type[Exception], ...] = ()
+    #: Configuration sections (top-level keys of the unit file) this agent captured at
+    #: its start in a way reload_config cannot redo: a change in one of them needs a
+    #: restart. ``database`` is in every process's Django settings.
+    restart_sections: frozenset[str] = frozenset({"database"})
 
     def __init__(self, name: str, computer: str = "localhost") -> None:
         self.name = name
@@ -92,6 +96,10 @@ class Agent:
     def describe(self) -> dict[str, Any]:
         """Extra fields for get_status."""
         return {}
+
+    def config_reloaded(self, changed: set[str]) -> None:
+        """After reload_config took a new configuration: redo what was built from the
+        ``changed`` sections (the rest is read through ``active_config()`` at each use)."""
 
     # --- life --------------------------------------------------------------------------
 
@@ -320,6 +328,36 @@ class Agent:
         self.init()
         self.log.info("re-initialised at the request of %s", cmd.sender)
         return "initialised"
+
+    def generic_reload_config(self, cmd: Command) -> dict[str, Any]:
+        """Take the configuration file as it is now, unless it changed a section in
+        ``restart_sections``: then nothing is taken (half a new configuration would be
+        worse than the old one) and the answer says which sections need a restart."""
+        from pyros import paths
+        from pyros.config.editing import changed_sections
+        from pyros.config.loader import (
+            ConfigError,
+            active_config,
+            load_config,
+            reload_active_config,
+        )
+
+        try:
+            new = load_config(paths.config_path())
+        except ConfigError as exc:
+            raise ValueError(f"configuration not reloaded: {exc}") from exc
+        changed = changed_sections(active_config(), new)
+        blocking = sorted(changed & self.restart_sections)
+        if blocking:
+            self.log.warning("configuration changed in %s: needs a restart (asked by %s)",
+                             ", ".join(blocking), cmd.sender)
+            return {"reloaded": False, "changed": sorted(changed), "restart_for": blocking}
+        reload_active_config()
+        if changed:
+            self.config_reloaded(changed)
+        self.log.info("configuration reloaded (changed: %s) at the request of %s",
+                      ", ".join(sorted(changed)) or "nothing", cmd.sender)
+        return {"reloaded": True, "changed": sorted(changed), "restart_for": []}
 
     def generic_calc(self, cmd: Command, expression: str) -> int | float:
         try:

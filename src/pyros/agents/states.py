@@ -35,5 +35,5 @@ FAILURE_STATES = frozenset(FINAL_STATES - {CommandState.EXECUTED})
 #: while a specific command is running.
 GENERIC_COMMANDS = frozenset({
     "get_status", "get_mode", "set_mode", "abort", "flush", "exit", "restart_init", "ping",
-    "calc",
+    "calc", "reload_config",
 })

@@ -46,6 +46,7 @@ class AnalysisAgent(Agent):
                  unit: UnitConfig | None = None, test_mode: bool = False) -> None:
         super().__init__(name, computer)
         self._unit = unit
+        self._given_unit = unit
         self._thread = threading.Thread(target=self._analyse_forever, name=f"{name}-analyser",
                                         daemon=True)
         self.analysed = 0
@@ -57,6 +58,10 @@ class AnalysisAgent(Agent):
         if self._unit is None:
             self._unit = active_config()
         return self._unit
+
+    def config_reloaded(self, changed: set[str]) -> None:
+        """The analyser keeps the configuration it read: it reads it again."""
+        self._unit = self._given_unit
 
     def init(self) -> None:
         if not self._thread.is_alive():

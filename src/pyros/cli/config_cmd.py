@@ -37,3 +37,37 @@ def path() -> None:
     from pyros import paths
 
     click.echo(paths.config_path())
+
+
+@config.command("history")
+@click.option("--limit", default=20, show_default=True, help="how many versions, newest first")
+def history(limit: int) -> None:
+    """The versions saved through the Configuration page."""
+    from pyros.cli.context import setup_django
+
+    setup_django()
+    from pyros.configpage.models import ConfigVersion
+
+    versions = ConfigVersion.objects.select_related("author")[:limit]
+    if not versions:
+        click.echo("no version saved yet")
+    for version in versions:
+        who = version.author.username if version.author else "(found on disk)"
+        click.echo(f"v{version.number}  {version.saved_at:%Y-%m-%d %H:%M:%S}Z  {who}  "
+                   f"{version.comment}")
+
+
+@config.command("show")
+@click.argument("version", type=int)
+def show(version: int) -> None:
+    """Print VERSION's text, secrets masked."""
+    from pyros.cli.context import setup_django
+
+    setup_django()
+    from pyros.config.editing import mask_secrets
+    from pyros.configpage.models import ConfigVersion
+
+    found = ConfigVersion.objects.filter(number=version).first()
+    if found is None:
+        raise click.ClickException(f"no configuration version {version}")
+    click.echo(mask_secrets(found.text), nl=False)

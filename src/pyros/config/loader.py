@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -59,11 +60,60 @@ def load_config(path: Path | str) -> UnitConfig:
     return parse_config(text, str(path))
 
 
+#: The file behind the cached configuration, as it was when read: (path, mtime_ns, size).
+_stamp: dict[str, tuple[int, int]] = {}
+#: A changed file refresh_if_changed() found invalid, not to be read again until it changes.
+_rejected: dict[str, tuple[int, int]] = {}
+
+
+def _file_stamp(path: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
 @lru_cache(maxsize=1)
 def _cached(path: str) -> UnitConfig:
-    return load_config(path)
+    stamp = _file_stamp(path)
+    unit = load_config(path)
+    _stamp.clear()
+    if stamp is not None:
+        _stamp[path] = stamp
+    return unit
 
 
 def active_config() -> UnitConfig:
     """The configuration of this process: ``PYROS_CONFIG`` or the shipped example."""
     return _cached(str(paths.config_path()))
+
+
+def reload_active_config() -> UnitConfig:
+    """Read the configuration file again for this process (an agent's ``reload_config``).
+    The new file is read and validated before the cache is dropped, so an invalid file
+    leaves the process on the configuration it had (the ConfigError says why)."""
+    load_config(paths.config_path())
+    _cached.cache_clear()
+    return active_config()
+
+
+def refresh_if_changed() -> bool:
+    """For the web processes: read the file again if it changed on disk since it was
+    read (one stat). A changed file that does not validate is ignored, so a bad hand
+    edit never turns every page into an error; the process keeps what it had."""
+    path = str(paths.config_path())
+    stamp = _file_stamp(path)
+    if stamp == _stamp.get(path) or stamp == _rejected.get(path):
+        return False
+    if _cached.cache_info().currsize == 0:
+        return False  # nothing read yet: the first active_config() will read it
+    try:
+        load_config(path)
+    except ConfigError:
+        if stamp is not None:
+            _rejected[path] = stamp  # not parsed again on every request
+        return False
+    _cached.cache_clear()
+    active_config()
+    return True

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "pyros.analysis",
     "pyros.archive",
     "pyros.majordome",
+    "pyros.configpage",
     "pyros.web",
 ]
 
@@ -100,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "pyros.configpage.middleware.ConfigRefreshMiddleware",
 ]
 
 ROOT_URLCONF = "pyros.web.urls"

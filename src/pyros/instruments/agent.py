@@ -96,6 +96,8 @@ class DevicesAgent(Agent):
 
     expected_errors = (DeviceError, RemoteControlRefused, ValueError)
     routine_period = 2.0
+    #: The devices are connected at init from these sections.
+    restart_sections = frozenset({"database", "devices", "mount", "channels"})
 
     def __init__(self, name: str, computer: str = "localhost", *,
                  unit: UnitConfig | None = None, test_mode: bool = False,

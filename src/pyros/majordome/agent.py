@@ -86,6 +86,10 @@ class Running:
 
 class MajordomeAgent(Agent):
     expected_errors = (store.ControlRefused, ValueError)
+    #: Its devices and executor are built at init from these, its period and heartbeat
+    #: validity in __init__: rebuilding them in the middle of a night is a restart.
+    restart_sections = frozenset({"database", "devices", "mount", "channels", "site",
+                                  "majordome"})
 
     def __init__(self, name: str, computer: str = "localhost", *,
                  unit: UnitConfig | None = None, devices: UnitDevices | None = None,

@@ -101,6 +101,13 @@ class MonitoringAgent(Agent):
         self.log.info("reading the %s every %g s", self.monitor.client.name,
                       self.routine_period)
 
+    def config_reloaded(self, changed: set[str]) -> None:
+        """A new Monitor (thresholds, sensors, the PLC's address) keeping the safety
+        evaluator, as restart_init does; and the period."""
+        if changed & {"safety", "monitoring", "devices"}:
+            self.init()
+            self.beat_validity = Agent.beat_validity + min(5.0, self.routine_period)
+
     def run(self) -> int:
         try:
             return super().run()

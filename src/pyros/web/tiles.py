@@ -36,7 +36,8 @@ TILES: tuple[Tile, ...] = (
     Tile("Images", "images", "Images taken, their quality and archive.", "analysis:nights",
          more=(("Each night", "analysis:nights"), ("Archive", "archive:list"))),
     Tile("System", "system", "Agents, commands and logs.", "agents:system"),
-    Tile("Config", "config", "The unit configuration.", None),
+    Tile("Config", "config", "The unit configuration: by section, edited, versioned.",
+         "configpage:config", more=(("Versions", "configpage:versions"),)),
     Tile("Users", "users", "Accounts, profiles, activation.", "admin:accounts_user_changelist"),
 )
 

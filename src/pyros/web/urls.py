@@ -18,6 +18,7 @@ urlpatterns = [
     path("alerts/", include("pyros.alerts.urls")),
     path("images/", include("pyros.archive.urls")),
     path("images/", include("pyros.analysis.urls")),
+    path("config/", include("pyros.configpage.urls")),
     path("api/", include("pyros.observations.api_urls")),
     path("api/", include("pyros.agents.api_urls")),
     path("api/", include("pyros.instruments.api_urls")),

@@ -1,0 +1,1 @@
+"""The Configuration page: the unit configuration shown, edited, versioned and reloaded."""
