@@ -32,6 +32,9 @@ class User(AbstractUser):
         Profile, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
     )
     other_email = models.EmailField(blank=True)
+    institute = models.CharField(max_length=200, blank=True)
+    #: When a PI activated the registered account; its activation link is dead after.
+    activated_at = models.DateTimeField(null=True, blank=True)
     intentions = models.TextField(
         blank=True, help_text="What the user said they want to do, when registering."
     )

@@ -54,6 +54,10 @@ class Supervisor:
         self.stopping = threading.Event()
         python = sys.executable
         self.children: list[Child] = []
+        # Where the web site runs, the mails it could not send are retried from here:
+        # a thread, so that a slow mail server never delays watching the children.
+        self.mailer = threading.Thread(target=self._retry_mails, name="mail-retry",
+                                       daemon=True) if web else None
         if web:
             self.children.append(Child("web", [
                 python, "-m", "gunicorn", "pyros.web.wsgi:application", "--bind", web,
@@ -90,6 +94,8 @@ class Supervisor:
         if self.pid_file:
             self.pid_file.write_text(str(os.getpid()))
         self._reset_restart_counts()
+        if self.mailer is not None:
+            self.mailer.start()
         try:
             while not self.stopping.is_set():
                 now = time.monotonic()
@@ -106,6 +112,11 @@ class Supervisor:
             return max((max(c.exit_codes, default=1) for c in self.children if c.is_agent),
                        default=0)
         return 0
+
+    def _retry_mails(self) -> None:
+        from pyros.mail.outbox import run_periodically
+
+        run_periodically(self.stopping)
 
     def _reset_restart_counts(self) -> None:
         from pyros.agents.models import AgentSurvey

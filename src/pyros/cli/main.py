@@ -15,6 +15,7 @@ from pyros.cli.config_cmd import config
 from pyros.cli.database import dbshell, init, shell, update
 from pyros.cli.devices import device
 from pyros.cli.images import images
+from pyros.cli.mail import mail
 from pyros.cli.observatory import observatory
 from pyros.cli.requests import request
 from pyros.cli.schedule import schedule
@@ -52,7 +53,7 @@ def cli() -> None:
 
 for command in (init, update, shell, dbshell, start, stop, status, config, request, user, agent,
                 bench, device, sim, observatory, weather, schedule, alert, analyse, backup,
-                restore, images, archive):
+                restore, images, archive, mail):
     cli.add_command(command)
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from pyros.config.analysis import AnalysisConfig
 from pyros.config.archive import ArchiveConfig
+from pyros.config.mail import MailConfig
 
 Degrees = Annotated[float, Field(ge=-360.0, le=360.0)]
 
@@ -350,6 +351,7 @@ class UnitConfig(Strict):
     majordome: MajordomeConfig = MajordomeConfig()
     analysis: AnalysisConfig = AnalysisConfig()
     archive: ArchiveConfig = ArchiveConfig()
+    mail: MailConfig = MailConfig()
 
     @model_validator(mode="after")
     def _cross_references(self) -> UnitConfig:

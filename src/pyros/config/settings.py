@@ -16,6 +16,7 @@ import dj_database_url
 
 from pyros import paths
 from pyros.config.loader import active_config
+from pyros.config.mail import email_settings, mail_from_environment
 
 DATA_DIR = paths.ensure_data_dirs()
 UNIT = active_config()
@@ -89,6 +90,7 @@ INSTALLED_APPS = [
     "pyros.archive",
     "pyros.majordome",
     "pyros.configpage",
+    "pyros.mail",
     "pyros.web",
 ]
 
@@ -118,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pyros.web.context.site",
+                "pyros.mail.context.mail_failures",
             ],
         },
     },
@@ -135,6 +138,10 @@ AUTH_PASSWORD_VALIDATORS = [
      "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# E-mail (the [mail] section, PYROS_MAIL_* overriding it): EMAIL_*, DEFAULT_FROM_EMAIL,
+# PASSWORD_RESET_TIMEOUT, PYROS_SITE_URL, PYROS_ACTIVATION_TIMEOUT, PYROS_MAIL_RETRY_SECONDS.
+globals().update(email_settings(mail_from_environment(UNIT.mail)))
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

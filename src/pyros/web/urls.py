@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("pyros.accounts.registration_urls")),
     path("requests/", include("pyros.observations.urls")),
     path("system/", include("pyros.agents.urls")),
     path("instruments/", include("pyros.instruments.urls")),

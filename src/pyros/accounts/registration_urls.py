@@ -1,0 +1,21 @@
+"""URLs of registration and of one's own account (names without a namespace, as
+Django's own password views expect them)."""
+
+from django.urls import path
+
+from pyros.accounts import registration_views as views
+
+urlpatterns = [
+    path("register/", views.register, name="register"),
+    path("register/done/", views.register_done, name="register_done"),
+    path("users/activate/<str:uidb64>/<str:token>/", views.activate_account,
+         name="activate_account"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/password/", views.password_change, name="password_change"),
+    path("password/reset/", views.password_reset, name="password_reset"),
+    path("password/reset/sent/", views.password_reset_done, name="password_reset_done"),
+    path("password/reset/<str:uidb64>/<str:token>/", views.password_reset_confirm,
+         name="password_reset_confirm"),
+    path("password/reset/complete/", views.password_reset_complete,
+         name="password_reset_complete"),
+]
