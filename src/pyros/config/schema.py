@@ -336,6 +336,16 @@ class MajordomeConfig(Strict):
     calibrations: Calibrations = Calibrations()
 
 
+class AccountingConfig(Strict):
+    """Time accounting (docs/people.md): what a program whose time is used up may still
+    get from the scheduler."""
+
+    alerts_overdraw: bool = Field(
+        default=True,
+        description="alerts are planned even when their program's time is used up (the "
+                    "excess is charged all the same: the program's remaining goes negative)")
+
+
 class UnitConfig(Strict):
     unit: str = Field(min_length=1, description="the unit's name")
     site: Site
@@ -352,6 +362,7 @@ class UnitConfig(Strict):
     analysis: AnalysisConfig = AnalysisConfig()
     archive: ArchiveConfig = ArchiveConfig()
     mail: MailConfig = MailConfig()
+    accounting: AccountingConfig = AccountingConfig()
 
     @model_validator(mode="after")
     def _cross_references(self) -> UnitConfig:

@@ -507,7 +507,7 @@ class MajordomeAgent(Agent):
         work = store.sequence_work(self.unit, sequence_id)
         store.log(LogKind.SEQUENCE, f"sequence #{sequence_id} {work.name!r} started "
                                     f"(priority {work.priority})", now=now, unit=self.unit,
-                  sequence_id=sequence_id, detail={"key": work.key})
+                  sequence_id=sequence_id, detail={"key": work.key, "phase": "start"})
         self._submit(work)
         return True
 

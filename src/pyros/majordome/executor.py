@@ -246,6 +246,7 @@ class Executor:
                 mount.slew(target.ra, target.dec, wait=False, timeout=ORDER_TIMEOUT)
                 self._call_back("on_slew", on_slew, outcome.slew_started)
                 self._wait_for_slew(run, mount, limit)
+                outcome.slew_ended = clock.now()
         finally:
             run.set_slewing(False)
         self._settle(run)
@@ -477,7 +478,7 @@ class Executor:
                           started=written.started, ended=ended, plan_id=plan.plan_id,
                           album_id=written.job.album_id,
                           airmass=float(airmass) if isinstance(airmass, float) else None,
-                          headers=dict(keywords))
+                          headers=dict(keywords), read_out=written.written)
 
     def _context(self) -> dict[str, object]:
         try:

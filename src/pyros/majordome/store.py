@@ -42,6 +42,8 @@ from pyros.monitoring.models import SafetyState, SiteWatch
 from pyros.observations.lifecycle import RequestStatus, SequenceStatus
 from pyros.observations.models import Request, Sequence
 from pyros.observations.signals import sequence_started
+from pyros.programs.accounting import charge_execution
+from pyros.programs.charges import ImageSpan
 from pyros.scheduling import store as scheduling_store
 from pyros.scheduling.models import Trigger
 from pyros.scheduling.problem import night_of
@@ -181,7 +183,11 @@ def announce_slew(sequence_id: int, when: datetime) -> None:
 def finish_sequence(unit: UnitConfig, sequence_id: int, outcome: SequenceOutcome,
                     now: datetime) -> str:
     """EXECUTED, FAILED, or back to the scheduler when interrupted; the scheduler is told
-    (the planning marker). Returns the new status."""
+    (the planning marker). Returns the new status.
+
+    In the same transaction the program is charged the time the execution held the
+    telescope (``programs.accounting``), whatever the outcome and even when the sequence
+    was cancelled meanwhile: a stopped sequence used the telescope all the same."""
     status = {Outcome.EXECUTED: SequenceStatus.EXECUTED, Outcome.FAILED: SequenceStatus.FAILED,
               Outcome.INTERRUPTED: SequenceStatus.TOBEPLANNED}[outcome.outcome]
     with transaction.atomic():
@@ -189,9 +195,32 @@ def finish_sequence(unit: UnitConfig, sequence_id: int, outcome: SequenceOutcome
             .update(status=status, status_reason=outcome.reason[:255])
         if changed and status == SequenceStatus.EXECUTED:
             _complete_request_if_done(sequence_id, now)
+        _charge(sequence_id, outcome, now)
     scheduling_store.bump_marker(Trigger.EXECUTION, f"sequence #{sequence_id} {status}",
                                  now=now)
     return status if changed else "unchanged (no longer executing)"
+
+
+def execution_start(sequence_id: int, now: datetime) -> datetime | None:
+    """The time of the night log's latest "started" entry of the sequence, up to
+    ``now``: where its execution, and its charge, begin."""
+    entries = NightLogEntry.objects.filter(
+        kind=LogKind.SEQUENCE, sequence_id=sequence_id, time__lte=now,
+    ).order_by("-time", "-id").values_list("time", "detail")[:20]
+    for time, detail in entries:
+        if isinstance(detail, dict) and detail.get("phase") == "start":
+            return time
+    return None
+
+
+def _charge(sequence_id: int, outcome: SequenceOutcome, now: datetime) -> None:
+    start = execution_start(sequence_id, now) or outcome.started or outcome.slew_started or now
+    slew = (outcome.slew_started, outcome.slew_ended or outcome.ended or now) \
+        if outcome.slew_started is not None else None
+    charge_execution(
+        sequence_id=sequence_id, start=start, end=now,
+        images=[ImageSpan(i.started, i.ended, i.read_out) for i in outcome.images],
+        slew=slew, outcome=outcome.outcome.value, reason=outcome.reason)
 
 
 def _complete_request_if_done(sequence_id: int, now: datetime) -> None:

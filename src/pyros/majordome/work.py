@@ -96,6 +96,7 @@ class ImageTaken:
     album_id: int | None
     airmass: float | None
     headers: dict[str, object] = field(default_factory=dict)  # the keywords we added
+    read_out: datetime | None = None  # when the file arrived: the readout ended
 
 
 @dataclass
@@ -106,3 +107,4 @@ class SequenceOutcome:
     started: datetime | None = None
     ended: datetime | None = None
     slew_started: datetime | None = None  # when the slew command was issued
+    slew_ended: datetime | None = None  # when the mount stopped (settling comes after)

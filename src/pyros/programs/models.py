@@ -76,3 +76,40 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program} in {self.period}: {self.quota_hours} h"
+
+
+class TimeCharge(models.Model):
+    """The telescope time one execution of a sequence cost its program: from the night
+    log's "started" entry to its end, whatever the outcome (a stopped or failed
+    sequence held the telescope too). Written by the majordome in the transaction that
+    records the outcome; one row per execution (the sequence and its start), so a
+    repeated write changes nothing. Calibrations belong to no program and charge none."""
+
+    program = models.ForeignKey(ScientificProgram, on_delete=models.PROTECT,
+                                related_name="charges")
+    period = models.ForeignKey(Period, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="charges",
+                               help_text="the period containing the start; none if undefined")
+    # By name: observations depends on programs, not the other way round.
+    sequence = models.ForeignKey("observations.Sequence", null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="charges")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    seconds = models.FloatField()
+    breakdown = models.JSONField(default=dict, blank=True,
+                                 help_text="seconds of exposure, readout, slew, overhead")
+    outcome = models.CharField(max_length=12, help_text="EXECUTED, FAILED or INTERRUPTED")
+    reason = models.CharField(max_length=255, blank=True)
+    alert = models.BooleanField(default=False, help_text="the request came from an alert")
+
+    class Meta:
+        ordering = ["start", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["sequence", "start"], name="one_charge_per_execution"),
+            models.CheckConstraint(condition=models.Q(seconds__gte=0),
+                                   name="charge_not_negative"),
+        ]
+        indexes = [models.Index(fields=["program", "period"])]
+
+    def __str__(self) -> str:
+        return f"{self.program}: {self.seconds:.0f} s ({self.outcome})"

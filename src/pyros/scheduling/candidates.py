@@ -95,9 +95,8 @@ def build_candidates(problem: Problem) -> Candidates:
             continue
         if sequence.program and sequence.program in problem.quotas \
                 and problem.quotas[sequence.program] < sequence.duration:
-            rejections.append(Rejection(sequence.id, (
-                f"program {sequence.program} has {problem.quotas[sequence.program] / 3600:.2f}"
-                f" h of quota left; this sequence needs {sequence.duration / 3600:.2f} h")))
+            rejections.append(Rejection(sequence.id, quota_reason(
+                sequence.program, problem.quotas[sequence.program], sequence.duration)))
             continue
         if not visibility.intervals:
             rejections.append(Rejection(sequence.id, visibility.reason))
@@ -119,6 +118,16 @@ def build_candidates(problem: Problem) -> Candidates:
         items.append(candidate)
     horizon = (math.floor(calculator.dark[0]), math.ceil(calculator.dark[1]))
     return Candidates(sky=sky, items=items, rejections=rejections, horizon=horizon)
+
+
+def quota_reason(program: str, left: float, duration: float) -> str:
+    """Why a sequence is left out for its program's time: used up, or not enough for
+    the whole sequence (a sequence is planned only when its program can pay all of it)."""
+    if left <= 0:
+        return (f"program {program}'s time is used up for this period (0 h left); "
+                "it is planned again when the program is given more time")
+    return (f"program {program} has {left / 3600:.2f} h of time left; this sequence "
+            f"needs {duration / 3600:.2f} h")
 
 
 def _preferred_start(candidate: Candidate, highest: float | None, sky: NightSky) -> int:

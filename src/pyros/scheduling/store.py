@@ -12,13 +12,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q
 
 from pyros import clock
 from pyros.config.schema import UnitConfig
 from pyros.observations.lifecycle import RequestStatus, SequenceStatus
-from pyros.observations.models import Sequence
-from pyros.programs.models import Allocation
+from pyros.observations.models import Request, Sequence
+from pyros.programs.accounting import seconds_left
 from pyros.scheduling.models import (
     PlanningMarker,
     Schedule,
@@ -62,14 +62,16 @@ def marker() -> PlanningMarker:
     return found or PlanningMarker(version=0)
 
 
-def _to_plan(sequence: Sequence) -> SequenceToPlan:
+def _to_plan(sequence: Sequence, exempt: set[int] = frozenset()) -> SequenceToPlan:
+    """``exempt``: requests whose sequences may overdraw their program (alerts, when the
+    unit allows it): planned as if they had no program, so no quota limits them."""
     return SequenceToPlan(
         id=str(sequence.pk), ra=sequence.ra, dec=sequence.dec, duration=sequence.duration,
         priority=sequence.priority, window=(sequence.start, sequence.end),
         preferred=sequence.preferred_time, obs_type=ObservationType(sequence.obs_type),
         max_airmass=sequence.max_airmass or None,
         min_moon_separation=sequence.min_moon_separation or None,
-        program=sequence.request.program.name)
+        program=None if sequence.request_id in exempt else sequence.request.program.name)
 
 
 def tonight(unit: UnitConfig, now: datetime | None = None) -> date:
@@ -77,19 +79,20 @@ def tonight(unit: UnitConfig, now: datetime | None = None) -> date:
 
 
 def quotas_left(now: datetime) -> dict[str, float]:
-    """Seconds each program with an allocation in the current period has not used yet
-    (executed or executing sequences count as used)."""
-    left: dict[str, float] = {}
-    allocations = Allocation.objects.filter(period__start__lte=now, period__end__gt=now) \
-        .select_related("program", "period")
-    for allocation in allocations:
-        used = Sequence.objects.filter(
-            request__program=allocation.program,
-            status__in=[SequenceStatus.EXECUTED, SequenceStatus.EXECUTING],
-            start__lt=allocation.period.end, end__gt=allocation.period.start,
-        ).aggregate(total=Sum("duration"))["total"] or 0.0
-        left[allocation.program.name] = max(0.0, float(allocation.quota_hours) * 3600 - used)
-    return left
+    """Seconds each program with an allocation in the current period may still be
+    planned: its allocation minus the time its executions were charged (slews and
+    overheads included) and the duration of what executes now."""
+    return seconds_left(now)
+
+
+def _overdrawing(unit: UnitConfig, sequences: list[Sequence]) -> set[int]:
+    """The alerts' requests among ``sequences``' when alerts may overdraw, else none."""
+    if not unit.accounting.alerts_overdraw:
+        return set()
+    ids = {s.request_id for s in sequences}
+    # By the reverse relation's name: the scheduler does not import the alerts app.
+    return set(Request.objects.filter(pk__in=ids, alert_packets__isnull=False)
+               .values_list("pk", flat=True))
 
 
 def build_problem(unit: UnitConfig, *, now: datetime | None = None,
@@ -116,8 +119,10 @@ def build_problem(unit: UnitConfig, *, now: datetime | None = None,
         else:
             fixed.append(FixedEntry(str(sequence.pk), now,
                                     now + timedelta(seconds=sequence.duration)))
+    waiting_list = list(waiting.order_by("pk"))
+    exempt = _overdrawing(unit, waiting_list)
     return Problem(site=site_of(unit), night=night,
-                   sequences=[_to_plan(s) for s in waiting.order_by("pk")],
+                   sequences=[_to_plan(s, exempt) for s in waiting_list],
                    overheads=overheads_of(unit), quotas=quotas_left(now), not_before=now,
                    fixed=fixed)
 
