@@ -37,7 +37,7 @@ TILES: tuple[Tile, ...] = (
          more=(("Each night", "analysis:nights"), ("Archive", "archive:list"))),
     Tile("System", "system", "Agents, commands and logs.", "agents:system"),
     Tile("Config", "config", "The unit configuration.", None),
-    Tile("Users", "users", "Accounts, profiles, activation.", "admin:accounts_user_changelist"),
+    Tile("Users", "users", "Accounts, profiles, activation.", "users:user-list"),
 )
 
 
