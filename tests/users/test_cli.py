@@ -88,3 +88,10 @@ def test_passwd(people):
                                              ok=False).output
     run("user", "passwd", "u-tac", "--as", "u-tac", "--password-stdin", stdin="own-Passw0rd-5\n")
     assert User.objects.get(username="u-tac").check_password("own-Passw0rd-5")
+
+
+def test_every_new_command_has_help():
+    for command in (["user", "list"], ["user", "passwd"], ["user", "set-profile"],
+                    ["user", "deactivate"], ["user", "activate"], ["bench", "users"]):
+        result = CliRunner().invoke(cli, [*command, "--help"])
+        assert result.exit_code == 0 and "Usage: " in result.output
