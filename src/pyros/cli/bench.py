@@ -237,3 +237,26 @@ def _print_scheduler_report(report) -> None:
             f"p99 {ins.p99_ms:.1f} ms; alert planned {ins.alerts_planned}/{ins.trials}, "
             f"executing sequence untouched {ins.executing_untouched}/{ins.trials}, "
             f"violations {ins.violations}")
+
+
+@bench.command("users")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--users", "count", type=click.IntRange(100, 200_000), default=10_000,
+              show_default=True)
+@click.option("--repeats", type=click.IntRange(3, 1000), default=20, show_default=True)
+def users(as_json: bool, count: int, repeats: int) -> None:
+    """Users page and API with COUNT users: p50 and p99 per filter, on the configured
+    database (the bench's accounts are deleted afterwards)."""
+    setup_django()
+    require_database_ready()
+    from pyros.accounts.bench import run_users_bench
+
+    report = run_users_bench(count, repeats,
+                             progress=lambda m: None if as_json else click.echo(m, err=True))
+    if as_json:
+        click.echo(json.dumps(report.as_dict()))
+        return
+    click.echo(f"{report.database}: {report.users} users, {report.repeats} requests each")
+    for t in report.timings:
+        click.echo(f"{t.name:<24} p50 {t.p50_ms:7.1f} ms   p99 {t.p99_ms:7.1f} ms   "
+                   f"HTTP {t.status}")

@@ -1,10 +1,55 @@
-"""``pyros user``: accounts from the command line (the web admin does the rest)."""
+"""``pyros user``: accounts from the command line, with the rules of the Users pages.
+
+Changes are made as an acting user chosen as for ``pyros request import``: ``--as``,
+else ``$PYROS_USER``, else ``admin``; :mod:`pyros.accounts.management` decides whether
+they may (the PI never changes a SysAdmin, nobody their own profile...).
+"""
 
 from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
 
 import click
 
 from pyros.cli.context import require_database_ready, setup_django
+
+PROFILE_KEYS = ["visitor", "tac", "observer", "ie_is", "operator", "superoperator", "pi",
+                "sysadmin"]
+
+_as_option = click.option(
+    "--as", "actor_name", default=lambda: os.environ.get("PYROS_USER", "admin"),
+    show_default="$PYROS_USER or admin", help="Act as this user (their rights apply).")
+
+
+def _accounts(actor_name: str, username: str) -> tuple[Any, Any]:
+    """The acting user (active) and the account acted on, or a clear error."""
+    setup_django()
+    require_database_ready()
+    from pyros.accounts.models import User
+
+    actor = User.objects.filter(username=actor_name, is_active=True).first()
+    if actor is None:
+        raise click.ClickException(f"no active user '{actor_name}' (give one with --as)")
+    target = User.objects.filter(username=username).first()
+    if target is None:
+        raise click.ClickException(f"no user '{username}'")
+    return actor, target
+
+
+def _change(actor_name: str, username: str, **changes: Any) -> None:
+    from pyros.accounts import management
+
+    actor, target = _accounts(actor_name, username)
+    try:
+        outcome = management.change_user(actor, target, management.Changes(**changes))
+    except (management.Refused, management.Invalid) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{username}: {'; '.join(outcome.changed) or 'nothing to change'}")
+    if outcome.mailed is False:
+        click.echo(f"warning: the mail to {target.email} could not be sent", err=True)
 
 
 @click.group()
@@ -31,8 +76,7 @@ def token(username: str) -> None:
 @user.command("add")
 @click.argument("username")
 @click.option("--profile", required=True,
-              type=click.Choice(["visitor", "tac", "observer", "ie_is", "operator",
-                                 "superoperator", "pi", "sysadmin"], case_sensitive=False))
+              type=click.Choice(PROFILE_KEYS, case_sensitive=False))
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--email", default="")
 @click.option("--program", "programs", multiple=True, help="Make the user a member of it.")
@@ -59,3 +103,80 @@ def add(username: str, profile: str, password: str, email: str, programs: tuple[
         for program in found.values():
             program.members.add(account)
     click.echo(f"created {username} ({account.profile.name})")
+
+
+@user.command("list")
+@click.option("--profile", type=click.Choice(PROFILE_KEYS, case_sensitive=False),
+              help="Only users of this profile.")
+@click.option("--inactive", is_flag=True, help="Only inactive accounts.")
+@click.option("--program", default="", help="Only members (or the PI) of this program.")
+@click.option("--search", default="", help="In the username, names or e-mails.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array, as the API's results.")
+def list_users(profile: str | None, inactive: bool, program: str, search: str,
+               as_json: bool) -> None:
+    """List the accounts, by username."""
+    setup_django()
+    require_database_ready()
+    from pyros.accounts.management_api import user_out
+    from pyros.accounts.profiles import ProfileLevel
+    from pyros.accounts.user_query import UserFilter, find_users, profile_label
+
+    users = find_users(UserFilter(text=search, program=program,
+                                  profile=ProfileLevel[profile.upper()] if profile else None,
+                                  active=False if inactive else None))
+    if as_json:
+        click.echo(json.dumps([user_out(u).model_dump(mode="json") for u in users]))
+        return
+    for u in users:
+        programs = ",".join(p.name for p in u.programs.all()) or "-"
+        click.echo(f"{u.username:<20} {profile_label(u):<14} "
+                   f"{'active' if u.is_active else 'INACTIVE':<8} {u.email or '-':<30} {programs}")
+
+
+@user.command("passwd")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@_as_option
+def passwd(username: str, password_stdin: bool, actor_name: str) -> None:
+    """Set USERNAME's password (asked twice, or read from standard input)."""
+    from pyros.accounts import management
+
+    actor, target = _accounts(actor_name, username)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    if not password:
+        raise click.ClickException("the password is empty")
+    try:
+        management.set_password(actor, target, password)
+    except (management.Refused, management.Invalid) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{username}: password changed")
+
+
+@user.command("set-profile")
+@click.argument("username")
+@click.argument("profile", type=click.Choice(PROFILE_KEYS, case_sensitive=False))
+@_as_option
+def set_profile(username: str, profile: str, actor_name: str) -> None:
+    """Give USERNAME the profile PROFILE."""
+    from pyros.accounts.profiles import ProfileLevel
+
+    _change(actor_name, username, profile=ProfileLevel[profile.upper()])
+
+
+@user.command("deactivate")
+@click.argument("username")
+@_as_option
+def deactivate(username: str, actor_name: str) -> None:
+    """Deactivate USERNAME's account (they cannot log in; they are mailed)."""
+    _change(actor_name, username, is_active=False)
+
+
+@user.command("activate")
+@click.argument("username")
+@_as_option
+def activate(username: str, actor_name: str) -> None:
+    """Reactivate USERNAME's account (they are mailed)."""
+    _change(actor_name, username, is_active=True)

@@ -38,7 +38,7 @@ TILES: tuple[Tile, ...] = (
     Tile("System", "system", "Agents, commands and logs.", "agents:system"),
     Tile("Config", "config", "The unit configuration: by section, edited, versioned.",
          "configpage:config", more=(("Versions", "configpage:versions"),)),
-    Tile("Users", "users", "Accounts, profiles, activation.", "admin:accounts_user_changelist"),
+    Tile("Users", "users", "Accounts, profiles, activation.", "users:user-list"),
 )
 
 
