@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "pyros.analysis",
     "pyros.archive",
     "pyros.majordome",
+    "pyros.proposals",
     "pyros.web",
 ]
 
