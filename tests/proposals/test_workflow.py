@@ -124,3 +124,19 @@ def test_pyros_init_opens_the_next_call_once(initial_data):
     again = load_initial_data(now=TEST_NOW)
     assert not [c for c in again.created if c.startswith("call")]
     assert Call.objects.count() == 1
+
+
+def test_a_mail_server_down_never_undoes_the_decision(people, monkeypatch):
+    import smtplib
+
+    from pyros.proposals import mails
+
+    def down(*args, **kwargs):
+        raise smtplib.SMTPConnectError(421, "down")
+
+    monkeypatch.setattr(mails, "send_mail", down)
+    proposal = propose(people["observer"])
+    answer = web(people["pi"]).post(f"/proposals/{proposal.pk}/decide/", {
+        "decision": "accept", "program_name": "Still", "quota_hours": "1", "priority": "3"})
+    assert answer.status_code == 302
+    assert ScientificProgram.objects.get(name="Still").pi == people["observer"]
