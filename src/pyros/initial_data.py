@@ -1,5 +1,6 @@
 """What ``pyros init`` puts in a new database: the eight profiles, an administrator,
-the current and next observing periods, and the example program "GRB".
+the current and next observing periods, the call for proposals of the next one, and
+the example program "GRB".
 
 Every step is "create if missing", so running it again changes nothing.
 """
@@ -19,6 +20,7 @@ from pyros.accounts.models import Profile, User
 from pyros.accounts.profiles import PROFILES, ProfileLevel
 from pyros.programs.models import Allocation, Period, ScientificProgram
 from pyros.programs.periods import next_period, period_containing
+from pyros.proposals.calls import ensure_next_call
 
 EXAMPLE_PROGRAM = "GRB"
 EXAMPLE_QUOTA_HOURS = Decimal("200")
@@ -84,5 +86,9 @@ def load_initial_data(admin_username: str = "admin", admin_password: str | None 
             program=program, period=period, defaults={"quota_hours": EXAMPLE_QUOTA_HOURS})
         if new:
             created.append(f"allocation {EXAMPLE_PROGRAM} {period.name}")
+
+    call, new = ensure_next_call(now)
+    if new:
+        created.append(f"call for proposals {call.period.name}")
 
     return InitReport(created, admin_username, generated)

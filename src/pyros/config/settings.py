@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "pyros.majordome",
     "pyros.configpage",
     "pyros.mail",
+    "pyros.proposals",
     "pyros.web",
 ]
 

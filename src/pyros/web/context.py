@@ -8,7 +8,7 @@ from pyros.accounts.rights import Access, access
 
 #: The pages of the top bar, each shown to the profiles that may read it.
 NAV_RIGHTS = ("weather", "observatory", "schedule", "alerts", "telescope", "cameras",
-              "requests", "system", "users")
+              "requests", "proposals", "system", "users")
 
 
 def site(request):
