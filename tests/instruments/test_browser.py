@@ -141,5 +141,8 @@ def test_the_cameras_page_shows_the_new_preview(page: Page, operator, data_home,
     expect(preview).to_be_visible()
     expect(preview).to_have_attribute("src", re.compile(r"/instruments/cameras/VIS/preview"
                                                         r"\.png\?v=\d+$"))
+    # Visible is not loaded: wait for the browser to have decoded the new preview.
+    page.wait_for_function("(img => img.complete && img.naturalWidth > 0)"
+                           "(document.querySelector('[data-preview-of]'))")
     assert page.evaluate("document.querySelector('[data-preview-of]').naturalWidth") == 512
     page.screenshot(path=str(artifacts / "instruments-cameras.png"), full_page=True)

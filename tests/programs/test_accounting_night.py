@@ -39,6 +39,11 @@ def night_factory(observer, tmp_path, monkeypatch):
         night.stop()
 
 
+def _ended(sequence_id: int) -> bool:
+    return any("outcome" in e.detail for e in NightLogEntry.objects.filter(
+        kind=LogKind.SEQUENCE, sequence_id=sequence_id))
+
+
 def _log_span(sequence_id: int) -> tuple[datetime, datetime]:
     """The night log's start and end entries of the sequence's (only) execution."""
     entries = list(NightLogEntry.objects.filter(kind=LogKind.SEQUENCE, sequence_id=sequence_id)
@@ -55,8 +60,11 @@ def test_an_executed_sequence_charges_its_program_what_the_night_log_says(night_
     night.submit(sequence("M1", ra, dec, obs_type="IMMEDIATE", minutes=5))
     night.plan()
     seq = Sequence.objects.get()
-    night.tick_until(lambda: Sequence.objects.filter(status=SequenceStatus.EXECUTED).exists(),
-                     what="the sequence executed")
+    # The status, the charge and the night log's end entry are three writes: wait for
+    # the last, not the first (on a loaded machine the test read between them).
+    night.tick_until(lambda: Sequence.objects.filter(status=SequenceStatus.EXECUTED).exists()
+                     and TimeCharge.objects.exists() and _ended(seq.pk),
+                     what="the sequence executed, charged and logged")
 
     charge = TimeCharge.objects.get()
     start, end = _log_span(seq.pk)
