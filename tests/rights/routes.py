@@ -102,6 +102,13 @@ PROPOSAL_DELETERS = {**PROPOSAL_READERS, "pi": A, "sysadmin": A}
 PROGRAM_VIEWERS = {"anonymous": H, "visitor": H, "tac": H, "observer": R, "ie_is": H,
                    "operator": H, "superoperator": H, "pi": A, "sysadmin": A}
 
+#: "For the SysAdmin every field" (issue 16): the PI manages profiles and activation only
+SYSADMIN_ONLY = {"pi": H}
+#: The archive's search: frames past their proprietary period are public to anyone
+#: signed in (``archive.public_to_anonymous`` is off in the example unit), so the list
+#: answers every signed-in profile (with only public frames where "images" is HIDDEN).
+PUBLIC_FRAMES = {"anonymous": H, **{p: R for p in PROFILES if p != "anonymous"}}
+
 SEQ = lambda w: {"pk": w.request.pk, "sequence_id": w.sequence.pk}  # noqa: E731
 ALB = lambda w: {"pk": w.request.pk, "album_id": w.album.pk}  # noqa: E731
 PLN = lambda w: {"pk": w.request.pk, "plan_id": w.plan.pk}  # noqa: E731
@@ -153,7 +160,7 @@ ROUTES: dict[str, Route] = {
     "majordome:observatory-part": Route("observatory"),
     "majordome:control": Route("observatory.control", act=("POST",), gate=R),
     "majordome:control-part": Route("observatory.control"),
-    "majordome:log": Route("observatory.control"),
+    "majordome:log": Route("observatory"),
     # --- schedule, alerts
     "scheduling:schedule": Route("schedule"),
     "scheduling:schedule-part": Route("schedule"),
@@ -171,7 +178,7 @@ ROUTES: dict[str, Route] = {
     "alerts:alert-detail": Route("alerts", args=NONE_PK, missing=True),
     "alerts:alert-detail-part": Route("alerts", args=NONE_PK, missing=True),
     # --- images
-    "archive:list": Route("images"),
+    "archive:list": Route("images", only=PUBLIC_FRAMES),
     "archive:frame": obj("images.all", "images", args=FRAME),
     "archive:thumbnail": obj("images.all", "images", args=FRAME),
     "archive:preview": obj("images.all", "images", args=FRAME),
@@ -191,8 +198,8 @@ ROUTES: dict[str, Route] = {
     "users:user-detail": Route("users", read=(), act=("GET",), args=USER),
     "users:user-profile": Route("users", read=(), act=("POST",), args=USER),
     "users:user-active": Route("users", read=(), act=("POST",), args=USER),
-    "users:user-fields": Route("users", read=(), act=("POST",), args=USER),
-    "users:user-delete": Route("users", read=(), act=("POST",), args=USER),
+    "users:user-fields": Route("users", read=(), act=("POST",), args=USER, only=SYSADMIN_ONLY),
+    "users:user-delete": Route("users", read=(), act=("POST",), args=USER, only=SYSADMIN_ONLY),
     # --- proposals
     "proposals:list": Route("proposals"),
     "proposals:create": Route("proposals.create", read=(), act=("GET", "POST")),
@@ -228,7 +235,7 @@ ROUTES: dict[str, Route] = {
     "api-agent-logs": api("system"),
     "api-agent-command": api("system", args=NONE_PK, missing=True),
     "api-agent-command-send": api("system.command", read=(), act=("POST",),
-                                  args=lambda w: {"name": "scheduler"}),
+                                  args=lambda w: {"name": "scheduler"}, missing=True),
     "api-instruments": api("telescope"),
     "api-instruments-command": api("telescope.control", read=(), act=("POST",)),
     "api-weather-now": api("weather"),
@@ -236,18 +243,19 @@ ROUTES: dict[str, Route] = {
     "api-observatory-site": api("observatory"),
     "api-majordome": api("observatory"),
     "api-observatory-control": api("observatory.control", read=(), act=("POST",), gate=R),
-    "api-night-log": api("observatory.control"),
+    "api-night-log": api("observatory"),
     "api-schedule-list": api("schedule"),
-    "api-schedule-current": api("schedule"),
-    "api-schedule-simulate": api("schedule", read=(), act=("POST",), gate=R),
+    "api-schedule-current": api("schedule", missing=True),  # none planned
+    "api-schedule-simulate": api("schedule", read=(), act=("POST",), gate=R,
+                                 only={"anonymous": H}),
     "api-schedule-detail": api("schedule", args=NONE_PK, missing=True),
     "api-alerts-events": api("alerts"),
     "api-alerts-event": api("alerts", args=NONE_PK, missing=True),
     "api-alerts-strategy": api("alerts.strategy"),
     "api-images": api("images"),
-    "api-images-masters": api("images"),
+    "api-images-masters": api("images.all"),  # calibrations: no program's
     "api-image": api("images.all", own="images", args=lambda w: {"pk": w.frame.image_id}),
-    "api-archive-frames": api("images"),
+    "api-archive-frames": api("images", only=PUBLIC_FRAMES),
     "api-archive-frame": api("images.all", own="images", args=FRAME),
     "api-archive-headers": api("images.all", own="images", args=FRAME),
     "api-archive-related": api("images.all", own="images", args=FRAME),
@@ -255,7 +263,7 @@ ROUTES: dict[str, Route] = {
     "api-archive-file": api("images.all", own="images", args=FRAME),
     "api-archive-thumbnail": api("images.all", own="images", args=FRAME),
     "api-archive-preview": api("images.all", own="images", args=FRAME),
-    "api-archive-zip": api("images"),
+    "api-archive-zip": api("images", only=PUBLIC_FRAMES, missing=True),  # 400: no ids
     "api-user-list": api("users", read=(), act=("GET",)),
     "api-user-detail": api("users", read=(), act=("GET", "PATCH"), args=USER),
     "api-proposal-list": api("proposals", act=("POST",), act_right="proposals.create"),
