@@ -49,6 +49,9 @@ class Route:
     gate: Access = A
     #: access per profile, where object rules narrow the matrix
     only: dict[str, Access] = field(default_factory=dict)
+    #: the action routes this page links or posts to (buttons, forms): shown only to
+    #: the profiles that may act on them
+    buttons: tuple[str, ...] = ()
     #: no object is built for it: an allowed profile may get 404
     missing: bool = False
     api: bool = False
@@ -129,24 +132,30 @@ ROUTES: dict[str, Route] = {
                                     args=lambda w: {"uidb64": "MQ", "token": "bad-token"}),
     "password_reset_complete": Route(PUBLIC),
     # --- requests
-    "observations:request-list": Route("requests"),
+    "observations:request-list": Route("requests", buttons=(
+        "observations:request-create", "observations:request-import")),
     "observations:request-create": Route("requests", read=(), act=("GET", "POST")),
     "observations:request-import": Route("requests", read=(), act=("GET", "POST")),
-    "observations:request-detail": req(args=REQ),
+    "observations:request-detail": req(args=REQ, buttons=(
+        "observations:request-edit", "observations:request-submit",
+        "observations:request-cancel", "observations:sequence-create",
+        "observations:sequence-edit", "observations:sequence-delete",
+        "observations:album-create", "observations:album-edit", "observations:album-delete",
+        "observations:plan-create", "observations:plan-edit", "observations:plan-delete")),
     "observations:request-edit": req(read=(), act=("GET", "POST"), args=REQ),
-    "observations:request-submit": req(read=(), act=("POST",), args=REQ),
-    "observations:request-cancel": req(read=(), act=("POST",), args=REQ),
+    "observations:request-submit": req(read=(), act=("GET", "POST"), args=REQ),
+    "observations:request-cancel": req(read=(), act=("GET", "POST"), args=REQ),
     "observations:request-export-xml": req(args=REQ),
     "observations:request-export-json": req(args=REQ),
     "observations:sequence-create": req(read=(), act=("GET", "POST"), args=REQ),
     "observations:sequence-edit": req(read=(), act=("GET", "POST"), args=SEQ),
-    "observations:sequence-delete": req(read=(), act=("POST",), args=SEQ),
+    "observations:sequence-delete": req(read=(), act=("GET", "POST"), args=SEQ),
     "observations:album-create": req(read=(), act=("GET", "POST"), args=SEQ),
     "observations:album-edit": req(read=(), act=("GET", "POST"), args=ALB),
-    "observations:album-delete": req(read=(), act=("POST",), args=ALB),
+    "observations:album-delete": req(read=(), act=("GET", "POST"), args=ALB),
     "observations:plan-create": req(read=(), act=("GET", "POST"), args=ALB),
     "observations:plan-edit": req(read=(), act=("GET", "POST"), args=PLN),
-    "observations:plan-delete": req(read=(), act=("POST",), args=PLN),
+    "observations:plan-delete": req(read=(), act=("GET", "POST"), args=PLN),
     "programs:program-list": Route("requests"),
     "programs:program-detail": req(args=PROGRAM),
     # --- system, instruments, observatory
@@ -201,20 +210,23 @@ ROUTES: dict[str, Route] = {
     "users:user-fields": Route("users", read=(), act=("POST",), args=USER, only=SYSADMIN_ONLY),
     "users:user-delete": Route("users", read=(), act=("POST",), args=USER, only=SYSADMIN_ONLY),
     # --- proposals
-    "proposals:list": Route("proposals"),
+    "proposals:list": Route("proposals", buttons=("proposals:create",)),
     "proposals:create": Route("proposals.create", read=(), act=("GET", "POST")),
-    "proposals:detail": Route("proposals", args=PROPOSAL, only=PROPOSAL_READERS),
+    "proposals:detail": Route("proposals", args=PROPOSAL, only=PROPOSAL_READERS, buttons=(
+        "proposals:edit", "proposals:submit", "proposals:delete", "proposals:vote",
+        "proposals:decide")),
     "proposals:edit": Route("proposals.create", read=(), act=("GET", "POST"), args=PROPOSAL,
                             only=PROPOSAL_READERS),
     "proposals:submit": Route("proposals.create", read=(), act=("POST",), args=PROPOSAL,
                               only=PROPOSAL_READERS),
-    "proposals:delete": Route("proposals.create", read=(), act=("POST",), args=PROPOSAL,
+    "proposals:delete": Route("proposals.create", read=(), act=("GET", "POST"), args=PROPOSAL,
                               only=PROPOSAL_DELETERS),
     "proposals:vote": Route("proposals.vote", read=(), act=("POST",), args=PROPOSAL),
-    "proposals:decide": Route("proposals.quota", read=(), act=("POST",), args=PROPOSAL),
+    "proposals:decide": Route("proposals.quota", read=(), act=("GET", "POST"), args=PROPOSAL),
     "proposals:call-edit": Route("proposals.quota", read=(), act=("GET", "POST"),
                                  args=lambda w: {"pk": w.call.pk}),
-    "proposals:program": Route("proposals", args=PROGRAM, only=PROGRAM_VIEWERS),
+    "proposals:program": Route("proposals", args=PROGRAM, only=PROGRAM_VIEWERS,
+                               buttons=("proposals:member-add", "proposals:member-remove")),
     "proposals:member-add": Route("proposals", read=(), act=("POST",), args=PROGRAM,
                                   only=PROGRAM_VIEWERS),
     "proposals:member-remove": Route(
