@@ -76,3 +76,53 @@ def test_lists_show_alice_nothing_of_carols(world, name: str, needle: str):
     html = client_for(ROUTES[name], world.users["observer"]).get(reverse(name))
     assert html.status_code == 200
     assert needle not in html.content.decode()
+    # and the needle is one: the SysAdmin, who sees every program, finds it there
+    everything = client_for(ROUTES[name], world.users["sysadmin"]).get(reverse(name))
+    assert needle in everything.content.decode()
+
+
+def alices_requests_in(program: Any) -> int:
+    from pyros.observations.models import Request
+
+    return Request.objects.filter(program=program, owner__username="alice").count()
+
+
+def test_alice_cannot_file_a_request_under_carols_program(world):
+    """By the API (JSON and the import), the new-request form and the edit form: a
+    program one is not a member of is refused, and nothing is written."""
+    from tests.conftest import request_dict
+
+    alice, sn = world.users["observer"], world.other_program
+    api = client_for(ROUTES["api-request-list"], alice)
+    answer = api.post(reverse("api-request-list"), request_dict(scientific_program="SN"),
+                      format="json")
+    assert answer.status_code in (400, 403), answer.content[:300]
+    page = client_for(ROUTES["observations:request-create"], alice)
+    answer = page.post(reverse("observations:request-create"),
+                       {"name": "sneaky", "program": sn.pk})
+    assert answer.status_code in (200, 400, 403)  # the form again, with its error
+    answer = page.post(reverse("observations:request-edit", kwargs={"pk": world.request.pk}),
+                       {"name": world.request.name, "program": sn.pk})
+    assert answer.status_code in (200, 400, 403)
+    assert alices_requests_in(sn) == 0
+
+
+def test_the_zip_and_related_frames_give_alice_none_of_carols(world):
+
+    alice = world.users["observer"]
+    api = client_for(ROUTES["api-archive-zip"], alice)
+    answer = api.get(reverse("api-archive-zip"), {"id": [world.other_frame.pk]})
+    assert answer.status_code in (400, 403, 404), answer.status_code
+    related = api.get(reverse("api-archive-related", kwargs={"pk": world.frame.pk}))
+    assert related.status_code == 200
+    assert f'"id":{world.other_frame.pk},' not in related.content.decode().replace(" ", "")
+    assert "M42" not in related.content.decode()
+
+
+def test_the_night_pages_show_alice_none_of_carols_images(world):
+    alice = world.users["observer"]
+    for url in (reverse("analysis:night", kwargs={"night": "2026-11-21"}),
+                reverse("api-images") + "?night=2026-11-21"):
+        answer = client_for(ROUTES["api-images"], alice).get(url)
+        assert answer.status_code == 200, url
+        assert "M42" not in answer.content.decode(), url
