@@ -138,3 +138,34 @@ def test_hidden_pages_are_not_linked_from_the_home_page(world):
                     profile, acting=True) < route.gate)) and f'href="{url}"' in html:
                 problems.append(f"{profile}: the home page links {url}")
     assert not problems, "\n".join(problems)
+
+
+JUNK = {key: "x'<>" for key in ("page", "night", "ra", "dec", "radius", "id", "program",
+                                 "request", "status", "sort", "order", "limit", "offset",
+                                 "from", "to", "start", "end", "channel", "q", "target",
+                                 "profile", "active", "period", "hours", "days", "kind")}
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_no_method_and_no_query_makes_a_500(world, name: str):
+    """Methods the table does not declare, and a query of nonsense, are answered, never
+    with a server error. (Many read-only pages answer any method with the page: no
+    state changes, so it is not a rights question.)"""
+    route = ROUTES[name]
+    url = reverse(name, kwargs=route.args(world) if route.args else None)
+    problems = []
+    for profile in ("anonymous", "observer", "sysadmin"):
+        client = client_for(route, world.users[profile])
+        with transaction.atomic():
+            for method in ("POST", "PUT", "PATCH", "DELETE"):
+                if method in route.read or method in route.act:
+                    continue
+                status = send(client, method, url, route.api).status_code
+                if status >= 500:
+                    problems.append(f"{profile} {method} {url}: {status}")
+            if "GET" in route.read or "GET" in route.act:
+                status = client.get(url, JUNK).status_code
+                if status >= 500:
+                    problems.append(f"{profile} GET {url}?junk: {status}")
+            transaction.set_rollback(True)
+    assert not problems, "\n".join(problems)
