@@ -126,3 +126,26 @@ def test_the_night_pages_show_alice_none_of_carols_images(world):
         answer = client_for(ROUTES["api-images"], alice).get(url)
         assert answer.status_code == 200, url
         assert "M42" not in answer.content.decode(), url
+
+
+def test_alice_cannot_move_her_request_into_carols_program(world):
+    from pyros.observations.models import Request
+    from tests.conftest import request_dict
+
+    api = client_for(ROUTES["api-request-detail"], world.users["observer"])
+    answer = api.put(reverse("api-request-detail", kwargs={"pk": world.request.pk}),
+                     request_dict(scientific_program="SN"), format="json")
+    assert answer.status_code in (400, 403)
+    assert Request.objects.get(pk=world.request.pk).program == world.program
+
+
+def test_a_signed_download_link_opens_only_its_own_frame(world):
+    """alice's signed link to her frame, its signature put on carol's frame's URL."""
+    alice = world.users["observer"]
+    signed = client_for(ROUTES["api-archive-url"], alice).get(
+        reverse("api-archive-url", kwargs={"pk": world.frame.pk})).json()["url"]
+    signature = signed.split("signature=", 1)[1]
+    other = reverse("api-archive-file", kwargs={"pk": world.other_frame.pk})
+    for client in (client_for(ROUTES["api-archive-file"], None),
+                   client_for(ROUTES["api-archive-file"], alice)):
+        assert client.get(f"{other}?signature={signature}").status_code in (401, 403, 404)
