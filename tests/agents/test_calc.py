@@ -22,6 +22,9 @@ def test_arithmetic(expression, value):
     ("10.0 ** 400", "Numerical result out of range"),
     ("2 +", "not an arithmetic expression"),
     ("1" * 300, "longer than 200"),
+    ("(9 ** 999) ** 999", "more than 1000 digits"),
+    ("(10 ** 600) * (10 ** 600)", "more than 1000 digits"),
+    ("2 ** 1000 * 2 ** 1000 * 2 ** 1000 * 2 ** 1000", "more than 1000 digits"),
 ])
 def test_anything_else_is_refused(expression, message):
     with pytest.raises(CalcError, match=message.replace("(", r"\(").replace("*", r"\*")):

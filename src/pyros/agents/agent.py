@@ -222,6 +222,12 @@ class Agent:
         except (TypeError, ValidationError, ValueError) as exc:
             bus.finish(cmd, CommandState.FAILED, error=_describe(cmd.name, exc))
             return
+        except DatabaseError:
+            raise  # the loop's own recovery: reconnect, then go on
+        except Exception as exc:  # a bad argument must cost the command, never the agent
+            self.log.exception("generic command #%d %s failed", cmd.pk, cmd.name)
+            bus.finish(cmd, CommandState.FAILED, error=f"{type(exc).__name__}: {exc}")
+            return
         bus.finish(cmd, CommandState.EXECUTED, result=result)
 
     def _start_worker(self, cmd: Command) -> None:
@@ -293,6 +299,8 @@ class Agent:
         return self.mode.value
 
     def generic_set_mode(self, cmd: Command, mode: str) -> str:
+        if not isinstance(mode, str):
+            raise ValueError(f"mode must be ACTIVE or IDLE, not {mode!r}")
         try:
             self.mode = AgentMode(mode.upper())
         except ValueError:

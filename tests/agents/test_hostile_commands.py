@@ -1,0 +1,35 @@
+"""Commands that killed or froze an agent in a penetration test (issue 17): a mode that
+is not text, arithmetic whose result has a million digits, arguments of the wrong kind.
+Each FAILS with a message, and the agent takes the next command."""
+
+from __future__ import annotations
+
+import pytest
+
+from pyros.agents import bus
+from pyros.agents.models import Command, CommandState
+from pyros.agents.testing import AgentB
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(("name", "args", "message"), [
+    ("set_mode", {"mode": 5}, "mode must be ACTIVE or IDLE"),
+    ("set_mode", {"mode": ["IDLE"]}, "mode must be ACTIVE or IDLE"),
+    ("set_mode", {}, "bad arguments for set_mode"),
+    ("calc", {"expression": "(9 ** 999) ** 999"}, "more than 1000 digits"),
+    ("calc", {"expression": "2 ** 1000 * 2 ** 1000 * 2 ** 1000 * 2 ** 1000"},
+     "more than 1000 digits"),
+    ("ping", {"unexpected": 1}, "bad arguments for ping"),
+])
+def test_a_hostile_generic_command_fails_and_the_agent_goes_on(name, args, message):
+    agent = AgentB("agentB", computer="test")
+    handle = bus.send_command("agentB", name, **args)
+    hostile = Command.objects.get(pk=handle.id)
+    assert agent._take_one_command()
+    hostile.refresh_from_db()
+    assert hostile.state == CommandState.FAILED and message in hostile.error, hostile.error
+    after = Command.objects.get(pk=bus.send_command("agentB", "ping").id)
+    assert agent._take_one_command()
+    after.refresh_from_db()
+    assert after.state == CommandState.EXECUTED
