@@ -147,3 +147,28 @@ def test_killed_agents_lose_nothing_and_run_nothing_twice(agent_env):
         supervisor.send_signal(signal.SIGTERM)
         supervisor.wait(30)
     assert AgentSurvey.objects.get(name="agentB", computer="test").status == "STOPPED"
+
+
+def test_a_frozen_agent_is_killed_and_restarted(agent_env):
+    """SIGSTOP: the process is alive, its heartbeat has stopped. The supervisor takes it
+    for hung after PYROS_AGENT_HUNG_AFTER seconds without a new beat, kills it, says
+    why, and it starts again; a command sent while it was frozen is then executed."""
+    env = {**agent_env, "PYROS_AGENT_HUNG_AFTER": "6"}
+    supervisor = subprocess.Popen(
+        [sys.executable, "-m", "pyros.agents.supervisor", "--computer", "test",
+         "--agents", "agentB"], env=env, stdin=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: AgentSurvey.objects.filter(name="agentB", computer="test",
+                                                      status="RUNNING").exists(),
+                   what="agentB to start")
+        pid = AgentSurvey.objects.get(name="agentB", computer="test").pid
+        os.kill(pid, signal.SIGSTOP)
+        waiting = send_command("agentB", "record", sender="test", tag="frozen", validity=120)
+        _wait_restarted(pid)
+        assert waiting.wait(30).state == S.EXECUTED
+        logged = AgentLog.objects.filter(agent="agentB", message__contains="no heartbeat for")
+        assert logged.exists() and "killed as hung" in logged.first().message
+        assert AgentSurvey.objects.get(name="agentB", computer="test").restarts == 1
+    finally:
+        supervisor.send_signal(signal.SIGTERM)
+        supervisor.wait(30)

@@ -25,6 +25,14 @@ FIRST_BACKOFF = 0.5  # seconds before the first restart
 MAX_BACKOFF = 30.0
 STABLE_AFTER = 60.0  # a child that ran this long starts again from FIRST_BACKOFF
 STOP_TIMEOUT = 10.0
+#: Wall seconds without a new heartbeat after which a live agent process is taken for
+#: hung (a deadlock, SIGSTOP, a command that froze its loop), killed and restarted.
+#: An agent beats every second; the margin covers a machine so loaded that a beat (a
+#: database write) waits, and ``PYROS_AGENT_HUNG_AFTER`` changes it.
+HUNG_AFTER = 120.0
+HUNG_VARIABLE = "PYROS_AGENT_HUNG_AFTER"
+BEATS_EVERY = 2.0  # wall seconds between two looks at the heartbeats
+START_GRACE = 300.0  # before its first beat: importing Django and astropy on a busy machine
 
 
 @dataclass
@@ -39,6 +47,9 @@ class Child:
     restarts: int = 0
     finished: bool = False  # exited on purpose: not restarted
     exit_codes: list[int] = field(default_factory=list)
+    last_beat: object = None  # the heartbeat last seen (the run clock's time)
+    beat_seen: float = 0.0  # when it last changed (wall, monotonic)
+    hung: str = ""  # why it was killed, when it was for hanging
 
 
 class Supervisor:
@@ -54,6 +65,8 @@ class Supervisor:
         self.stopping = threading.Event()
         python = sys.executable
         self.children: list[Child] = []
+        self.hung_after = _hung_after()
+        self.next_beat_check = 0.0
         # Where the web site runs, the mails it could not send are retried from here:
         # a thread, so that a slow mail server never delays watching the children.
         self.mailer = threading.Thread(target=self._retry_mails, name="mail-retry",
@@ -101,6 +114,9 @@ class Supervisor:
                 now = time.monotonic()
                 for child in self.children:
                     self._watch(child, now)
+                if now >= self.next_beat_check:
+                    self.next_beat_check = now + BEATS_EVERY
+                    self._check_heartbeats(now)
                 if self.test_mode and all(c.finished for c in self.children if c.is_agent):
                     break
                 self.stopping.wait(0.05)
@@ -150,9 +166,45 @@ class Supervisor:
     def _start(self, child: Child, now: float) -> None:
         child.process = subprocess.Popen(child.argv, stdin=subprocess.DEVNULL)
         child.started = now
+        child.last_beat, child.beat_seen = None, now
+
+    def _check_heartbeats(self, now: float) -> None:
+        """Kill a live agent whose heartbeat has not changed for ``hung_after`` wall
+        seconds: its death is then seen and it restarts as any dead agent does. The beat
+        is compared with the last one seen, never with a clock: agents beat on the run's
+        clock, which a simulated night runs faster than the wall's."""
+        watched = [c for c in self.children if c.is_agent and c.process is not None
+                   and c.process.poll() is None]
+        if not watched:
+            return
+        try:
+            from pyros.agents.models import AgentSurvey
+
+            beats = dict(AgentSurvey.objects.filter(
+                name__in=[c.name for c in watched], computer=self.computer,
+                pid__in=[c.process.pid for c in watched]).values_list("name", "last_beat"))
+        except Exception as exc:  # the database down is not the agents' fault
+            print(f"supervisor: cannot read the heartbeats: {exc}", file=sys.stderr)
+            for child in watched:
+                child.beat_seen = now
+            return
+        for child in watched:
+            beat = beats.get(child.name)
+            if beat is not None and beat != child.last_beat:
+                child.last_beat, child.beat_seen = beat, now
+                continue
+            silent = now - child.beat_seen
+            limit = self.hung_after if child.last_beat is not None \
+                else max(self.hung_after, START_GRACE)
+            if silent >= limit:
+                child.hung = (f"no heartbeat for {silent:.0f} s (PYROS_AGENT_HUNG_AFTER="
+                              f"{self.hung_after:g}): killed as hung")
+                child.process.kill()
 
     def _record_death(self, child: Child, code: int, delay: float) -> None:
         how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+        if child.hung:
+            how, child.hung = f"{child.hung}, signal {-code}", ""
         message = f"{child.name} died ({how}); restart {child.restarts} in {delay:g} s"
         try:
             if child.is_agent:
@@ -197,6 +249,15 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 child.process.kill()
                 child.process.wait()
+
+
+def _hung_after() -> float:
+    text = os.environ.get(HUNG_VARIABLE, "")
+    try:
+        value = float(text) if text else HUNG_AFTER
+    except ValueError:
+        value = HUNG_AFTER
+    return value if value >= 1.0 else HUNG_AFTER
 
 
 def main(argv: list[str] | None = None) -> int:
