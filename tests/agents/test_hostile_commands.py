@@ -33,3 +33,24 @@ def test_a_hostile_generic_command_fails_and_the_agent_goes_on(name, args, messa
     assert agent._take_one_command()
     after.refresh_from_db()
     assert after.state == CommandState.EXECUTED
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ({"x": float("inf")}, "not a finite number"),
+    ({"x": [1.0, float("nan")]}, "args.x[1]: nan is not a finite number"),
+    ({"x": "\ud800"}, "lone surrogate"),
+    ({"x": {"y": object()}}, "object is not a JSON value"),
+    ({"x": "a" * 70_000}, "longer than 65536"),
+])
+def test_arguments_no_database_could_store_are_refused_before_sending(args, message):
+    with pytest.raises(bus.CommandError, match=message.replace("[", r"\[")):
+        bus.send_command("agentB", "ping", **args)
+    assert not Command.objects.exists()
+
+
+def test_deep_arguments_are_refused():
+    deep: dict = {}
+    for _ in range(30):
+        deep = {"d": deep}
+    with pytest.raises(bus.CommandError, match="nested deeper than 20"):
+        bus.send_command("agentB", "ping", x=deep)

@@ -384,3 +384,14 @@ def test_openapi_schema_describes_the_agent_endpoints(client):
     assert set(paths["/api/agents/commands/{id}/"]) == {"get"}
     send = paths["/api/agents/{name}/commands/"]["post"]
     assert set(send["responses"]) == {"201", "400", "401", "403", "404"}
+
+
+def test_arguments_that_no_database_could_store_are_a_400(operator_client):
+    survey("agentA")
+    for raw in ('{"command": "ping", "args": {"x": 1e400}}',
+                '{"command": "ping", "args": {"x": "\\ud800"}}'):
+        response = operator_client.post(send_url("agentA"), raw,
+                                         content_type="application/json")
+        assert response.status_code == 400, raw
+        assert "args.x" in response.json()["detail"]
+    assert not Command.objects.exists()

@@ -339,6 +339,10 @@ def _command_in(data: Any) -> CommandIn:
     clashing = RESERVED_ARGS.intersection(body.args)
     if clashing:
         raise ParseError(f"argument names not allowed: {', '.join(sorted(clashing))}")
+    try:
+        bus.check_args(body.args)
+    except bus.CommandError as exc:
+        raise ParseError(str(exc)) from exc
     return body
 
 

@@ -9,6 +9,8 @@ notification (notify.py).
 
 from __future__ import annotations
 
+import json
+import math
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,11 +40,47 @@ def send_command(recipient: str, name: str, *, sender: str = "cli",
         raise CommandError("a command needs a recipient and a name")
     if validity <= 0 or timeout <= 0:
         raise CommandError("validity and timeout must be positive")
+    check_args(args)
     now = clock.now()
     command = Command.objects.create(
         sender=sender, recipient=recipient, name=name, args=args, created_at=now,
         expires_at=now + timedelta(seconds=validity), timeout=timeout)
     return CommandHandle(command)
+
+
+MAX_ARGS_DEPTH = 20
+MAX_ARGS_CHARACTERS = 65_536
+
+
+def check_args(args: Any) -> None:
+    """Arguments a command can carry: JSON that every database stores and every reader
+    takes back. 1e400 (infinite once parsed) broke PostgreSQL's JSON and an agent;
+    a lone surrogate cannot be written as UTF-8; deep or huge arguments are refused
+    before they cost anyone anything. CommandError says which."""
+
+    def visit(value: Any, where: str, depth: int) -> None:
+        if depth > MAX_ARGS_DEPTH:
+            raise CommandError(f"{where}: nested deeper than {MAX_ARGS_DEPTH} levels")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise CommandError(f"{where}: {value} is not a finite number")
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise CommandError(f"{where}: not valid text (a lone surrogate)") from None
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                visit(str(key), f"{where} key", depth + 1)
+                visit(item, f"{where}.{key}", depth + 1)
+        elif isinstance(value, list | tuple):
+            for index, item in enumerate(value):
+                visit(item, f"{where}[{index}]", depth + 1)
+        elif value is not None and not isinstance(value, bool | int | float):
+            raise CommandError(f"{where}: {type(value).__name__} is not a JSON value")
+
+    visit(args, "args", 0)
+    if len(json.dumps(args, ensure_ascii=False)) > MAX_ARGS_CHARACTERS:
+        raise CommandError(f"args: longer than {MAX_ARGS_CHARACTERS} characters as JSON")
 
 
 @dataclass
