@@ -17,26 +17,13 @@ from pyros.observations.lifecycle import SequenceStatus
 from pyros.observations.models import Sequence
 from pyros.programs.accounting import program_times
 from pyros.programs.models import Period, ScientificProgram, TimeCharge
-from tests.majordome.night import Night, in_the_sky, sequence
+from tests.majordome.night import in_the_sky, sequence
+
+# The simulated nights' own fixture: the example unit, alice's program, a night at 50×.
+from tests.majordome.test_nights import MIDNIGHT, night_factory  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-MIDNIGHT = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def night_factory(observer, tmp_path, monkeypatch):
-    monkeypatch.setenv("PYROS_HOME", str(tmp_path))
-    nights: list[Night] = []
-
-    def start(at: datetime = MIDNIGHT, **majordome) -> Night:
-        night = Night(at, observer, **majordome)
-        nights.append(night)
-        return night
-
-    yield start
-    for night in nights:
-        night.stop()
 
 
 def _ended(sequence_id: int) -> bool:
@@ -54,7 +41,7 @@ def _log_span(sequence_id: int) -> tuple[datetime, datetime]:
     return starts[0].time, ends[0].time
 
 
-def test_an_executed_sequence_charges_its_program_what_the_night_log_says(night_factory):
+def test_an_executed_sequence_charges_its_program_what_the_night_log_says(night_factory):  # noqa: F811
     night = night_factory()
     ra, dec = in_the_sky(MIDNIGHT, night.unit, hours_east=1.0)
     night.submit(sequence("M1", ra, dec, obs_type="IMMEDIATE", minutes=5))
@@ -100,7 +87,7 @@ def _outcome_of(charge: TimeCharge):
                            ended=charge.end)
 
 
-def test_a_stopped_sequence_charges_the_time_it_used(night_factory):
+def test_a_stopped_sequence_charges_the_time_it_used(night_factory):  # noqa: F811
     night = night_factory()
     ra, dec = in_the_sky(MIDNIGHT, night.unit)
     night.submit(sequence("long", ra, dec, exposures=10, vis_seconds=30, nir_seconds=30,
@@ -123,7 +110,7 @@ def test_a_stopped_sequence_charges_the_time_it_used(night_factory):
     assert charge.breakdown["exposure"] >= 30.0 - 0.01  # a first image was taken
 
 
-def test_calibrations_charge_no_program(night_factory):
+def test_calibrations_charge_no_program(night_factory):  # noqa: F811
     night = night_factory(at=datetime(2026, 11, 22, 0, 30, tzinfo=UTC))  # before dusk
     night.tick_until(lambda: Image.objects.filter(frame_type="DARK").count() == 2,
                      what="dusk's darks")

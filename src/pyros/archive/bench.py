@@ -177,13 +177,14 @@ def _zip_against_cp(unit: Any, paths: list[Path], size: int) -> dict[str, Any]:
     """The zip download's stream (as the API sends it) written to a file, against
     ``cp`` of the same files to a folder on the same disk."""
     from pyros import clock
+    from pyros.archive.layout import absolute
     from pyros.archive.models import ArchiveFrame
     from pyros.archive.zipstream import Member, stream_zip
 
     members = [Member(path=path, name=path.name, sha256=frame.sha256, modified=frame.date_obs,
                       size=path.stat().st_size, crc32=frame.crc32)
                for frame in ArchiveFrame.objects.order_by("id")
-               for path in [layout_path(unit, frame.path)]]
+               for path in [absolute(unit, frame.path)]]
     with tempfile.TemporaryDirectory(prefix="pyros-bench-zip-") as scratch:
         target = Path(scratch) / "download.zip"
 
@@ -202,12 +203,6 @@ def _zip_against_cp(unit: Any, paths: list[Path], size: int) -> dict[str, Any]:
         copied = _twice(copy)
     return {"zip_mb_per_second": size / 1e6 / zipped, "cp_mb_per_second": size / 1e6 / copied,
             "zip_ratio_to_cp": copied / zipped}
-
-
-def layout_path(unit: Any, relative: str) -> Path:
-    from pyros.archive.layout import absolute
-
-    return absolute(unit, relative)
 
 
 def bench_search(rows: int, seed: int = 7) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -70,8 +71,6 @@ def centre(header: fits.Header) -> tuple[float, float] | None:
     """The image centre from a celestial WCS when there is one (a solved frame), else
     the mount's or the request's pointing."""
     if str(header.get("CTYPE1", "")).startswith("RA"):
-        import warnings
-
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FITSFixedWarning)
             wcs = WCS(header, naxis=2)
