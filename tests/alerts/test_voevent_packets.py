@@ -93,6 +93,22 @@ EXPECTED = {
         "dc3.broker", None, "DC3_BROKER_BROKERTEST", None, utc(2014, 2, 24, 15, 55, 27, 720000),
         None),
     "fourpisky_test_stream.xml": ("TEST", None, "TEST", None, None, None),
+    # Packets that were refused before issue 17; test_real_quirks.py says what is flagged.
+    "fermi_gbm_flt_pos_336801278_v1.1.xml": (
+        "Fermi", "GBM", "FERMI_GBM_FLT_POS", "336801278", utc(2011, 9, 4, 3, 54, 36, 20000),
+        (193.0, -31.75, 17.4333)),
+    "svom_grm_trigger_sb26050402.xml": (
+        "SVOM", "GRM", "SVOM_GRM_TRIGGER", "sb26050402", utc(2026, 5, 4, 9, 31, 19, 400000),
+        None),
+    "svom_eclairs_wakeup_sb26050402.xml": (
+        "SVOM", "ECLAIRs", "SVOM_ECLAIRS_WAKEUP", "sb26050402",
+        utc(2026, 5, 4, 9, 31, 19, 287000), (351.2451, -80.3291, 0.0819)),
+    "svom_mxt_initial_sb26050402.xml": (
+        "SVOM", "MXT", "SVOM_MXT_INITIAL", "sb26050402", utc(2026, 5, 4, 9, 33, 16, 802000),
+        (351.2291, -80.3527, 0.0491)),
+    "antares_1438351269.xml": (
+        "ANTARES", None, "ANTARES_ALERT", "1438351269", utc(2019, 11, 26, 21, 55, 34),
+        (156.957, -21.274, 0.325)),
     "gcn_kill_socket_v1.1.xml": ("GCN", None, "KILL_SOCKET", None, None, None),
 }
 
@@ -116,6 +132,17 @@ REFERENCES = {
     "svom_retraction_sb26030408.xml": [
         ("ivo://org.svom/fsc#sb26030408_eclairs-wakeup", "retraction")],
     "lvk_s230528ay_preliminary.xml": [("ivo://gwnet/LVC#S230528ay-1-Preliminary", "supersedes")],
+    "fermi_gbm_flt_pos_336801278_v1.1.xml": [
+        ("ivo://nasa.gsfc.gcn/Fermi#GBM_Alert_2011-09-04T03:54:36.02_336801278_1-954",
+         "followup")],
+    "svom_eclairs_wakeup_sb26050402.xml": [
+        ("ivo://org.svom/fsc#sb26050402_grm-trigger", "followup"),
+        ("ivo://org.svom/fsc#sb26050402_eclairs-preliminary", "followup")],
+    "svom_mxt_initial_sb26050402.xml": [
+        ("ivo://org.svom/fsc#sb26050402_grm-trigger", "followup"),
+        ("ivo://org.svom/fsc#sb26050402_eclairs-preliminary", "followup"),
+        ("ivo://org.svom/fsc#sb26050402_eclairs-wakeup", "followup"),
+        ("ivo://org.svom/fsc#sb26050402_slewing", "followup")],
     "lvk_ms181101ab_retraction.xml": [
         ("ivo://gwnet/LVC#MS181101ab-1-Preliminary", "retraction"),
         ("ivo://gwnet/LVC#MS181101ab-2-Initial", "retraction"),
@@ -123,6 +150,8 @@ REFERENCES = {
 }
 
 RETRACTIONS = {"svom_retraction_sb26030408.xml", "lvk_ms181101ab_retraction.xml"}
+#: Real packets with a part that cannot be used (flagged, not refused).
+FLAGGED = {"svom_grm_trigger_sb26050402.xml", "antares_1438351269.xml"}
 TESTS = {
     "swift_bat_grb_pos_test.xml": "role is test",
     "lvk_ms181101ab_preliminary.xml": "role is test",
@@ -166,6 +195,7 @@ def test_real_packet_fields(name):
     assert record.is_retraction == (name in RETRACTIONS)
     assert record.test_reason == TESTS.get(name)
     assert record.is_test == (name in TESTS)
+    assert bool(record.flags) == (name in FLAGGED)
     assert record.raw == packet(name)
     json.dumps(record.summary())  # the --json output needs nothing more
 

@@ -109,6 +109,8 @@ class PacketOut(BaseModel):
     received_at: datetime
     decision: Decision
     reason: str
+    flags: list[str] = Field(description="parts of the packet that could not be used, each "
+                                         "with why (the packet is kept and grouped)")
     strategy_version: int | None = Field(description="the strategy version that decided")
     request: int | None = Field(description="the request it made, if any")
     record: dict[str, Any] = Field(description="the normalised alert record")
@@ -257,7 +259,7 @@ def packet_out(packet: AlertPacket, event: AlertEvent) -> PacketOut:
         dec=packet.dec, error_radius=packet.error_radius,
         position_used=bool(event.position_ivorn) and packet.ivorn == event.position_ivorn,
         source=packet.source, received_at=packet.received_at, decision=packet.decision,
-        reason=packet.reason,
+        reason=packet.reason, flags=list(packet.record.get("flags", [])),
         strategy_version=packet.strategy.version if packet.strategy else None,
         request=packet.request_id, record=packet.record,
         log=[LogOut(step=e.step, at=e.at, message=e.message, data=e.data) for e in logs],

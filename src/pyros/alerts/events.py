@@ -13,7 +13,10 @@ seen) and the decision says what it changes:
   coarser packet (a GBM ground position after an XRT one) never spoils the pointing;
 * a retraction cancels the event, for good: later packets of it are recorded but the
   event stays cancelled;
-* test packets make test events, kept apart from real ones and never observable.
+* test packets make test events, kept apart from real ones and never observable;
+* a packet whose parts could not be used (``Alert.flags``: a position in no sky frame,
+  an error radius of -1, an empty citation) joins its event like any other, and each
+  flag is one of the reasons, so the alert's page says why it is not observed.
 
 Everything here is pure functions over small frozen records, so the Django layer can
 call it with rows from the database and store the returned event.
@@ -154,6 +157,7 @@ def decide(alert: Alert, events: Iterable[EventRecord]) -> Decision:
         if event.event_time is None and alert.event_time is not None:
             event = replace(event, event_time=alert.event_time)
     event = replace(event, packets=(*event.packets, PacketRecord.of(alert)))
+    reasons.extend(f"flagged: {flag}" for flag in alert.flags)
 
     cancels = False
     position_updated = False

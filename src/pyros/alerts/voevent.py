@@ -33,6 +33,8 @@ from typing import Any
 
 from lxml import etree
 
+from pyros.alerts.stc import CoordSystem, coord_system
+
 #: Larger packets are refused before parsing; real ones are a few kilobytes.
 MAX_PACKET_BYTES = 1024 * 1024
 
@@ -105,7 +107,6 @@ _TRIGGER_PARAMS = {
 }
 _DEFAULT_TRIGGER_PARAMS = ("TrigID", "trigger_id", "GraceID", "Burst_Id", "event_id")
 
-_TIME_SCALES = {"UTC", "TT", "TAI", "TDB", "TCG", "TCB", "UT1", "GPS"}
 _ANGLE_UNITS = {"deg": 1.0, "degree": 1.0, "degrees": 1.0, "arcmin": 1 / 60,
                 "arcsec": 1 / 3600, "rad": 180 / math.pi}
 
@@ -131,7 +132,10 @@ class Alert:
     """One packet, normalised. Positions are ICRS degrees; ``ra``, ``dec`` and
     ``error_radius`` are None when the packet has no real position (``has_position``).
     ``params`` maps each What/Param name (``Group.Param`` inside a group) to its value
-    as written. ``test_reason`` says why a packet is a test (None for real ones)."""
+    as written. ``test_reason`` says why a packet is a test (None for real ones).
+    ``flags`` name the parts of a real packet that could not be used, each with why (a
+    position in no sky frame, an error radius of -1, an empty citation): the packet is
+    kept and grouped, and what it lacks is said on the alert's page."""
 
     ivorn: str
     role: str
@@ -154,6 +158,7 @@ class Alert:
     is_retraction: bool
     test_reason: str | None
     raw: bytes = field(repr=False, compare=False)
+    flags: tuple[str, ...] = ()
 
     @property
     def is_test(self) -> bool:
@@ -180,6 +185,7 @@ class Alert:
             "references": [{"ivorn": r.ivorn, "cite": r.cite} for r in self.references],
             "skymap_url": self.skymap_url, "is_retraction": self.is_retraction,
             "is_test": self.is_test, "test_reason": self.test_reason,
+            "flags": list(self.flags),
         }
 
 
@@ -202,9 +208,9 @@ def parse_voevent(data: bytes) -> Alert:
     packet_type = _packet_type(params)
     mission = _mission(stream, fragment)
     notice_type = _notice_type(mission, stream, fragment, packet_type, params)
-    references = _references(root)
-    time_scale, frame_token = _coord_system(root)
-    ra, dec, error, frame = _position(root, frame_token, params)
+    references, citation_flags = _references(root)
+    system = coord_system(root.find("WhereWhen/ObsDataLocation/ObservationLocation"))
+    where = _position(root, system, params)
     instrument = _instrument(mission, notice_type, params)
     return Alert(
         ivorn=ivorn,
@@ -217,16 +223,17 @@ def parse_voevent(data: bytes) -> Alert:
         notice_type=notice_type,
         packet_type=packet_type,
         trigger_id=_trigger_id(mission, fragment, params),
-        event_time=_event_time(root, time_scale),
-        ra=ra,
-        dec=dec,
-        error_radius=error,
-        frame=frame,
+        event_time=_event_time(root, system.scale),
+        ra=where.ra,
+        dec=where.dec,
+        error_radius=where.error,
+        frame=where.frame,
         references=references,
         params=MappingProxyType(params),
         skymap_url=_param(params, "skymap_fits"),
         is_retraction=_is_retraction(mission, packet_type, params, references),
         test_reason=_test_reason(role, stream, mission, packet_type, notice_type, params),
+        flags=(*((where.flag,) if where.flag else ()), *citation_flags),
         raw=bytes(data),
     )
 
@@ -464,22 +471,6 @@ def _coords(root: etree._Element) -> etree._Element | None:
     return root.find("WhereWhen/ObsDataLocation/ObservationLocation/AstroCoords")
 
 
-def _coord_system(root: etree._Element) -> tuple[str, str | None]:
-    """The time scale and the spatial frame named by the coordinate system id
-    (``UTC-FK5-GEO``: UTC, FK5)."""
-    coords = _coords(root)
-    system_id = coords.get("coord_system_id") if coords is not None else None
-    if not system_id:
-        system = root.find("WhereWhen/ObsDataLocation/ObservationLocation/AstroCoordSystem")
-        system_id = system.get("id") if system is not None else None
-    if not system_id:
-        return "UTC", None
-    parts = system_id.strip().upper().split("-")
-    scale = parts[0] if parts[0] in _TIME_SCALES else "UTC"
-    frame = parts[1] if len(parts) > 1 else None
-    return scale, frame
-
-
 def _event_time(root: etree._Element, scale: str) -> datetime | None:
     coords = _coords(root)
     if coords is None:
@@ -537,14 +528,23 @@ def _unit_factor(unit: str | None, what: str) -> float:
     return factor
 
 
-def _position(root: etree._Element, frame_token: str | None, params: dict[str, str]
-              ) -> tuple[float | None, float | None, float | None, str | None]:
-    """ICRS ra, dec, error radius (degrees) and the packet's frame; all None when the
-    packet has no real position."""
+@dataclass(frozen=True)
+class _Where:
+    """The position part of a packet: ICRS ra, dec and error radius (degrees), all None
+    when there is no real position; ``flag`` says why a position given was not used."""
+
+    ra: float | None = None
+    dec: float | None = None
+    error: float | None = None
+    frame: str | None = None
+    flag: str | None = None
+
+
+def _position(root: etree._Element, system: CoordSystem, params: dict[str, str]) -> _Where:
     coords = _coords(root)
     position = coords.find("Position2D") if coords is not None else None
     if position is None:
-        return None, None, None, None
+        return _Where()
     factor = _unit_factor(position.get("unit"), "the position")
     c1 = _number(_text(position.find("Value2/C1")), "position C1 (ra)") * factor
     c2 = _number(_text(position.find("Value2/C2")), "position C2 (dec)") * factor
@@ -555,12 +555,12 @@ def _position(root: etree._Element, frame_token: str | None, params: dict[str, s
         if error_element.get("unit"):
             error_factor = _unit_factor(error_element.get("unit"), "the error radius")
         error = _number(_text(error_element), "error radius") * error_factor
-        if error < 0:
-            raise VOEventError(f"negative error radius ({error} deg)")
         if error > 180:
             raise VOEventError(f"error radius {error} deg is larger than the sky")
 
-    frame = _frame_name(frame_token)
+    frame = system.frame
+    if frame is None:
+        return _Where(flag=f"position ({c1:g}, {c2:g}) not used: {system.problem}")
     longitude, latitude = ("galactic longitude", "galactic latitude") if frame == "GALACTIC" \
         else ("ra", "dec")
     if not -90 <= c2 <= 90:
@@ -570,24 +570,18 @@ def _position(root: etree._Element, frame_token: str | None, params: dict[str, s
     if c1 == 360:
         c1 = 0.0
 
+    if error is not None and error < 0:
+        # SVOM GRM triggers give the satellite's pointing with an error radius of -1:
+        # the burst has no position yet. A packet, not an attack: kept, position unused.
+        return _Where(frame=frame, flag=(
+            f"position ({c1:g}, {c2:+g}) not used: its error radius is negative "
+            f"({error:g} deg), the mission's way of saying there is no position yet"))
     if c1 == 0 and c2 == 0 and not error:
-        return None, None, None, frame  # the "no position yet" placeholder
+        return _Where(frame=frame)  # the "no position yet" placeholder
     if _param(params, "Coords_Type") == "0":
-        return None, None, None, frame  # GCN: coordinates unavailable / inappropriate
+        return _Where(frame=frame)  # GCN: coordinates unavailable / inappropriate
     ra, dec = _to_icrs(c1, c2, frame)
-    return ra, dec, error, frame
-
-
-def _frame_name(token: str | None) -> str:
-    if token in (None, "", "ICRS"):
-        return "ICRS"
-    if token in ("FK5", "J2000"):
-        return "FK5"
-    if token in ("FK4", "B1950"):
-        return "FK4"
-    if token in ("GAL", "GALACTIC", "GALACTIC_II"):
-        return "GALACTIC"
-    raise VOEventError(f"unsupported coordinate system {token!r} (ICRS, FK5, FK4, galactic)")
+    return _Where(ra, dec, error, frame)
 
 
 def _to_icrs(c1: float, c2: float, frame: str) -> tuple[float, float]:
@@ -606,17 +600,21 @@ def _to_icrs(c1: float, c2: float, frame: str) -> tuple[float, float]:
 
 # -- Citations, retractions, tests -------------------------------------------------------------
 
-def _references(root: etree._Element) -> tuple[Reference, ...]:
-    references = []
+def _references(root: etree._Element) -> tuple[tuple[Reference, ...], tuple[str, ...]]:
+    """The citations, and what was ignored in them: an empty ``EventIVORN`` (ANTARES
+    notices cite nothing that way) says nothing, so the packet is kept without it."""
+    references, flags = [], []
     for cited in root.iterfind("Citations/EventIVORN"):
         ivorn = _text(cited)
         cite = (cited.get("cite") or "").strip().lower()
         if not ivorn:
-            raise VOEventError("a Citations/EventIVORN is empty")
+            flags.append(f"an empty citation (Citations/EventIVORN cite={cite!r}) was "
+                         "ignored: the packet is grouped by its trigger id")
+            continue
         if cite not in CITES:
             raise VOEventError(f"citation cite={cite!r} is not one of {', '.join(CITES)}")
         references.append(Reference(ivorn, cite))
-    return tuple(references)
+    return tuple(references), tuple(flags)
 
 
 def _is_retraction(mission: str, packet_type: int | None, params: dict[str, str],
