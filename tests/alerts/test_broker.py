@@ -137,3 +137,28 @@ def test_a_real_archived_packet_redated_is_judged_as_a_fresh_alert(initial_data,
     record = AlertPacket.objects.get()
     assert abs((record.event_time - clock.now()).total_seconds()) < 30  # 2015 → tonight
     assert "too late" not in record.reason
+
+
+@pytest.mark.django_db(transaction=True)
+def test_real_packets_once_refused_pass_the_broker_flagged_and_grouped(initial_data, broker,
+                                                                       start_agent):  # noqa: F811
+    """SVOM's GRM trigger (error radius -1) and ANTARES' empty citation are valid VOEvent
+    2.0: Comet passes them, the agent keeps them flagged, and the ECLAIRs packet of the
+    same burst joins the GRM trigger's event."""
+    from pyros.alerts.models import RefusedPacket
+    from tests.alerts import alert, packet
+    from tests.alerts.test_real_quirks import ANTARES, ECLAIRS, GRM
+
+    start_agent("alerts")
+    for name in (GRM, ECLAIRS, ANTARES):
+        acknowledged, answer = send_packet("127.0.0.1", broker, packet(name))
+        assert acknowledged, f"{name}: {answer}"
+    wait_until(lambda: AlertPacket.objects.count() == 3, "the three packets stored")
+    assert not RefusedPacket.objects.exists()
+    grm, eclairs, antares = (AlertPacket.objects.get(ivorn=alert(name).ivorn)
+                             for name in (GRM, ECLAIRS, ANTARES))
+    assert grm.event_id == eclairs.event_id and grm.event.key == "SVOM:sb26050402"
+    assert grm.event.position_ivorn == eclairs.ivorn
+    assert "error radius is negative" in grm.record["flags"][0]
+    assert "empty citation" in antares.record["flags"][0]
+    assert all(p.source == "broker" for p in (grm, eclairs, antares))

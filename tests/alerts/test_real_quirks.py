@@ -182,3 +182,11 @@ def test_hostile_packets_stay_refused():
                  edited(packet(GRM), (b"<Error2Radius>-1.0000", b"<Error2Radius>-1e400"))):
         with pytest.raises(VOEventError):
             parse_voevent(data)
+
+
+def test_a_huge_coordinate_system_id_is_quoted_short():
+    name = "X" * 100_000
+    system = (b'<AstroCoordSystem id="%s" />\n        <AstroCoords coord_system_id="%s">'
+              % (name.encode(), name.encode()))
+    (flag,) = parse_voevent(gbm_with_system(system)).flags
+    assert len(flag) < 300 and "'" + "X" * 60 + "…'" in flag

@@ -108,6 +108,11 @@ def _href_name(element: etree._Element | None) -> str | None:
     return name or None
 
 
+def _shown(name: str, limit: int = 60) -> str:
+    """A name as quoted in a flag: a packet's id may be as long as the packet."""
+    return repr(name if len(name) <= limit else name[:limit] + "…")
+
+
 def coord_system(location: etree._Element | None) -> CoordSystem:
     """The coordinate system of an ``ObservationLocation`` (None: no WhereWhen at all)."""
     if location is None:
@@ -125,10 +130,10 @@ def coord_system(location: etree._Element | None) -> CoordSystem:
     for reading in readings:
         if reading.frame:
             return CoordSystem(reading.name, reading.scale or scale, reading.frame)
-    written = " / ".join(repr(r.name) for r in readings)
+    written = " / ".join(_shown(r.name) for r in readings)
     other = next((r for r in readings if r.other), None)
     if other is not None:
-        why = (f"coordinate system {other.name!r} gives {OTHER_FRAMES[other.other]}, "
+        why = (f"coordinate system {_shown(other.name)} gives {OTHER_FRAMES[other.other]}, "
                f"not a position on the sky ({_KNOWN})")
     else:
         why = f"coordinate system {written} names no sky frame PyROS knows ({_KNOWN})"

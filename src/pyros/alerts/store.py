@@ -275,6 +275,10 @@ def _simulate_afterglow(event: AlertEvent, unit: UnitConfig) -> None:
 
 def _conclude(packet: AlertPacket, decision: Decision, reason: str, record: dict,
               checks: list | None = None) -> IntakeResult:
+    # The parts of the packet that could not be used stay in its reason whoever decided
+    # (the grouping already says them; the strategy does not).
+    flags = [f"flagged: {flag}" for flag in record.get("flags", [])]
+    reason = "; ".join([reason, *(flag for flag in flags if flag not in reason)])
     packet.decision = decision
     packet.reason = reason
     packet.save(update_fields=["decision", "reason", "request"])

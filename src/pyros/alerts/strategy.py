@@ -293,7 +293,7 @@ def _apply(alert: Alert, strategy: Strategy, rule: Rule, unit: UnitConfig, now: 
     if not alert.has_position:
         reason = ("no position: sky-map follow-up not configured" if alert.skymap_url
                   else "no position in this packet")
-        raise log.fail("position", "; ".join((reason, *alert.flags)))
+        raise log.fail("position", reason)
     assert alert.ra is not None and alert.dec is not None
     log.ok("position", f"ra {alert.ra:.4f}, dec {alert.dec:+.4f}")
     pointings = _pointings(alert, strategy, rule, channels, log)

@@ -19,6 +19,12 @@ The missions do not agree on where they put things, so the record is normalised:
   positions are converted;
 * a 0, 0 position with no error is the missions' "no position yet" placeholder
   (Fermi GBM alerts, broker tests), so it is not reported as a position.
+
+Hostile is not the same as odd. A real packet's quirk — a coordinate system written in
+another order or only linked (``alerts/stc.py``), an error radius of -1 (SVOM GRM: no
+position yet), an empty citation (ANTARES) — never refuses the packet: the part that
+cannot be used is left out and named in :attr:`Alert.flags`, so that the alert is kept,
+grouped with the later packets of its event, and says why it is not observed.
 """
 
 from __future__ import annotations
