@@ -47,6 +47,30 @@ def _handler(agent: str):
     return ForwardToAgent()
 
 
+def _readable_check(schema: str | None = None):
+    """What the broker checks a submitted event against, in place of Comet's VOEvent 2.0
+    schema (``schema`` is that schema's path, not used).
+
+    The schema refused real alerts: every VOEvent 1.1 packet, and ANTARES notices whose
+    params say ``dataType="bool"``. The intake's own reading (:func:`parse_voevent`:
+    size, DOCTYPE and entities, well-formedness, the fields PyROS uses) refuses hostile
+    and unreadable packets and lets a real one's quirks through, flagged; so the broker
+    naks exactly what the agent would refuse, with the same reason. Remote brokers'
+    events were never schema-checked by Comet, so nothing else changes."""
+    from comet.icomet import IValidator
+    from twisted.internet.threads import deferToThread
+    from zope.interface import implementer
+
+    from pyros.alerts.voevent import parse_voevent
+
+    @implementer(IValidator)
+    class ReadableByPyROS:
+        def __call__(self, event):
+            return deferToThread(parse_voevent, bytes(event.raw_bytes))
+
+    return ReadableByPyROS()
+
+
 def comet_arguments(port: int, eventdb: Path) -> list[str]:
     from pyros.config.loader import active_config
 
@@ -84,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     eventdb.mkdir(parents=True, exist_ok=True)
     # Comet listens on every interface; PyROS listens where the configuration says.
     comet.TCPServer = partial(internet.TCPServer, interface=intake.host)
+    comet.CheckSchema = _readable_check
     config = comet.Options()
     config.parseOptions(comet_arguments(options.port or intake.port, eventdb))
     config["handlers"].append(_handler(options.agent))
