@@ -1,10 +1,8 @@
 """One VOEvent packet, read safely into a normalised :class:`Alert` record.
 
-Packets arrive from brokers anyone can publish to, so the bytes are treated as hostile:
-size limit first, then a parser with entities, DTDs and network access off; a DOCTYPE is
-refused outright (entity expansion and external entities both need one), XInclude is
-never processed, comments and processing instructions are dropped. Anything that is not
-a VOEvent 1.1 / 2.0 packet with sane values raises :class:`VOEventError` naming the
+Packets arrive from brokers anyone can publish to, so the bytes are treated as hostile
+(``alerts/safexml.py``: size limit, no DTD, no entities, no network). Anything that is
+not a VOEvent 1.1 / 2.0 packet with sane values raises :class:`VOEventError` naming the
 problem, so the caller can record why a packet was refused and carry on.
 
 The missions do not agree on where they put things, so the record is normalised:
@@ -14,11 +12,8 @@ The missions do not agree on where they put things, so the record is normalised:
   (GCN and SVOM numbers), then ``AlertType`` (LVK), ``Notice_Type``, then the IVORN;
 * the trigger id that ties the packets of one event together is ``TrigID`` for the GCN
   satellites, ``GraceID`` for LVK, ``Burst_Id`` for SVOM, run and event id for IceCube;
-* positions are returned in degrees, ICRS: FK5 (J2000) is taken as ICRS (they differ by
-  tens of milliarcseconds, nothing next to any alert's error circle), FK4 and galactic
-  positions are converted;
-* a 0, 0 position with no error is the missions' "no position yet" placeholder
-  (Fermi GBM alerts, broker tests), so it is not reported as a position.
+* times are put in UTC and positions in ICRS degrees (``alerts/wherewhen.py``), with
+  the time scale and frame the coordinate system names (``alerts/stc.py``).
 
 Hostile is not the same as odd. A real packet's quirk — a coordinate system written in
 another order or only linked (``alerts/stc.py``), an error radius of -1 (SVOM GRM: no
@@ -29,7 +24,6 @@ grouped with the later packets of its event, and says why it is not observed.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,19 +33,19 @@ from typing import Any
 
 from lxml import etree
 
-from pyros.alerts.stc import CoordSystem, coord_system
+from pyros.alerts.safexml import (  # noqa: F401  (re-exported: the intake's names)
+    MAX_PACKET_BYTES,
+    NAMESPACES,
+    VOEventError,
+    safe_parser,
+    safe_root,
+    text_of,
+)
+from pyros.alerts.stc import coord_system
+from pyros.alerts.wherewhen import event_time, position
 
-#: Larger packets are refused before parsing; real ones are a few kilobytes.
-MAX_PACKET_BYTES = 1024 * 1024
-
-NAMESPACES = {
-    "http://www.ivoa.net/xml/VOEvent/v2.0": "2.0",
-    "http://www.ivoa.net/xml/VOEvent/v1.1": "1.1",
-}
 ROLES = ("observation", "prediction", "utility", "test")
 CITES = ("followup", "supersedes", "retraction")
-
-_DTD_MARKUP = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 #: GCN notice type numbers (https://gcn.gsfc.nasa.gov/filtering.html) of the missions
 #: PyROS follows; an unknown number falls back to the other conventions.
@@ -112,18 +106,6 @@ _TRIGGER_PARAMS = {
     "SVOM": ("Burst_Id",),
 }
 _DEFAULT_TRIGGER_PARAMS = ("TrigID", "trigger_id", "GraceID", "Burst_Id", "event_id")
-
-_ANGLE_UNITS = {"deg": 1.0, "degree": 1.0, "degrees": 1.0, "arcmin": 1 / 60,
-                "arcsec": 1 / 3600, "rad": 180 / math.pi}
-
-
-class VOEventError(ValueError):
-    """A packet that cannot be accepted; ``reason`` says why, for the decision log."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
 
 @dataclass(frozen=True)
 class Reference:
@@ -197,7 +179,7 @@ class Alert:
 
 def parse_voevent(data: bytes) -> Alert:
     """Read one packet. Raises :class:`VOEventError` with the reason it was refused."""
-    root, version = _safe_root(data)
+    root, version = safe_root(data)
     ivorn = (root.get("ivorn") or "").strip()
     if not ivorn:
         raise VOEventError("the VOEvent has no ivorn attribute")
@@ -216,20 +198,20 @@ def parse_voevent(data: bytes) -> Alert:
     notice_type = _notice_type(mission, stream, fragment, packet_type, params)
     references, citation_flags = _references(root)
     system = coord_system(root.find("WhereWhen/ObsDataLocation/ObservationLocation"))
-    where = _position(root, system, params)
+    where = position(root, system, unavailable=_param(params, "Coords_Type") == "0")
     instrument = _instrument(mission, notice_type, params)
     return Alert(
         ivorn=ivorn,
         role=role,
         version=version,
-        author_ivorn=_text(root.find("Who/AuthorIVORN")),
+        author_ivorn=text_of(root.find("Who/AuthorIVORN")),
         issued=_issued(root),
         mission=mission,
         instrument=instrument,
         notice_type=notice_type,
         packet_type=packet_type,
         trigger_id=_trigger_id(mission, fragment, params),
-        event_time=_event_time(root, system.scale),
+        event_time=event_time(root, system.scale),
         ra=where.ra,
         dec=where.dec,
         error_radius=where.error,
@@ -244,79 +226,17 @@ def parse_voevent(data: bytes) -> Alert:
     )
 
 
-# -- safe XML -----------------------------------------------------------------------------
-
-def safe_parser() -> etree.XMLParser:
-    """No entities, no network, no DTD, no huge trees: a packet is hostile until read."""
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-        huge_tree=False, remove_comments=True, remove_pis=True, collect_ids=False,
-    )
-
-
-def _safe_root(data: bytes) -> tuple[etree._Element, str]:
-    """The root element with namespaces stripped, and the VOEvent version."""
-    if not isinstance(data, bytes | bytearray):
-        raise VOEventError("a packet must be bytes")
-    if len(data) > MAX_PACKET_BYTES:
-        raise VOEventError(f"packet too large ({len(data)} bytes; limit {MAX_PACKET_BYTES})")
-    if not data.strip():
-        raise VOEventError("empty packet")
-    if _declares_dtd(data):
-        raise VOEventError("a DOCTYPE or ENTITY declaration is not allowed in a packet")
-    start = data.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()
-    wide = b"\x00" in data[:4] or data.startswith((b"\xff\xfe", b"\xfe\xff"))
-    if not start.startswith(b"<") and not wide:
-        raise VOEventError("not XML: the packet does not start with '<'")
-    try:
-        root = etree.fromstring(bytes(data), safe_parser())
-    except etree.XMLSyntaxError as exc:
-        if _error_at_end(data, exc):
-            raise VOEventError(f"truncated XML: {exc}") from exc
-        raise VOEventError(f"not well-formed XML: {exc}") from exc
-    docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        raise VOEventError("a DOCTYPE or ENTITY declaration is not allowed in a packet")
-
-    qname = etree.QName(root)
-    if qname.localname != "VOEvent":
-        raise VOEventError(f"the root element is <{qname.localname}>, not <VOEvent>")
-    if qname.namespace is None:
-        version = (root.get("version") or "2.0").strip()
-    elif qname.namespace in NAMESPACES:
-        version = NAMESPACES[qname.namespace]
-    else:
-        raise VOEventError(f"namespace {qname.namespace!r} is not VOEvent 1.1 or 2.0")
-    for element in root.iter():
-        if isinstance(element.tag, str):  # 1.1 packets put WhereWhen in the STC namespace
-            element.tag = etree.QName(element).localname
-    return root, version
-
-
-def _declares_dtd(data: bytes) -> bool:
-    """Whether the bytes hold DTD markup, also in the UTF-16 / UTF-32 that XML allows."""
-    if _DTD_MARKUP.search(data):
-        return True
-    if b"\x00" not in data[:4] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return False
-    for codec in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
-        text = data.decode(codec, "ignore")
-        if re.search(r"<!(DOCTYPE|ENTITY)", text, re.IGNORECASE):
-            return True
-    return False
-
-
-def _error_at_end(data: bytes, exc: etree.XMLSyntaxError) -> bool:
-    """Whether the parser gave up at the very end of the bytes: the packet was cut."""
-    lines = data.split(b"\n")
-    line, column = exc.position
-    return line >= len(lines) and column >= len(lines[-1].decode("utf-8", "replace"))
-
-
-def _text(element: etree._Element | None) -> str | None:
-    if element is None or element.text is None:
+def _issued(root: etree._Element) -> datetime | None:
+    """When the packet was written (Who/Date); it only orders packets, so a bad one is
+    left out rather than refusing the packet."""
+    text = text_of(root.find("Who/Date"))
+    if text is None:
         return None
-    return element.text.strip() or None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 # -- What: params, mission, notice type, trigger --------------------------------------------
@@ -330,7 +250,7 @@ def _params(root: etree._Element) -> dict[str, str]:
     def value_of(param: etree._Element) -> str | None:
         value = param.get("value")
         if value is None:
-            value = _text(param.find("Value"))
+            value = text_of(param.find("Value"))
         return value.strip() if value is not None else None
 
     for child in what:
@@ -471,139 +391,6 @@ def _normal_id(value: str) -> str:
     return value
 
 
-# -- WhereWhen: time and position -------------------------------------------------------------
-
-def _coords(root: etree._Element) -> etree._Element | None:
-    return root.find("WhereWhen/ObsDataLocation/ObservationLocation/AstroCoords")
-
-
-def _event_time(root: etree._Element, scale: str) -> datetime | None:
-    coords = _coords(root)
-    if coords is None:
-        return None
-    text = _text(coords.find("Time/TimeInstant/ISOTime"))
-    if text is None:
-        return None
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise VOEventError(f"event time {text!r} is not an ISO date and time") from exc
-    if scale != "UTC":
-        from astropy.time import Time
-
-        try:
-            when = Time(when.replace(tzinfo=None), scale=scale.lower()).utc.to_datetime()
-        except ValueError as exc:
-            raise VOEventError(f"event time {text!r} ({scale}) cannot be put in UTC") from exc
-    if when.tzinfo is None:
-        return when.replace(tzinfo=UTC)
-    return when.astimezone(UTC)
-
-
-def _issued(root: etree._Element) -> datetime | None:
-    """When the packet was written (Who/Date); it only orders packets, so a bad one is
-    left out rather than refusing the packet."""
-    text = _text(root.find("Who/Date"))
-    if text is None:
-        return None
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-def _number(text: str | None, what: str) -> float:
-    if text is None:
-        raise VOEventError(f"{what} is missing")
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise VOEventError(f"{what} {text!r} is not a number") from exc
-    if not math.isfinite(value):
-        raise VOEventError(f"{what} {text!r} is not a finite number")
-    return value
-
-
-def _unit_factor(unit: str | None, what: str) -> float:
-    if unit is None or not unit.strip():
-        return 1.0
-    factor = _ANGLE_UNITS.get(unit.strip().lower())
-    if factor is None:
-        raise VOEventError(f"unknown angle unit {unit!r} for {what}")
-    return factor
-
-
-@dataclass(frozen=True)
-class _Where:
-    """The position part of a packet: ICRS ra, dec and error radius (degrees), all None
-    when there is no real position; ``flag`` says why a position given was not used."""
-
-    ra: float | None = None
-    dec: float | None = None
-    error: float | None = None
-    frame: str | None = None
-    flag: str | None = None
-
-
-def _position(root: etree._Element, system: CoordSystem, params: dict[str, str]) -> _Where:
-    coords = _coords(root)
-    position = coords.find("Position2D") if coords is not None else None
-    if position is None:
-        return _Where()
-    factor = _unit_factor(position.get("unit"), "the position")
-    c1 = _number(_text(position.find("Value2/C1")), "position C1 (ra)") * factor
-    c2 = _number(_text(position.find("Value2/C2")), "position C2 (dec)") * factor
-    error_element = position.find("Error2Radius")
-    error = None
-    if error_element is not None and _text(error_element) is not None:
-        error_factor = factor
-        if error_element.get("unit"):
-            error_factor = _unit_factor(error_element.get("unit"), "the error radius")
-        error = _number(_text(error_element), "error radius") * error_factor
-        if error > 180:
-            raise VOEventError(f"error radius {error} deg is larger than the sky")
-
-    frame = system.frame
-    if frame is None:
-        return _Where(flag=f"position ({c1:g}, {c2:g}) not used: {system.problem}")
-    longitude, latitude = ("galactic longitude", "galactic latitude") if frame == "GALACTIC" \
-        else ("ra", "dec")
-    if not -90 <= c2 <= 90:
-        raise VOEventError(f"{latitude} {c2} is outside -90..90 degrees")
-    if not 0 <= c1 <= 360:
-        raise VOEventError(f"{longitude} {c1} is outside 0..360 degrees")
-    if c1 == 360:
-        c1 = 0.0
-
-    if error is not None and error < 0:
-        # SVOM GRM triggers give the satellite's pointing with an error radius of -1:
-        # the burst has no position yet. A packet, not an attack: kept, position unused.
-        return _Where(frame=frame, flag=(
-            f"position ({c1:g}, {c2:+g}) not used: its error radius is negative "
-            f"({error:g} deg), the mission's way of saying there is no position yet"))
-    if c1 == 0 and c2 == 0 and not error:
-        return _Where(frame=frame)  # the "no position yet" placeholder
-    if _param(params, "Coords_Type") == "0":
-        return _Where(frame=frame)  # GCN: coordinates unavailable / inappropriate
-    ra, dec = _to_icrs(c1, c2, frame)
-    return _Where(ra, dec, error, frame)
-
-
-def _to_icrs(c1: float, c2: float, frame: str) -> tuple[float, float]:
-    if frame in ("ICRS", "FK5"):
-        return c1, c2
-    from astropy import units as u
-    from astropy.coordinates import SkyCoord
-
-    if frame == "FK4":
-        coord = SkyCoord(ra=c1 * u.deg, dec=c2 * u.deg, frame="fk4")
-    else:
-        coord = SkyCoord(l=c1 * u.deg, b=c2 * u.deg, frame="galactic")
-    icrs = coord.icrs
-    return float(icrs.ra.deg) % 360.0, float(icrs.dec.deg)
-
-
 # -- Citations, retractions, tests -------------------------------------------------------------
 
 def _references(root: etree._Element) -> tuple[tuple[Reference, ...], tuple[str, ...]]:
@@ -611,7 +398,7 @@ def _references(root: etree._Element) -> tuple[tuple[Reference, ...], tuple[str,
     notices cite nothing that way) says nothing, so the packet is kept without it."""
     references, flags = [], []
     for cited in root.iterfind("Citations/EventIVORN"):
-        ivorn = _text(cited)
+        ivorn = text_of(cited)
         cite = (cited.get("cite") or "").strip().lower()
         if not ivorn:
             flags.append(f"an empty citation (Citations/EventIVORN cite={cite!r}) was "
