@@ -143,22 +143,22 @@ def test_a_real_archived_packet_redated_is_judged_as_a_fresh_alert(initial_data,
 def test_real_packets_once_refused_pass_the_broker_flagged_and_grouped(initial_data, broker,
                                                                        start_agent):  # noqa: F811
     """SVOM's GRM trigger (error radius -1), ANTARES' empty citation (and its params'
-    dataType="bool", which Comet's schema check refused) and the Fermi GBM VOEvent 1.1
-    notice pass the broker; the agent keeps them flagged, and the ECLAIRs packet of the
-    same burst joins the GRM trigger's event. A hostile packet is still refused there,
-    with the intake's reason."""
+    dataType="bool"), the Fermi GBM VOEvent 1.1 notice and an IceCube packet with text in
+    its Who (the last three naked by Comet's schema check) pass the broker; the agent keeps
+    them, flagged, and the ECLAIRs packet of the same burst joins the GRM trigger's event.
+    A hostile packet is still refused there, with the intake's reason."""
     from pyros.alerts.models import RefusedPacket
     from tests.alerts import alert, packet
     from tests.alerts.test_real_quirks import ANTARES, ECLAIRS, GBM, GRM
 
     start_agent("alerts")
-    for name in (GRM, ECLAIRS, ANTARES, GBM):
+    for name in (GRM, ECLAIRS, ANTARES, GBM, "icecube_gold_134191_17593623_rev0.xml"):
         acknowledged, answer = send_packet("127.0.0.1", broker, packet(name))
         assert acknowledged, f"{name}: {answer}"
     hostile = packet(GRM).replace(b"<voe:VOEvent", b'<!DOCTYPE v [<!ENTITY a "b">]><voe:VOEvent', 1)
     acknowledged, answer = send_packet("127.0.0.1", broker, hostile)
     assert not acknowledged and "DOCTYPE" in answer
-    wait_until(lambda: AlertPacket.objects.count() == 4, "the four packets stored")
+    wait_until(lambda: AlertPacket.objects.count() == 5, "the five packets stored")
     assert AlertPacket.objects.get(ivorn=alert(GBM).ivorn).event.key == "Fermi:336801278"
     assert not RefusedPacket.objects.exists()
     grm, eclairs, antares = (AlertPacket.objects.get(ivorn=alert(name).ivorn)
