@@ -190,3 +190,12 @@ def test_a_huge_coordinate_system_id_is_quoted_short():
               % (name.encode(), name.encode()))
     (flag,) = parse_voevent(gbm_with_system(system)).flags
     assert len(flag) < 300 and "'" + "X" * 60 + "…'" in flag
+
+
+def test_an_event_time_in_gps_is_put_in_utc():
+    system = (b'<AstroCoordSystem id="GPS-ICRS-TOPO" />\n        '
+              b'<AstroCoords coord_system_id="GPS-ICRS-TOPO">')
+    record = parse_voevent(gbm_with_system(system))
+    # 2011: TAI - UTC = 34 s, so GPS - UTC = 15 s.
+    assert record.event_time.isoformat() == "2011-09-04T03:54:21.020000+00:00"
+    assert (record.frame, record.flags) == ("ICRS", ())

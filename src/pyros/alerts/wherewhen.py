@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
 from pyros.alerts.safexml import VOEventError, text_of
 from pyros.alerts.stc import CoordSystem
 
+GPS_BEHIND_TAI = 19.0  # seconds, fixed since 1980
 _ANGLE_UNITS = {"deg": 1.0, "degree": 1.0, "degrees": 1.0, "arcmin": 1 / 60,
                 "arcsec": 1 / 3600, "rad": 180 / math.pi}
 
@@ -40,6 +41,8 @@ def event_time(root: etree._Element, scale: str) -> datetime | None:
         when = datetime.fromisoformat(text)
     except ValueError as exc:
         raise VOEventError(f"event time {text!r} is not an ISO date and time") from exc
+    if scale == "GPS":  # not an astropy scale: GPS time runs 19 s behind TAI
+        when, scale = when + timedelta(seconds=GPS_BEHIND_TAI), "TAI"
     if scale != "UTC":
         from astropy.time import Time
 
