@@ -199,3 +199,12 @@ def test_an_event_time_in_gps_is_put_in_utc():
     # 2011: TAI - UTC = 34 s, so GPS - UTC = 15 s.
     assert record.event_time.isoformat() == "2011-09-04T03:54:21.020000+00:00"
     assert (record.frame, record.flags) == ("ICRS", ())
+
+
+@pytest.mark.parametrize("scale", [b"UT1", b"TCB", b"TCG", b"TDB", b"TAI", b"ET", b"TDT"])
+def test_every_time_scale_an_stc_id_may_name_reads(scale):
+    system = (b'<AstroCoordSystem id="%s-ICRS-TOPO" />\n        '
+              b'<AstroCoords coord_system_id="%s-ICRS-TOPO">' % (scale, scale))
+    record = parse_voevent(gbm_with_system(system))
+    utc = alert(GBM).event_time
+    assert abs((record.event_time - utc).total_seconds()) < 90  # TCB: 83 s ahead in 2011

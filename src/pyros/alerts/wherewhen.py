@@ -43,12 +43,14 @@ def event_time(root: etree._Element, scale: str) -> datetime | None:
         raise VOEventError(f"event time {text!r} is not an ISO date and time") from exc
     if scale == "GPS":  # not an astropy scale: GPS time runs 19 s behind TAI
         when, scale = when + timedelta(seconds=GPS_BEHIND_TAI), "TAI"
+    if scale == "UT1":  # within 0.9 s of UTC by definition; converting needs IERS tables
+        scale = "UTC"
     if scale != "UTC":
         from astropy.time import Time
 
         try:
             when = Time(when.replace(tzinfo=None), scale=scale.lower()).utc.to_datetime()
-        except ValueError as exc:
+        except Exception as exc:  # astropy's errors are not all ValueErrors
             raise VOEventError(f"event time {text!r} ({scale}) cannot be put in UTC") from exc
     if when.tzinfo is None:
         return when.replace(tzinfo=UTC)
