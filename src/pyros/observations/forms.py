@@ -25,6 +25,7 @@ from pydantic.fields import FieldInfo
 
 from pyros import clock
 from pyros.observations import json_format, store, xml_format
+from pyros.observations.access import RequestForbidden, may_file_for, write_into_problem
 from pyros.observations.drafts import lock_draft, next_position, touch
 from pyros.observations.lifecycle import ObsType, RequestStatus, SequenceStatus
 from pyros.observations.models import Album, Plan, Request, Sequence
@@ -171,7 +172,7 @@ class RequestHeaderForm(SpecForm[RequestFields]):
     name = forms.CharField(label="Name")
     program = forms.ModelChoiceField(queryset=ScientificProgram.objects.none(),
                                      label="Scientific program", empty_label=None,
-                                     help_text="only the programs the owner belongs to")
+                                     help_text="programs both you and the owner belong to")
     target_type = forms.CharField(label="Target type", help_text="free text, e.g. grb, star")
 
     def __init__(self, *args: Any, programs: QuerySet[ScientificProgram],
@@ -187,21 +188,33 @@ class RequestHeaderForm(SpecForm[RequestFields]):
     def to_spec(self, name: str, value: Any) -> Any:
         return value.name if name == "program" else value
 
-    def save(self, owner: Any, instance: Request | None = None) -> Request:
-        """Create a new draft, or change a draft's header."""
+    def save(self, owner: Any, instance: Request | None = None, *, actor: Any) -> Request:
+        """Create a new draft, or change a draft's header, as ``actor``: RequestForbidden
+        if they may not write into the chosen program (the list offers only those they
+        may, but a crafted POST is judged here, inside the transaction)."""
         assert self.spec is not None, "save() needs a valid form"
         program, now = self.cleaned_data["program"], clock.now()
         with transaction.atomic():
             if instance is None:
+                if not may_file_for(actor, owner):
+                    raise RequestForbidden(f"you ({actor}) may not file a request for {owner}")
+                _require_write_into(actor, owner, program)
                 return Request.objects.create(
                     name=self.spec.name, owner=owner, program=program,
                     target_type=self.spec.target_type, status=RequestStatus.DRAFT,
                     created_at=now, updated_at=now)
-            request = lock_draft(instance)
+            request = lock_draft(instance, actor)
+            _require_write_into(actor, request.owner, program)
             request.name, request.program = self.spec.name, program
             request.target_type, request.updated_at = self.spec.target_type, now
             request.save()
             return request
+
+
+def _require_write_into(actor: Any, owner: Any, program: ScientificProgram) -> None:
+    refused = write_into_problem(actor, owner, program)
+    if refused:
+        raise RequestForbidden(refused)
 
 
 class SequenceForm(SpecForm[SequenceFields]):
@@ -240,10 +253,11 @@ class SequenceForm(SpecForm[SequenceFields]):
     def unit_problems(self, spec: SequenceFields) -> list[Problem]:
         return _unit_check(_probe(end=spec.end))
 
-    def save(self, request: Request, instance: Sequence | None = None) -> Sequence:
+    def save(self, request: Request, instance: Sequence | None = None, *,
+             actor: Any) -> Sequence:
         assert self.spec is not None, "save() needs a valid form"
         with transaction.atomic():
-            locked = lock_draft(request)
+            locked = lock_draft(request, actor)
             sequence = instance or Sequence(
                 request=locked, position=next_position(locked.sequences.all()),
                 status=SequenceStatus.DRAFT)
@@ -298,10 +312,10 @@ class AlbumForm(SpecForm[AlbumFields]):
                                     "(one album per detector)"))
         return problems
 
-    def save(self, request: Request) -> Album:
+    def save(self, request: Request, *, actor: Any) -> Album:
         assert self.spec is not None, "save() needs a valid form"
         with transaction.atomic():
-            locked = lock_draft(request)
+            locked = lock_draft(request, actor)
             album = self.instance or Album(
                 sequence=self.sequence, position=next_position(self.sequence.albums.all()))
             album.name, album.detector = self.spec.name, self.spec.detector
@@ -334,10 +348,10 @@ class PlanForm(SpecForm[PlanSpec]):
     def unit_problems(self, spec: PlanSpec) -> list[Problem]:
         return _unit_check(_probe(detector=self.album.detector, plans=[spec]))
 
-    def save(self, request: Request, instance: Plan | None = None) -> Plan:
+    def save(self, request: Request, instance: Plan | None = None, *, actor: Any) -> Plan:
         assert self.spec is not None, "save() needs a valid form"
         with transaction.atomic():
-            locked = lock_draft(request)
+            locked = lock_draft(request, actor)
             plan = instance or Plan(album=self.album,
                                     position=next_position(self.album.plans.all()))
             for name, value in self.spec.model_dump().items():
