@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from tests.rights.routes import ROUTES, Route
 from tests.rights.test_matrix import REFUSED, client_for, send, to_login
+from tests.rights.writes import recorded_writes
 
 
 def object_routes() -> list[str]:
@@ -34,9 +35,13 @@ def refusals(route: Route, url: str, user: Any) -> list[str]:
     client = client_for(route, user)
     with transaction.atomic():
         for method in (*route.read, *route.act):
-            response = send(client, method, url, route.api)
+            with recorded_writes() as writes:
+                response = send(client, method, url, route.api)
             if response.status_code not in REFUSED and not to_login(response):
                 problems.append(f"{user.username} {method} {url}: {response.status_code}")
+            elif writes:
+                problems.append(f"{user.username} {method} {url}: refused after writing "
+                                f"{writes}")
         transaction.set_rollback(True)
     return problems
 

@@ -30,6 +30,7 @@ from pyros.observations.lifecycle import RequestStatus
 from pyros.observations.models import Album, Plan, Request, Sequence
 from pyros.observations.problems import RequestInvalid
 from tests.conftest import OBSERVER_PASSWORD, make_user, request_dict
+from tests.rights.writes import recorded_writes
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +105,20 @@ def test_api_put_into_a_program_the_actor_is_not_in_is_refused(world):
     assert answer.status_code == 400, answer.content[:300]
     assert "you (dave) are not a member of the program 'SN'" in answer.content.decode()
     assert snapshot() == before
+
+
+def test_a_refused_put_issues_no_write_statement_and_an_allowed_one_does(world):
+    """The statement recorder the matrix tests rely on sees writes (it is not blind),
+    and the refusal comes before any of them."""
+    client = api(world.dave)
+    with recorded_writes() as writes:
+        refused = client.put(detail(world.draft.pk), request_dict(scientific_program="SN"),
+                             format="json")
+    assert refused.status_code == 400 and writes == []
+    with recorded_writes() as writes:
+        allowed = client.put(detail(world.draft.pk), request_dict(name="co"), format="json")
+    assert allowed.status_code == 200
+    assert any("observations_request" in w for w in writes), writes
 
 
 def test_api_post_patch_and_delete_cannot_write_into_another_program(world):
