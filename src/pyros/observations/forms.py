@@ -1,4 +1,5 @@
-"""Forms of the request pages, and the writes of the step-by-step builder.
+"""The step-by-step builder's forms (header, sequence, album, plan) and their writes;
+the list's, cancel's and import's forms are in ``page_forms``.
 
 Each piece of a request (header, sequence, album, plan) is checked by the pydantic
 model that files and the API use (spec.py), and against the unit by
@@ -11,25 +12,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 from django import forms
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.html import escape
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from pyros import clock
-from pyros.observations import json_format, store, xml_format
 from pyros.observations.access import RequestForbidden, may_file_for, write_into_problem
 from pyros.observations.drafts import lock_draft, next_position, touch
 from pyros.observations.lifecycle import ObsType, RequestStatus, SequenceStatus
 from pyros.observations.models import Album, Plan, Request, Sequence
-from pyros.observations.problems import Problem, RequestInvalid
+from pyros.observations.problems import Problem
 from pyros.observations.spec import (
     AlbumFields,
     AlbumSpec,
@@ -359,80 +358,3 @@ class PlanForm(SpecForm[PlanSpec]):
             plan.save()
             touch(locked)
         return plan
-
-
-# --- Other pages -------------------------------------------------------------------------
-
-class RequestFilterForm(forms.Form):
-    """The list's filters; each one left empty (or invalid) filters nothing."""
-
-    status = forms.ChoiceField(
-        required=False, choices=[("", "any")] + [(s.value, s.value) for s in RequestStatus])
-    program = forms.ModelChoiceField(queryset=ScientificProgram.objects.none(),
-                                     required=False, empty_label="any")
-    mine = forms.BooleanField(required=False, label="Only mine")
-    q = forms.CharField(required=False, label="Name or target",
-                        widget=forms.TextInput(attrs={"type": "search"}))
-
-    def __init__(self, *args: Any, programs: QuerySet[ScientificProgram],
-                 **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = programs  # type: ignore[attr-defined]
-
-    def filter(self, requests: QuerySet[Request], user: Any) -> QuerySet[Request]:
-        self.is_valid()
-        data = self.cleaned_data
-        if data.get("status"):
-            requests = requests.filter(status=data["status"])
-        if data.get("program"):
-            requests = requests.filter(program=data["program"])
-        if data.get("mine"):
-            requests = requests.filter(owner=user)
-        if text := (data.get("q") or "").strip():
-            requests = requests.filter(
-                Q(name__icontains=text)
-                | Q(pk__in=Sequence.objects.filter(target_name__icontains=text)
-                    .values("request")))
-        return requests
-
-
-class CancelForm(forms.Form):
-    reason = forms.CharField(required=False, max_length=255, label="Reason (optional)",
-                             widget=forms.TextInput())
-
-
-class ImportForm(forms.Form):
-    """A request file, XML (the guide's format) or JSON."""
-
-    file = forms.FileField(label="Request file (.xml or .json)")
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        limit = max(xml_format.MAX_FILE_BYTES, json_format.MAX_FILE_BYTES)
-        if upload.size > limit:
-            raise forms.ValidationError(f"too large ({upload.size} bytes; limit {limit})")
-        return upload
-
-    def save(self, owner: Any) -> Request:
-        """Parse and store the file's request; raises RequestInvalid, storing nothing."""
-        upload = self.cleaned_data["file"]
-        data = upload.read()
-        kind = sniff_format(upload.name or "", data)
-        now = clock.now()
-        if kind == "xml":
-            spec, lines = xml_format.parse_xml_request(data, now)
-            return store.create_request(spec, owner, now=now,
-                                        field_names=xml_format.FIELD_NAMES, lines=lines)
-        if kind == "json":
-            return store.create_request(json_format.parse_json_request(data), owner, now=now)
-        raise RequestInvalid([Problem("file", None, "neither XML nor JSON (name it .xml or "
-                                                    ".json, or start it with '<' or '{')")])
-
-
-def sniff_format(filename: str, data: bytes) -> str | None:
-    """'xml' or 'json' by the file's extension, else by its first character."""
-    suffix = Path(filename).suffix.lower()
-    if suffix in (".xml", ".json"):
-        return suffix[1:]
-    first = data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1]
-    return {b"<": "xml", b"{": "json"}.get(first)

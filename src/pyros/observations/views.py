@@ -38,18 +38,11 @@ from pyros.observations.access import (
     writable_programs,
 )
 from pyros.observations.drafts import delete_piece, ensure_draft
-from pyros.observations.forms import (
-    AlbumForm,
-    CancelForm,
-    ImportForm,
-    PlanForm,
-    RequestFilterForm,
-    RequestHeaderForm,
-    SequenceForm,
-)
+from pyros.observations.forms import AlbumForm, PlanForm, RequestHeaderForm, SequenceForm
 from pyros.observations.json_format import write_json_request
 from pyros.observations.lifecycle import REQUEST_TRANSITIONS, InvalidTransition, RequestStatus
 from pyros.observations.models import Album, Plan, Request, Sequence
+from pyros.observations.page_forms import CancelForm, ImportForm, RequestFilterForm
 from pyros.observations.problems import RequestInvalid
 from pyros.observations.xml_format import write_xml_request
 from pyros.programs.models import ScientificProgram
