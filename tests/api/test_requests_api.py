@@ -236,7 +236,7 @@ def test_read_all_is_not_change_all(two_requests, engineer, pi_user, login):
     assert ids(ingrid.get(LIST)) == [exo.pk, grb.pk]
     refused = ingrid.post(detail(exo.pk, "cancel"), {"reason": "mine now"}, format="json")
     assert refused.status_code == 403
-    assert refused.json()["detail"].startswith(f"you may not change request #{exo.pk}")
+    assert refused.json()["detail"].startswith(f"you may not cancel request #{exo.pk}")
     assert ingrid.post(detail(grb.pk, "submit")).status_code == 403
     assert Request.objects.get(pk=exo.pk).status == "SUBMITTED"
     assert Request.objects.get(pk=grb.pk).status == "DRAFT"

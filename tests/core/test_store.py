@@ -38,7 +38,7 @@ def test_a_draft_waits_for_submission(observer):
     created = store.create_request(spec(), observer)
     assert created.status == RequestStatus.DRAFT
     assert created.sequences.get().status == SequenceStatus.DRAFT
-    store.submit_request(created)
+    store.submit_request(created, actor=observer)
     created.refresh_from_db()
     assert created.status == RequestStatus.SUBMITTED
     assert created.sequences.get().status == SequenceStatus.TOBEPLANNED
@@ -62,7 +62,7 @@ def test_the_quota_is_enforced_and_released_by_cancellation(observer, grb_progra
     assert "the quota of 'GRB' in 2026B would be exceeded: 0.17 h used + 0.17 h asked" in str(
         error.value)
     assert row_counts() == (1, 1, 2, 2)
-    store.cancel_request(first, "changed my mind")
+    store.cancel_request(first, "changed my mind", actor=observer)
     store.create_request(spec(), observer)
     assert Request.objects.filter(status=RequestStatus.DRAFT).count() == 1
 
@@ -102,7 +102,7 @@ def test_an_incomplete_draft_cannot_be_submitted(observer):
     created = store.create_request(spec(), observer)
     Album.objects.filter(sequence__request=created).delete()
     with pytest.raises(RequestInvalid, match="albums"):
-        store.submit_request(created)
+        store.submit_request(created, actor=observer)
     created.refresh_from_db()
     assert created.status == RequestStatus.DRAFT
 
@@ -114,12 +114,12 @@ def test_replace_only_drafts_and_cancel_once(observer):
     store.replace_request(created, changed, observer)
     created.refresh_from_db()
     assert created.name == "renamed" and row_counts() == (1, 1, 1, 1)
-    store.submit_request(created)
+    store.submit_request(created, actor=observer)
     with pytest.raises(InvalidTransition, match="only a DRAFT can be changed"):
         store.replace_request(created, spec(), observer)
-    store.cancel_request(created, "weather")
+    store.cancel_request(created, "weather", actor=observer)
     created.refresh_from_db()
     assert created.status == RequestStatus.CANCELLED and created.status_reason == "weather"
     assert created.sequences.get().status == SequenceStatus.CANCELLED
     with pytest.raises(InvalidTransition, match="from CANCELLED to CANCELLED"):
-        store.cancel_request(created)
+        store.cancel_request(created, actor=observer)

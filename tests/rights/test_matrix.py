@@ -2,7 +2,8 @@
 route of ``routes.ROUTES`` and every profile (and an anonymous visitor), what the
 matrix hides is refused, what it lets read is read without acting, what it lets act
 on is done; never a 500. Each profile's tries run in a savepoint rolled back after,
-so one profile's act (a delete) never changes what the next one sees."""
+so one profile's act (a delete) never changes what the next one sees. A refused try
+must have written nothing to PyROS's tables (``writes.recorded_writes``)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from rest_framework.test import APIClient
 
 from pyros.accounts.rights import Access
 from tests.rights.routes import LOGIN, PROFILES, PUBLIC, ROUTES, TOKEN, Route
+from tests.rights.writes import recorded_writes
 
 REFUSED = {401, 403, 404, 405}
 
@@ -60,6 +62,10 @@ def send(client: Client | APIClient, method: str, url: str, api: bool) -> Any:
 
 def to_login(response: Any) -> bool:
     return response.status_code == 302 and "/login/" in response.get("Location", "")
+
+
+def refused(response: Any) -> bool:
+    return response.status_code in REFUSED or to_login(response)
 
 
 def judge(route: Route, profile: str, method: str, response: Any, *, acting: bool) -> str | None:
@@ -113,10 +119,14 @@ def test_the_route_follows_the_matrix(world, name: str):
         with transaction.atomic():
             for methods, acting in ((route.read, False), (route.act, True)):
                 for method in methods:
-                    response = send(client, method, url, route.api)
+                    with recorded_writes() as writes:
+                        response = send(client, method, url, route.api)
                     why = judge(route, profile, method, response, acting=acting)
                     if why:
                         problems.append(f"{profile} {method} {url}: {why}")
+                    elif writes and refused(response):
+                        problems.append(f"{profile} {method} {url}: refused "
+                                        f"({response.status_code}) after writing {writes}")
                     elif method == "GET" and response.status_code == 200 and route.buttons:
                         problems += shown_buttons(world, route, profile, response)
             transaction.set_rollback(True)

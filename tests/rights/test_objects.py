@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from tests.rights.routes import ROUTES, Route
 from tests.rights.test_matrix import REFUSED, client_for, send, to_login
+from tests.rights.writes import recorded_writes
 
 
 def object_routes() -> list[str]:
@@ -34,9 +35,13 @@ def refusals(route: Route, url: str, user: Any) -> list[str]:
     client = client_for(route, user)
     with transaction.atomic():
         for method in (*route.read, *route.act):
-            response = send(client, method, url, route.api)
+            with recorded_writes() as writes:
+                response = send(client, method, url, route.api)
             if response.status_code not in REFUSED and not to_login(response):
                 problems.append(f"{user.username} {method} {url}: {response.status_code}")
+            elif writes:
+                problems.append(f"{user.username} {method} {url}: refused after writing "
+                                f"{writes}")
         transaction.set_rollback(True)
     return problems
 
@@ -149,3 +154,38 @@ def test_a_signed_download_link_opens_only_its_own_frame(world):
     for client in (client_for(ROUTES["api-archive-file"], None),
                    client_for(ROUTES["api-archive-file"], alice)):
         assert client.get(f"{other}?signature={signature}").status_code in (401, 403, 404)
+
+
+def request_routes() -> list[str]:
+    """The routes that take alice's request, or a piece of it, in their URL."""
+    return sorted(name for name, route in ROUTES.items() if route.args is not None
+                  and (name.startswith("observations:") or name.startswith("api-request-")))
+
+
+@pytest.mark.parametrize("name", request_routes())
+def test_a_co_member_edits_alices_draft_but_does_not_cancel_it(world, name: str):
+    """dave, alice's colleague in GRB, co-authors her draft on every page and API call
+    of it; cancelling it is hers (the guide: "Delete: personal one")."""
+    from pyros.accounts.profiles import ProfileLevel
+    from tests.conftest import make_user
+
+    dave = make_user("dave", ProfileLevel.OBSERVER, programs=[world.program])
+    route = ROUTES[name]
+    url = reverse(name, kwargs=route.args(world))
+    client = client_for(route, dave)
+    problems = []
+    for method in (*route.read, *route.act):
+        with transaction.atomic():
+            with recorded_writes() as writes:
+                response = send(client, method, url, route.api)
+            transaction.set_rollback(True)
+        refused = response.status_code in REFUSED or to_login(response)
+        if response.status_code >= 500:
+            problems.append(f"{method} {url}: {response.status_code}")
+        elif "cancel" in name and not refused:
+            problems.append(f"{method} {url}: {response.status_code}, the owner's to cancel")
+        elif "cancel" in name and writes:
+            problems.append(f"{method} {url}: wrote {writes}")
+        elif "cancel" not in name and refused:
+            problems.append(f"{method} {url}: {response.status_code}, a co-member may")
+    assert not problems, "\n".join(problems)

@@ -113,7 +113,7 @@ def test_a_cancelled_request_leaves_the_next_plan(observer, agent):
     _submit(observer, _sequence("B", 40.0, 30.0), name="other")
     agent.routine()
     assert store.current_schedule().entries.count() == 2
-    requests_store.cancel_request(request, "not needed")
+    requests_store.cancel_request(request, "not needed", actor=request.owner)
     agent.routine()
     assert [e.sequence.target_name for e in store.current_schedule().entries.all()] == ["B"]
 

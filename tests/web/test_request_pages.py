@@ -137,12 +137,19 @@ def test_admin_and_engineer_see_everything_but_only_admin_changes(admin_user, en
     assert url("request-edit", draft.pk) in admin_page
 
 
-def test_program_members_may_change_each_others_requests(observer, grb_program, draft):
+def test_program_members_edit_each_others_drafts_but_cancel_only_their_own(
+        observer, grb_program, draft):
     colleague = make_user("dave", ProfileLevel.OBSERVER, programs=[grb_program])
-    response = client_for(colleague).post(url("request-cancel", draft.pk), {"reason": "dup"})
+    client = client_for(colleague)
+    response = client.post(url("request-edit", draft.pk), {
+        "name": "co-authored", "program": grb_program.pk, "target_type": "grb"})
     assert response.status_code == 302
     draft.refresh_from_db()
-    assert draft.status == RequestStatus.CANCELLED
+    assert draft.name == "co-authored" and draft.owner == observer
+    response = client.post(url("request-cancel", draft.pk), {"reason": "dup"})
+    assert response.status_code == 403
+    draft.refresh_from_db()
+    assert draft.status == RequestStatus.DRAFT
 
 
 # --- List --------------------------------------------------------------------------------

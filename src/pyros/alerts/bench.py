@@ -40,6 +40,7 @@ from pyros.alerts.models import AlertEvent, AlertLog, AlertPacket, Step
 from pyros.alerts.synthetic import fresh_packet
 from pyros.alerts.transport import send_packet
 from pyros.config.loader import active_config
+from pyros.observations.access import SYSTEM
 from pyros.observations.lifecycle import RequestStatus
 from pyros.observations.models import Request
 from pyros.observations.store import cancel_request
@@ -167,7 +168,7 @@ def run_alert_bench(packets: int = 30, progress: Callable[[str], None] = lambda 
             except subprocess.TimeoutExpired:
                 process.kill()
         if background is not None:
-            cancel_request(background, "benchmark: over")
+            cancel_request(background, "benchmark: over", actor=SYSTEM)
         if sandbox is not None:
             sandbox.close()  # with the images it took
             # Re-plans after the cancellations leave plans without the bench's requests.
@@ -210,7 +211,7 @@ def _background_request(ra: float, dec: float) -> Request:
             "albums": [{"name": "background", "detector": channel.detector, "plans": [
                 {"name": "background", "filter": channel.filters[0], "exposure": 60,
                  "nb_images": int(seconds // 120)}]}]}]})
-    return create_request(spec, alert_user(program))
+    return create_request(spec, alert_user(program), actor=SYSTEM)
 
 
 def _wait_listening(port: int, timeout: float = 30.0) -> None:
@@ -246,7 +247,8 @@ def _free_the_telescope(ivorn: str, sandbox) -> bool:
     packet = AlertPacket.objects.filter(ivorn=ivorn).select_related("request").first()
     if packet is not None and packet.request is not None and \
             packet.request.status != RequestStatus.CANCELLED:
-        cancel_request(packet.request, "benchmark: the slew is measured")
+        cancel_request(packet.request, "benchmark: the slew is measured",
+                       actor=SYSTEM)
     if packet is not None and packet.request is not None:
         # Not idle: with a background sequence, the majordome may take it up at once.
         sandbox.wait_not_running({f"sequence-{pk}" for pk in

@@ -38,6 +38,7 @@ from pyros.alerts.strategy import decide, default_strategy, load_strategy
 from pyros.alerts.voevent import Alert, VOEventError, parse_voevent
 from pyros.config.schema import UnitConfig
 from pyros.observations import store as requests_store
+from pyros.observations.access import SYSTEM
 from pyros.observations.lifecycle import RequestStatus
 from pyros.observations.models import Request
 from pyros.programs.models import ScientificProgram
@@ -218,7 +219,8 @@ def _ingest(alert: Alert, data: bytes, source: str, unit: UnitConfig,
     if decision.cancels:
         cancelled = _open_requests(event)
         for request in cancelled:
-            requests_store.cancel_request(request, f"retracted by {alert.ivorn}")
+            requests_store.cancel_request(request, f"retracted by {alert.ivorn}",
+                                          actor=SYSTEM)
         log(Step.CANCELLED, f"retraction: {len(cancelled)} request(s) cancelled",
             packet=packet, requests=[r.pk for r in cancelled])
         return _conclude(packet, Decision.RETRACTION, decision.reason, record)
@@ -238,11 +240,12 @@ def _ingest(alert: Alert, data: bytes, source: str, unit: UnitConfig,
     if not verdict.accepted or verdict.request is None:
         return _conclude(packet, Decision.REJECTED, verdict.reason, record, checks)
     for request in open_requests:
-        requests_store.cancel_request(request, f"position refined by {alert.ivorn}")
+        requests_store.cancel_request(request, f"position refined by {alert.ivorn}",
+                                      actor=SYSTEM)
         log(Step.CANCELLED, f"request #{request.pk} replaced: better position",
             packet=packet, request=request.pk)
     owner = alert_user(verdict.request.scientific_program)
-    request = requests_store.create_request(verdict.request, owner)
+    request = requests_store.create_request(verdict.request, owner, actor=SYSTEM)
     packet.request = request
     log(Step.ACCEPTED, verdict.reason, packet=packet, rule=verdict.rule,
         strategy=f"{strategy_row.name} v{strategy_row.version}", checks=checks)

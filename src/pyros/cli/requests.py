@@ -30,34 +30,44 @@ def request() -> None:
 
 @request.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--owner", default=lambda: os.environ.get("PYROS_USER", "admin"),
-              show_default="$PYROS_USER or admin", help="User the request belongs to.")
+@click.option("--as", "actor_name", default=lambda: os.environ.get("PYROS_USER", "admin"),
+              show_default="$PYROS_USER or admin",
+              help="Act as this user: their rights on the program apply.")
+@click.option("--owner", default=None, show_default="the acting user",
+              help="User the request belongs to (someone else: PI or SysAdmin only).")
 @click.option("--format", "file_format", type=click.Choice(["auto", "xml", "json"]),
               default="auto", show_default=True)
-def import_request(file: Path, owner: str, file_format: str) -> None:
+def import_request(file: Path, actor_name: str, owner: str | None, file_format: str) -> None:
     """Validate FILE (XML or JSON) and store it; print the new request's id.
 
-    Nothing is stored unless the whole request is valid; every problem is printed with
-    the element, the field and, for XML, the line."""
+    Nothing is stored unless the whole request is valid and the acting user may write
+    into its program; every problem is printed with the element, the field and, for
+    XML, the line."""
     setup_django()
     require_database_ready()
     from pyros import clock
     from pyros.accounts.models import User
     from pyros.observations import json_format, store, xml_format
+    from pyros.observations.access import RequestForbidden
     from pyros.observations.problems import RequestInvalid
 
-    user = User.objects.filter(username=owner, is_active=True).first()
+    actor = User.objects.filter(username=actor_name, is_active=True).first()
+    if actor is None:
+        raise click.ClickException(f"no active user '{actor_name}' (give one with --as)")
+    user = actor if owner is None else User.objects.filter(username=owner,
+                                                           is_active=True).first()
     if user is None:
         raise click.ClickException(f"no active user '{owner}' (give one with --owner)")
     data = file.read_bytes()
     try:
         if _read_format(file, data, file_format) == "xml":
             spec, lines = xml_format.parse_xml_request(data, clock.now())
-            created = store.create_request(spec, user, field_names=xml_format.FIELD_NAMES,
-                                           lines=lines)
+            created = store.create_request(spec, user, actor=actor,
+                                           field_names=xml_format.FIELD_NAMES, lines=lines)
         else:
-            created = store.create_request(json_format.parse_json_request(data), user)
-    except RequestInvalid as exc:
+            created = store.create_request(json_format.parse_json_request(data), user,
+                                           actor=actor)
+    except (RequestInvalid, RequestForbidden) as exc:
         raise click.ClickException(f"{file}: {exc}") from exc
     click.echo(created.pk)
 

@@ -8,7 +8,8 @@ models, which also give drf-spectacular an exact OpenAPI schema.
 Who may do what follows the rights matrix: "requests" HIDDEN means no API at all;
 READ or ACT on "requests.all" shows every request, otherwise only those of the user's
 programs (and their own), so other requests answer 404 as if they did not exist.
-Changing is for the owner, the program's members and ACT on "requests.all".
+Who may edit, move or cancel a request is ``access``'s rule about the acting user,
+checked again by ``store`` inside the transaction that writes (RequestForbidden: 403).
 """
 
 from __future__ import annotations
@@ -31,7 +32,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pyros.observations import json_format, store, xml_format
-from pyros.observations.access import can_use_requests, may_change, visible_requests
+from pyros.observations.access import (
+    RequestForbidden,
+    can_use_requests,
+    may_cancel,
+    may_edit,
+    visible_requests,
+)
 from pyros.observations.lifecycle import (
     InvalidTransition,
     ObsType,
@@ -219,6 +226,8 @@ class RequestsApiView(APIView):
             return Response(_json(body), status=status.HTTP_400_BAD_REQUEST)
         if isinstance(exc, InvalidTransition):
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        if isinstance(exc, RequestForbidden):
+            return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
         return super().handle_exception(exc)
 
     def visible(self, pk: int, *, with_content: bool = False) -> Request:
@@ -234,9 +243,16 @@ class RequestsApiView(APIView):
 
     def changeable(self, pk: int) -> Request:
         request = self.visible(pk)
-        if not may_change(self.request.user, request):
-            raise PermissionDenied(f"you may not change request #{pk}: only its owner, the "
-                                   "members of its program and the PI may")
+        if not may_edit(self.request.user, request):
+            raise PermissionDenied(f"you may not change request #{pk}: only the members of "
+                                   "its program, the PI and the SysAdmin may")
+        return request
+
+    def cancellable(self, pk: int) -> Request:
+        request = self.visible(pk)
+        if not may_cancel(self.request.user, request):
+            raise PermissionDenied(f"you may not cancel request #{pk}: only its owner, the "
+                                   "PI and the SysAdmin may")
         return request
 
     def answer(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
@@ -287,7 +303,7 @@ class RequestListView(RequestsApiView):
     )
     def post(self, request: ApiRequest) -> Response:
         spec = json_format.spec_from_data(request.data)
-        created = store.create_request(spec, owner=request.user)
+        created = store.create_request(spec, owner=request.user, actor=request.user)
         return self.answer(created.pk, status.HTTP_201_CREATED)
 
 
@@ -320,7 +336,7 @@ class RequestSubmitView(RequestsApiView):
         responses={200: RequestOut, 400: _INVALID, **_ERRORS, 409: _CONFLICT},
     )
     def post(self, request: ApiRequest, pk: int) -> Response:
-        store.submit_request(self.changeable(pk))
+        store.submit_request(self.changeable(pk), actor=request.user)
         return self.answer(pk)
 
 
@@ -333,14 +349,14 @@ class RequestCancelView(RequestsApiView):
                    **_ERRORS, 409: _CONFLICT},
     )
     def post(self, request: ApiRequest, pk: int) -> Response:
-        existing = self.changeable(pk)
+        existing = self.cancellable(pk)
         try:
             body = CancelIn.model_validate(request.data or {})
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(part) for part in first["loc"]) or "body"
             raise ParseError(f"{where}: {first['msg']}") from exc
-        store.cancel_request(existing, body.reason)
+        store.cancel_request(existing, body.reason, actor=request.user)
         return self.answer(pk)
 
 

@@ -1,4 +1,5 @@
-"""Forms of the request pages, and the writes of the step-by-step builder.
+"""The step-by-step builder's forms (header, sequence, album, plan) and their writes;
+the list's, cancel's and import's forms are in ``page_forms``.
 
 Each piece of a request (header, sequence, album, plan) is checked by the pydantic
 model that files and the API use (spec.py), and against the unit by
@@ -11,24 +12,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 from django import forms
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.html import escape
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from pyros import clock
-from pyros.observations import json_format, store, xml_format
+from pyros.observations.access import RequestForbidden, may_file_for, write_into_problem
 from pyros.observations.drafts import lock_draft, next_position, touch
 from pyros.observations.lifecycle import ObsType, RequestStatus, SequenceStatus
 from pyros.observations.models import Album, Plan, Request, Sequence
-from pyros.observations.problems import Problem, RequestInvalid
+from pyros.observations.problems import Problem
 from pyros.observations.spec import (
     AlbumFields,
     AlbumSpec,
@@ -171,7 +171,7 @@ class RequestHeaderForm(SpecForm[RequestFields]):
     name = forms.CharField(label="Name")
     program = forms.ModelChoiceField(queryset=ScientificProgram.objects.none(),
                                      label="Scientific program", empty_label=None,
-                                     help_text="only the programs the owner belongs to")
+                                     help_text="programs both you and the owner belong to")
     target_type = forms.CharField(label="Target type", help_text="free text, e.g. grb, star")
 
     def __init__(self, *args: Any, programs: QuerySet[ScientificProgram],
@@ -187,21 +187,33 @@ class RequestHeaderForm(SpecForm[RequestFields]):
     def to_spec(self, name: str, value: Any) -> Any:
         return value.name if name == "program" else value
 
-    def save(self, owner: Any, instance: Request | None = None) -> Request:
-        """Create a new draft, or change a draft's header."""
+    def save(self, owner: Any, instance: Request | None = None, *, actor: Any) -> Request:
+        """Create a new draft, or change a draft's header, as ``actor``: RequestForbidden
+        if they may not write into the chosen program (the list offers only those they
+        may, but a crafted POST is judged here, inside the transaction)."""
         assert self.spec is not None, "save() needs a valid form"
         program, now = self.cleaned_data["program"], clock.now()
         with transaction.atomic():
             if instance is None:
+                if not may_file_for(actor, owner):
+                    raise RequestForbidden(f"you ({actor}) may not file a request for {owner}")
+                _require_write_into(actor, owner, program)
                 return Request.objects.create(
                     name=self.spec.name, owner=owner, program=program,
                     target_type=self.spec.target_type, status=RequestStatus.DRAFT,
                     created_at=now, updated_at=now)
-            request = lock_draft(instance)
+            request = lock_draft(instance, actor)
+            _require_write_into(actor, request.owner, program)
             request.name, request.program = self.spec.name, program
             request.target_type, request.updated_at = self.spec.target_type, now
             request.save()
             return request
+
+
+def _require_write_into(actor: Any, owner: Any, program: ScientificProgram) -> None:
+    refused = write_into_problem(actor, owner, program)
+    if refused:
+        raise RequestForbidden(refused)
 
 
 class SequenceForm(SpecForm[SequenceFields]):
@@ -240,10 +252,11 @@ class SequenceForm(SpecForm[SequenceFields]):
     def unit_problems(self, spec: SequenceFields) -> list[Problem]:
         return _unit_check(_probe(end=spec.end))
 
-    def save(self, request: Request, instance: Sequence | None = None) -> Sequence:
+    def save(self, request: Request, instance: Sequence | None = None, *,
+             actor: Any) -> Sequence:
         assert self.spec is not None, "save() needs a valid form"
         with transaction.atomic():
-            locked = lock_draft(request)
+            locked = lock_draft(request, actor)
             sequence = instance or Sequence(
                 request=locked, position=next_position(locked.sequences.all()),
                 status=SequenceStatus.DRAFT)
@@ -298,10 +311,10 @@ class AlbumForm(SpecForm[AlbumFields]):
                                     "(one album per detector)"))
         return problems
 
-    def save(self, request: Request) -> Album:
+    def save(self, request: Request, *, actor: Any) -> Album:
         assert self.spec is not None, "save() needs a valid form"
         with transaction.atomic():
-            locked = lock_draft(request)
+            locked = lock_draft(request, actor)
             album = self.instance or Album(
                 sequence=self.sequence, position=next_position(self.sequence.albums.all()))
             album.name, album.detector = self.spec.name, self.spec.detector
@@ -334,10 +347,10 @@ class PlanForm(SpecForm[PlanSpec]):
     def unit_problems(self, spec: PlanSpec) -> list[Problem]:
         return _unit_check(_probe(detector=self.album.detector, plans=[spec]))
 
-    def save(self, request: Request, instance: Plan | None = None) -> Plan:
+    def save(self, request: Request, instance: Plan | None = None, *, actor: Any) -> Plan:
         assert self.spec is not None, "save() needs a valid form"
         with transaction.atomic():
-            locked = lock_draft(request)
+            locked = lock_draft(request, actor)
             plan = instance or Plan(album=self.album,
                                     position=next_position(self.album.plans.all()))
             for name, value in self.spec.model_dump().items():
@@ -345,80 +358,3 @@ class PlanForm(SpecForm[PlanSpec]):
             plan.save()
             touch(locked)
         return plan
-
-
-# --- Other pages -------------------------------------------------------------------------
-
-class RequestFilterForm(forms.Form):
-    """The list's filters; each one left empty (or invalid) filters nothing."""
-
-    status = forms.ChoiceField(
-        required=False, choices=[("", "any")] + [(s.value, s.value) for s in RequestStatus])
-    program = forms.ModelChoiceField(queryset=ScientificProgram.objects.none(),
-                                     required=False, empty_label="any")
-    mine = forms.BooleanField(required=False, label="Only mine")
-    q = forms.CharField(required=False, label="Name or target",
-                        widget=forms.TextInput(attrs={"type": "search"}))
-
-    def __init__(self, *args: Any, programs: QuerySet[ScientificProgram],
-                 **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = programs  # type: ignore[attr-defined]
-
-    def filter(self, requests: QuerySet[Request], user: Any) -> QuerySet[Request]:
-        self.is_valid()
-        data = self.cleaned_data
-        if data.get("status"):
-            requests = requests.filter(status=data["status"])
-        if data.get("program"):
-            requests = requests.filter(program=data["program"])
-        if data.get("mine"):
-            requests = requests.filter(owner=user)
-        if text := (data.get("q") or "").strip():
-            requests = requests.filter(
-                Q(name__icontains=text)
-                | Q(pk__in=Sequence.objects.filter(target_name__icontains=text)
-                    .values("request")))
-        return requests
-
-
-class CancelForm(forms.Form):
-    reason = forms.CharField(required=False, max_length=255, label="Reason (optional)",
-                             widget=forms.TextInput())
-
-
-class ImportForm(forms.Form):
-    """A request file, XML (the guide's format) or JSON."""
-
-    file = forms.FileField(label="Request file (.xml or .json)")
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        limit = max(xml_format.MAX_FILE_BYTES, json_format.MAX_FILE_BYTES)
-        if upload.size > limit:
-            raise forms.ValidationError(f"too large ({upload.size} bytes; limit {limit})")
-        return upload
-
-    def save(self, owner: Any) -> Request:
-        """Parse and store the file's request; raises RequestInvalid, storing nothing."""
-        upload = self.cleaned_data["file"]
-        data = upload.read()
-        kind = sniff_format(upload.name or "", data)
-        now = clock.now()
-        if kind == "xml":
-            spec, lines = xml_format.parse_xml_request(data, now)
-            return store.create_request(spec, owner, now=now,
-                                        field_names=xml_format.FIELD_NAMES, lines=lines)
-        if kind == "json":
-            return store.create_request(json_format.parse_json_request(data), owner, now=now)
-        raise RequestInvalid([Problem("file", None, "neither XML nor JSON (name it .xml or "
-                                                    ".json, or start it with '<' or '{')")])
-
-
-def sniff_format(filename: str, data: bytes) -> str | None:
-    """'xml' or 'json' by the file's extension, else by its first character."""
-    suffix = Path(filename).suffix.lower()
-    if suffix in (".xml", ".json"):
-        return suffix[1:]
-    first = data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1]
-    return {b"<": "xml", b"{": "json"}.get(first)

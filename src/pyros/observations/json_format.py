@@ -28,7 +28,9 @@ def parse_json_request(data: bytes) -> RequestSpec:
                                       f"too large ({len(data)} bytes; limit {MAX_FILE_BYTES})")])
     try:
         decoded = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except RecursionError as exc:
+        raise RequestInvalid([Problem("file", None, "not valid JSON: nested too deep")]) from exc
+    except ValueError as exc:  # bad syntax or encoding, an integer of thousands of digits
         raise RequestInvalid([Problem("file", None, f"not valid JSON: {exc}")]) from exc
     return spec_from_data(decoded)
 

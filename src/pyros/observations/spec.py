@@ -22,8 +22,23 @@ MAX_SEQUENCES = 1000
 MAX_IMAGES_PER_PLAN = 10_000
 
 
+#: Instants a request may name. Far outside, a date is a mistake, and at the edges of
+#: ``datetime`` (year 1 with a +01:00 offset, 9999 plus an hour) converting it to UTC, or
+#: adding an observing period to it, overflows: refuse it here with a message instead.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+
+
 def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value.isoformat()} is out of range (from {EARLIEST:%Y} to "
+                         f"{LATEST:%Y})") from None
+    if not EARLIEST <= utc < LATEST:
+        raise ValueError(f"{utc:%Y-%m-%d} is out of range (from {EARLIEST:%Y} to "
+                         f"{LATEST:%Y})")
+    return utc
 
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]

@@ -1,9 +1,11 @@
 """Validating requests against the database and writing them all-or-nothing.
 
-Every way of creating or changing a request (file import, API, web pages) goes through
-here, so the rules are the same everywhere: the owner belongs to the program, the
-program has time left in the period, the unit has the detectors and filters, and the
-windows are not over. Nothing is written unless everything is valid.
+Every way of creating or changing a request (file import, API, web pages, command
+line) goes through here, so the rules are the same everywhere: the acting user may
+write into the program (``access``), the owner belongs to it, the program has time left
+in the period, the unit has the detectors and filters, and the windows are not over.
+The rights are checked inside the transaction that writes, on the locked row, so
+nothing is half-written and nothing is written unless everything is valid.
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ from django.db.models.functions import Greatest
 
 from pyros import clock
 from pyros.config.loader import active_config
+from pyros.observations.access import (
+    RequestForbidden,
+    may_file_for,
+    require_cancel,
+    require_edit,
+    write_into_problem,
+)
 from pyros.observations.drafts import lock_draft
 from pyros.observations.json_format import spec_from_data
 from pyros.observations.lifecycle import (
@@ -39,10 +48,6 @@ from pyros.observations.spec import (
 )
 from pyros.programs.models import Allocation, Period, ScientificProgram
 from pyros.programs.periods import period_containing
-
-
-class RequestForbidden(Exception):
-    """The user may not do this to this request."""
 
 
 def spec_of(request: Request) -> RequestSpec:
@@ -75,18 +80,16 @@ def spec_of(request: Request) -> RequestSpec:
     )
 
 
-def _program_problems(spec: RequestSpec, owner) -> tuple[ScientificProgram | None, list[Problem]]:
+def _program_problems(spec: RequestSpec, owner, actor) -> tuple[ScientificProgram | None,
+                                                                 list[Problem]]:
     where = f"request '{spec.name}'"
     program = ScientificProgram.objects.filter(name=spec.scientific_program).first()
     if program is None:
         return None, [Problem(where, "scientific_program",
                               f"there is no scientific program '{spec.scientific_program}'")]
-    if not program.is_active:
-        return program, [Problem(where, "scientific_program",
-                                 f"the program '{program.name}' is not active")]
-    if not program.has_member(owner):
-        return program, [Problem(where, "scientific_program",
-                                 f"{owner} is not a member of the program '{program.name}'")]
+    refused = write_into_problem(actor, owner, program)
+    if refused:
+        return program, [Problem(where, "scientific_program", refused)]
     return program, []
 
 
@@ -144,15 +147,16 @@ def _quota_problems(spec: RequestSpec, program: ScientificProgram, now: datetime
     return problems
 
 
-def validate(spec: RequestSpec, owner, *, now: datetime | None = None,
+def validate(spec: RequestSpec, owner, *, actor, now: datetime | None = None,
              exclude_request: Request | None = None,
              field_names: Mapping[str, str] | None = None,
              lines: Mapping | None = None) -> ScientificProgram:
-    """Every check that needs the outside world. Raises RequestInvalid with all problems."""
+    """Every check that needs the outside world, ``actor`` being who writes (a user, or
+    ``access.SYSTEM``). Raises RequestInvalid with all problems."""
     now = now or clock.now()
     problems = check_against_unit(spec, active_config().filters_by_detector(), now,
                                   field_names, lines)
-    program, program_problems = _program_problems(spec, owner)
+    program, program_problems = _program_problems(spec, owner, actor)
     problems += program_problems
     if program is not None and not program_problems:
         problems += _quota_problems(spec, program, now, exclude_request)
@@ -184,13 +188,19 @@ def _write_children(request: Request, sequences: list[SequenceSpec],
         for p_pos, p in enumerate(a.plans))
 
 
-def create_request(spec: RequestSpec, owner, *, now: datetime | None = None,
+def create_request(spec: RequestSpec, owner, *, actor=None, now: datetime | None = None,
                    field_names: Mapping[str, str] | None = None,
                    lines: Mapping | None = None) -> Request:
-    """Validate and store a whole request, submitted or as a draft, in one transaction."""
+    """Validate and store a whole request, submitted or as a draft, in one transaction.
+    ``actor`` (default: the owner) is who files it."""
     now = now or clock.now()
+    actor = owner if actor is None else actor
+    if not may_file_for(actor, owner):
+        raise RequestForbidden(f"you ({actor}) may not file a request for {owner}: only "
+                               "the PI and the SysAdmin may")
     with transaction.atomic():
-        program = validate(spec, owner, now=now, field_names=field_names, lines=lines)
+        program = validate(spec, owner, actor=actor, now=now, field_names=field_names,
+                           lines=lines)
         submitted = spec.submitted
         request = Request.objects.create(
             name=spec.name, owner=owner, program=program, target_type=spec.target_type,
@@ -203,13 +213,15 @@ def create_request(spec: RequestSpec, owner, *, now: datetime | None = None,
     return request
 
 
-def replace_request(request: Request, spec: RequestSpec, user, *,
+def replace_request(request: Request, spec: RequestSpec, actor, *,
                     now: datetime | None = None) -> Request:
-    """Replace a draft's content with ``spec`` (submitting it if ``spec.submitted``)."""
+    """Replace a draft's content with ``spec`` (submitting it if ``spec.submitted``):
+    ``actor`` must be allowed to edit it where it is and to write into the program
+    ``spec`` names."""
     now = now or clock.now()
     with transaction.atomic():
-        request = lock_draft(request)
-        program = validate(spec, request.owner, now=now, exclude_request=request)
+        request = lock_draft(request, actor)
+        program = validate(spec, request.owner, actor=actor, now=now, exclude_request=request)
         request.sequences.all().delete()
         request.name, request.program, request.target_type = spec.name, program, spec.target_type
         request.updated_at = now
@@ -222,15 +234,16 @@ def replace_request(request: Request, spec: RequestSpec, user, *,
     return request
 
 
-def submit_request(request: Request, *, now: datetime | None = None) -> Request:
+def submit_request(request: Request, *, actor, now: datetime | None = None) -> Request:
     """Submit a draft for planning, after checking it again as a whole."""
     now = now or clock.now()
     with transaction.atomic():
         request = Request.objects.select_for_update().get(pk=request.pk)
+        require_edit(actor, request)
         request.move_to(RequestStatus.SUBMITTED)
         # A draft is built piece by piece: only now is it checked as a whole.
         spec = spec_from_data(spec_of(request).model_dump())
-        validate(spec, request.owner, now=now, exclude_request=request)
+        validate(spec, request.owner, actor=actor, now=now, exclude_request=request)
         request.submitted_at = request.updated_at = now
         request.save()
         for sequence in request.sequences.all():
@@ -240,12 +253,13 @@ def submit_request(request: Request, *, now: datetime | None = None) -> Request:
     return request
 
 
-def cancel_request(request: Request, reason: str = "", *,
+def cancel_request(request: Request, reason: str = "", *, actor,
                    now: datetime | None = None) -> Request:
     """Cancel a request and every sequence of it that has not ended yet."""
     now = now or clock.now()
     with transaction.atomic():
         request = Request.objects.select_for_update().get(pk=request.pk)
+        require_cancel(actor, request)
         request.move_to(RequestStatus.CANCELLED, reason)
         request.updated_at = now
         request.save()

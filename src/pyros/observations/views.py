@@ -4,8 +4,9 @@ cancel.
 Who may do what follows the rights matrix: a profile the matrix hides "requests" from
 gets 403. READ or ACT on "requests.all" shows every request; anyone else sees only the
 requests of the programs they belong to (and their own), and gets 404 for the others
-so that their existence is not revealed. Changing a visible request is for its owner,
-the members of its program, and ACT on "requests.all".
+so that their existence is not revealed. Who may edit, move or cancel a visible request
+is ``access``'s rule about the acting user; the writes themselves (``store``, ``drafts``
+and the forms' ``save``) ask it again inside their transaction.
 """
 
 from __future__ import annotations
@@ -28,24 +29,20 @@ from pyros.accounts.rights import Access
 from pyros.observations import store
 from pyros.observations.access import (
     REQUESTS,
-    may_change,
+    RequestForbidden,
+    may_cancel,
+    may_edit,
     member_programs,
     visible_programs,
     visible_requests,
+    writable_programs,
 )
 from pyros.observations.drafts import delete_piece, ensure_draft
-from pyros.observations.forms import (
-    AlbumForm,
-    CancelForm,
-    ImportForm,
-    PlanForm,
-    RequestFilterForm,
-    RequestHeaderForm,
-    SequenceForm,
-)
+from pyros.observations.forms import AlbumForm, PlanForm, RequestHeaderForm, SequenceForm
 from pyros.observations.json_format import write_json_request
 from pyros.observations.lifecycle import REQUEST_TRANSITIONS, InvalidTransition, RequestStatus
 from pyros.observations.models import Album, Plan, Request, Sequence
+from pyros.observations.page_forms import CancelForm, ImportForm, RequestFilterForm
 from pyros.observations.problems import RequestInvalid
 from pyros.observations.xml_format import write_xml_request
 from pyros.programs.models import ScientificProgram
@@ -79,8 +76,16 @@ def _visible_or_404(user: Any, pk: int) -> Request:
 
 def _changeable(user: Any, pk: int) -> Request:
     req = _visible_or_404(user, pk)
-    if not may_change(user, req):
+    if not may_edit(user, req):
         raise PermissionDenied(f"you may not change request #{req.pk}")
+    return req
+
+
+def _cancellable_by(user: Any, pk: int) -> Request:
+    req = _visible_or_404(user, pk)
+    if not may_cancel(user, req):
+        raise PermissionDenied(f"you may not cancel request #{req.pk}: only its owner, "
+                               "the PI and the SysAdmin may")
     return req
 
 
@@ -107,6 +112,8 @@ def builder_page(view: View) -> View:
         except InvalidTransition as exc:  # also raised by a save that lost a race
             messages.error(request, str(exc))
             return redirect(_detail_url(req))
+        except RequestForbidden as exc:  # a right lost between the page and the save
+            raise PermissionDenied(str(exc)) from exc
 
     return wrapper
 
@@ -127,12 +134,11 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 def _render_detail(request: HttpRequest, req: Request,
                    problems: Iterable[str] = ()) -> HttpResponse:
-    changeable = may_change(request.user, req)
     return render(request, "observations/request_detail.html", {
         "req": req,
         "sequences": req.sequences.prefetch_related("albums__plans"),
-        "editable": changeable and req.is_editable,
-        "can_cancel": changeable and _cancellable(req),
+        "editable": may_edit(request.user, req) and req.is_editable,
+        "can_cancel": may_cancel(request.user, req) and _cancellable(req),
         "problems": problems,
     })
 
@@ -151,27 +157,39 @@ def request_create(request: HttpRequest) -> HttpResponse:
     form = RequestHeaderForm(request.POST if request.method == "POST" else None,
                              programs=programs)
     if form.is_valid():
-        req = form.save(owner=request.user)
-        messages.success(request, f"Request #{req.pk} created as a draft: "
-                                  "now add its first sequence.")
-        return redirect("observations:sequence-create", pk=req.pk)
+        try:
+            req = form.save(owner=request.user, actor=request.user)
+        except RequestForbidden as exc:
+            form.add_error("program", str(exc))
+        else:
+            messages.success(request, f"Request #{req.pk} created as a draft: "
+                                      "now add its first sequence.")
+            return redirect("observations:sequence-create", pk=req.pk)
     return render(request, "observations/request_form.html",
-                  {"form": form, "has_programs": programs.exists()})
+                  {"form": form, "has_programs": programs.exists()},
+                  status=400 if form.errors else 200)
 
 
 @builder_page
 def request_edit(request: HttpRequest, req: Request) -> HttpResponse:
-    # The owner's programs: membership is checked against the owner at submission.
+    # Only the programs both the acting user and the owner may use (and the current one,
+    # so that the form shows it; the save says why if it is no longer allowed).
     programs = ScientificProgram.objects.filter(
-        Q(pk__in=member_programs(req.owner).values("pk")) | Q(pk=req.program_id))
+        Q(pk__in=writable_programs(request.user, req.owner).values("pk"))
+        | Q(pk=req.program_id))
     form = RequestHeaderForm(request.POST if request.method == "POST" else None,
                              programs=programs, initial=RequestHeaderForm.initial_from(req))
     if form.is_valid():
-        form.save(owner=req.owner, instance=req)
-        messages.success(request, "Request updated.")
-        return redirect(_detail_url(req))
+        try:
+            form.save(owner=req.owner, instance=req, actor=request.user)
+        except RequestForbidden as exc:
+            form.add_error("program", str(exc))
+        else:
+            messages.success(request, "Request updated.")
+            return redirect(_detail_url(req))
     return render(request, "observations/request_form.html",
-                  {"form": form, "req": req, "has_programs": True})
+                  {"form": form, "req": req, "has_programs": True},
+                  status=400 if form.errors else 200)
 
 
 # --- Sequences, albums, plans ------------------------------------------------------------
@@ -198,7 +216,7 @@ def sequence_create(request: HttpRequest, req: Request) -> HttpResponse:
     form = SequenceForm(_data(request), initial=SequenceForm.initial_new())
     return _piece_page(
         request, req, form, title="New sequence", step="2",
-        save=lambda: form.save(req),
+        save=lambda: form.save(req, actor=request.user),
         done=lambda s: (f"Sequence '{s.name}' added: now add an album (one per detector).",
                         reverse("observations:album-create", args=[req.pk, s.pk])))
 
@@ -209,7 +227,7 @@ def sequence_edit(request: HttpRequest, req: Request, sequence_id: int) -> HttpR
     form = SequenceForm(_data(request), initial=SequenceForm.initial_from(sequence))
     return _piece_page(
         request, req, form, title=f"Sequence '{sequence.name}'", step="2",
-        save=lambda: form.save(req, sequence),
+        save=lambda: form.save(req, sequence, actor=request.user),
         done=lambda s: (f"Sequence '{s.name}' updated.", _detail_url(req, f"sequence-{s.pk}")))
 
 
@@ -219,7 +237,7 @@ def album_create(request: HttpRequest, req: Request, sequence_id: int) -> HttpRe
     form = AlbumForm(_data(request), sequence=sequence)
     return _piece_page(
         request, req, form, title="New album", step="3", sequence=sequence,
-        save=lambda: form.save(req),
+        save=lambda: form.save(req, actor=request.user),
         done=lambda a: (f"Album '{a.name}' added: now add a plan (the images to take).",
                         reverse("observations:plan-create", args=[req.pk, a.pk])))
 
@@ -232,7 +250,7 @@ def album_edit(request: HttpRequest, req: Request, album_id: int) -> HttpRespons
                      initial=AlbumForm.initial_from(album))
     return _piece_page(
         request, req, form, title=f"Album '{album.name}'", step="3", sequence=album.sequence,
-        save=lambda: form.save(req),
+        save=lambda: form.save(req, actor=request.user),
         done=lambda a: (f"Album '{a.name}' updated.", _detail_url(req, f"album-{a.pk}")))
 
 
@@ -243,7 +261,7 @@ def plan_create(request: HttpRequest, req: Request, album_id: int) -> HttpRespon
     form = PlanForm(_data(request), album=album)
     return _piece_page(
         request, req, form, title="New plan", step="4", sequence=album.sequence, album=album,
-        save=lambda: form.save(req),
+        save=lambda: form.save(req, actor=request.user),
         done=lambda p: (f"Plan '{p.name}' added. Add more pieces, or submit the request.",
                         _detail_url(req, f"album-{album.pk}")))
 
@@ -256,14 +274,14 @@ def plan_edit(request: HttpRequest, req: Request, plan_id: int) -> HttpResponse:
     return _piece_page(
         request, req, form, title=f"Plan '{plan.name}'", step="4",
         sequence=plan.album.sequence, album=plan.album,
-        save=lambda: form.save(req, plan),
+        save=lambda: form.save(req, plan, actor=request.user),
         done=lambda p: (f"Plan '{p.name}' updated.", _detail_url(req, f"album-{plan.album_id}")))
 
 
 def _delete_page(request: HttpRequest, req: Request, piece: Sequence | Album | Plan,
                  what: str, consequence: str) -> HttpResponse:
     if request.method == "POST":
-        delete_piece(req, piece)
+        delete_piece(req, piece, request.user)
         messages.success(request, f"{what} deleted.")
         return redirect(_detail_url(req))
     return render(request, "observations/confirm.html", {
@@ -304,7 +322,7 @@ def request_submit(request: HttpRequest, req: Request) -> HttpResponse:
                     "handed to the scheduler. A submitted request can only be cancelled.",
             "button": "Submit", "button_class": "primary"})
     try:
-        store.submit_request(req)
+        store.submit_request(req, actor=request.user)
     except RequestInvalid as exc:
         messages.error(request, "The request was not submitted; fix these problems first.")
         return _render_detail(request, req, [str(p) for p in exc.problems])
@@ -315,16 +333,18 @@ def request_submit(request: HttpRequest, req: Request) -> HttpResponse:
 
 @requests_page
 def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    req = _changeable(request.user, pk)
+    req = _cancellable_by(request.user, pk)
     if not _cancellable(req):
         messages.error(request, f"Request #{req.pk} is {req.status}: it cannot be cancelled.")
         return redirect(_detail_url(req))
     form = CancelForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
-            store.cancel_request(req, form.cleaned_data["reason"])
+            store.cancel_request(req, form.cleaned_data["reason"], actor=request.user)
         except InvalidTransition as exc:
             messages.error(request, str(exc))
+        except RequestForbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
         else:
             messages.success(request, f"Request #{req.pk} cancelled.")
         return redirect(_detail_url(req))

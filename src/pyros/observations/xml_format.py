@@ -15,6 +15,7 @@ Files are parsed with entities, DTDs and network access off; a DOCTYPE is refuse
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -88,13 +89,34 @@ def parse_xml_request(data: bytes, now: datetime) -> tuple[RequestSpec, dict]:
     return spec, lines
 
 
+#: Days from now a relative window may be given in, either way: the guide's own example
+#: ends its window 60,000 days (164 years) ahead, so the bound is generous; far beyond
+#: it (1e308, or 3 million days) no date can hold the value.
+MAX_RELATIVE_DAYS = 100_000
+#: What an absolute jd1/jd2 may be: 1900-01-01 to 3000-01-01 UTC, the spec's range
+#: (checked here too so that astropy is never asked about year 3501).
+JD_RANGE = (2_415_020.5, 2_816_787.5)
+
+
 def _window_reader(relative: bool, now: datetime) -> Callable[[str], datetime]:
+    """Turns a jd1/jd2 attribute into a UTC datetime; a ValueError says why it cannot
+    (every number is bounded first, so no OverflowError escapes as a server error)."""
     def read_jd(text: str) -> datetime:
-        value = float(text)
+        shown = text if len(text) <= 40 else f"{text[:40]}..."
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"'{shown}' is not a number") from None
+        if not math.isfinite(value):
+            raise ValueError(f"'{shown}' is not a finite number")
         if relative:
+            if abs(value) > MAX_RELATIVE_DAYS:
+                raise ValueError(f"{value:g} days from now is out of range "
+                                 f"(at most {MAX_RELATIVE_DAYS} days either way)")
             return now + timedelta(days=value)
-        if not 2_000_000 < value < 3_000_000:
-            raise ValueError(f"{value} is not a Julian date (use relative=\"1\" for days from now)")
+        if not JD_RANGE[0] <= value < JD_RANGE[1]:
+            raise ValueError(f"{value} is not a Julian date from 1900 to 3000 (use "
+                             "relative=\"1\" for days from now)")
         return Time(value, format="jd", scale="utc").to_datetime(timezone=UTC)
 
     return read_jd
