@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(("name", "args", "message"), [
-    ("set_mode", {"mode": 5}, "mode must be ACTIVE or IDLE"),
-    ("set_mode", {"mode": ["IDLE"]}, "mode must be ACTIVE or IDLE"),
+    ("set_mode", {"mode": 5}, "mode: Input should be 'ACTIVE' or 'IDLE'"),
+    ("set_mode", {"mode": ["IDLE"]}, "mode: Input should be 'ACTIVE' or 'IDLE'"),
     ("set_mode", {}, "bad arguments for set_mode"),
     ("calc", {"expression": "(9 ** 999) ** 999"}, "more than 1000 digits"),
     ("calc", {"expression": "2 ** 1000 * 2 ** 1000 * 2 ** 1000 * 2 ** 1000"},

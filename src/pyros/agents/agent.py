@@ -22,27 +22,36 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import DatabaseError, close_old_connections, connection
-from pydantic import ConfigDict, ValidationError, validate_call
+from pydantic import BeforeValidator, Field, ValidationError
 
 from pyros import clock
 from pyros.agents import bus
-from pyros.agents.calc import CalcError, calculate
+from pyros.agents.calc import MAX_LENGTH, CalcError, calculate
 from pyros.agents.context import CommandAborted, CommandContext, CommandFailed
 from pyros.agents.models import AgentSurvey, Command
 from pyros.agents.notify import COMMANDS_CHANNEL, Waiter, wake
+from pyros.agents.schema import (
+    COMMAND_FLAG,
+    BadArguments,
+    CommandSpec,
+    command_specs,
+)
 from pyros.agents.states import AgentMode, CommandState
 
-_HANDLER_FLAG = "_pyros_command"
+#: An agent's mode as a command gives it: any case.
+ModeName = Annotated[AgentMode, BeforeValidator(
+    lambda value: value.upper() if isinstance(value, str) else value)]
+CalcExpression = Annotated[str, Field(max_length=MAX_LENGTH)]
 
 
 def command(method: Callable) -> Callable:
-    """Mark an agent method as a specific command; its typed arguments are validated."""
-    validated = validate_call(config=ConfigDict(arbitrary_types_allowed=True))(method)
-    setattr(validated, _HANDLER_FLAG, True)
-    return validated
+    """Mark an agent method as a specific command. Its typed parameters are its
+    arguments' schema (agents.schema), checked before it runs."""
+    setattr(method, COMMAND_FLAG, True)
+    return method
 
 
 class Agent:
@@ -78,11 +87,13 @@ class Agent:
         self._worker = threading.Thread(target=self._work, name=f"{name}-worker", daemon=True)
         self._running: tuple[Command, CommandContext, float] | None = None
         self._started_at = clock.now()
+        #: Every command's schema; a handler that declares none fails here, at start.
+        self._specs: dict[str, CommandSpec] = command_specs(type(self))
         # Bound from the class, so that an instance attribute of the same name (the
         # ``status`` line) cannot hide a command.
         self._handlers = {
-            name: getattr(type(self), name).__get__(self) for name in dir(type(self))
-            if getattr(getattr(type(self), name, None), _HANDLER_FLAG, False)
+            name: getattr(type(self), (f"generic_{name}" if spec.generic else name))
+            .__get__(self) for name, spec in self._specs.items()
         }
 
     # --- hooks for subclasses ----------------------------------------------------------
@@ -201,24 +212,34 @@ class Agent:
         cmd = bus.claim_next(self.name, self.executor, generic_only=busy)
         if cmd is None:
             return False
-        generic = getattr(self, f"generic_{cmd.name}", None)
-        if generic is not None:
-            self._run_inline(cmd, generic)
-        elif self.mode == AgentMode.IDLE:
+        spec = self._specs.get(cmd.name)
+        if spec is None:
+            specific = sorted(n for n, s in self._specs.items() if not s.generic)
+            generic = sorted(n for n, s in self._specs.items() if s.generic)
+            bus.finish(cmd, CommandState.FAILED,
+                       error=f"{self.name} has no command '{cmd.name[:100]}' (specific "
+                             f"commands: {', '.join(specific) or 'none'}; generic: "
+                             f"{', '.join(generic)})")
+            return True
+        if not spec.generic and self.mode == AgentMode.IDLE:
             bus.finish(cmd, CommandState.SKIPPED, error=f"{self.name} is IDLE: only generic "
                                                         "commands run")
-        elif cmd.name not in self._handlers:
-            known = ", ".join(sorted(self._handlers)) or "none"
-            bus.finish(cmd, CommandState.FAILED,
-                       error=f"{self.name} has no command '{cmd.name}' (specific commands: "
-                             f"{known}; generic: see the docs)")
+            return True
+        try:
+            args = spec.validate(cmd.args)
+        except BadArguments as exc:
+            self.log.warning("command #%d from %s refused: %s", cmd.pk, cmd.sender, exc)
+            bus.finish(cmd, CommandState.FAILED, error=str(exc))
+            return True
+        if spec.generic:
+            self._run_inline(cmd, self._handlers[cmd.name], args)
         else:
-            self._start_worker(cmd)
+            self._start_worker(cmd, args)
         return True
 
-    def _run_inline(self, cmd: Command, handler: Callable) -> None:
+    def _run_inline(self, cmd: Command, handler: Callable, args: dict[str, Any]) -> None:
         try:
-            result = handler(cmd, **(cmd.args or {}))
+            result = handler(cmd, **args)
         except (TypeError, ValidationError, ValueError) as exc:
             bus.finish(cmd, CommandState.FAILED, error=_describe(cmd.name, exc))
             return
@@ -230,20 +251,20 @@ class Agent:
             return
         bus.finish(cmd, CommandState.EXECUTED, result=result)
 
-    def _start_worker(self, cmd: Command) -> None:
+    def _start_worker(self, cmd: Command, args: dict[str, Any]) -> None:
         ctx = CommandContext(cmd.pk, cmd.sender, cmd.name)
         with self._lock:
             self._running = (cmd, ctx, time.monotonic() + cmd.timeout)
             self.status = f"RUNNING {cmd.name}"
-        self._jobs.put((cmd, ctx))
+        self._jobs.put((cmd, ctx, args))
 
     def _work(self) -> None:
         """The worker thread: runs specific commands one after the other, on a database
         connection of its own that it keeps."""
         while (job := self._jobs.get()) is not None:
-            cmd, ctx = job
+            cmd, ctx, args = job
             try:
-                result = self._handlers[cmd.name](ctx, **(cmd.args or {}))
+                result = self._handlers[cmd.name](ctx, **args)
                 bus.finish(cmd, CommandState.EXECUTED, result=result)
             except CommandAborted:
                 pass  # whoever stopped it has already ended the command
@@ -285,9 +306,11 @@ class Agent:
     # --- generic commands (run in the main loop) ---------------------------------------
 
     def generic_ping(self, cmd: Command) -> dict[str, Any]:
+        """Answer at once: the agent reads its commands."""
         return {"pong": _iso(clock.now()), "agent": self.name, "pid": self.pid}
 
     def generic_get_status(self, cmd: Command) -> dict[str, Any]:
+        """Mode, status line, iteration, running command, and the agent's own fields."""
         with self._lock:
             running = self._running[0] if self._running else None
         return {"agent": self.name, "computer": self.computer, "pid": self.pid,
@@ -296,19 +319,17 @@ class Agent:
                 "running_command": running.pk if running else None, **self.describe()}
 
     def generic_get_mode(self, cmd: Command) -> str:
+        """ACTIVE or IDLE."""
         return self.mode.value
 
-    def generic_set_mode(self, cmd: Command, mode: str) -> str:
-        if not isinstance(mode, str):
-            raise ValueError(f"mode must be ACTIVE or IDLE, not {mode!r}")
-        try:
-            self.mode = AgentMode(mode.upper())
-        except ValueError:
-            raise ValueError(f"mode must be ACTIVE or IDLE, not {mode!r}") from None
+    def generic_set_mode(self, cmd: Command, mode: ModeName) -> str:
+        """ACTIVE (every command runs) or IDLE (only generic ones; specific: SKIPPED)."""
+        self.mode = mode
         self.log.info("mode set to %s by %s", self.mode, cmd.sender)
         return self.mode.value
 
     def generic_abort(self, cmd: Command) -> dict[str, Any]:
+        """Kill the running specific command; skip those the same sender queued before."""
         aborted = None
         with self._lock:
             current = self._running
@@ -323,16 +344,19 @@ class Agent:
         return {"aborted": aborted, "skipped": skipped}
 
     def generic_flush(self, cmd: Command) -> dict[str, Any]:
+        """Skip every pending command queued before this one."""
         skipped = bus.skip_pending(self.name, f"flushed by {cmd.sender} (command #{cmd.pk})",
                                    before_id=cmd.pk)
         return {"skipped": skipped}
 
     def generic_exit(self, cmd: Command) -> str:
+        """Stop the agent; it exits with code 0, which the supervisor does not restart."""
         self.log.info("exit asked by %s", cmd.sender)
         self.stop(0)
         return "exiting"
 
     def generic_restart_init(self, cmd: Command) -> str:
+        """Run the agent's initialisation again."""
         self.init()
         self.log.info("re-initialised at the request of %s", cmd.sender)
         return "initialised"
@@ -367,9 +391,10 @@ class Agent:
                       ", ".join(sorted(changed)) or "nothing", cmd.sender)
         return {"reloaded": True, "changed": sorted(changed), "restart_for": []}
 
-    def generic_calc(self, cmd: Command, expression: str) -> int | float:
+    def generic_calc(self, cmd: Command, expression: CalcExpression) -> int | float:
+        """Plain arithmetic, bounded (agents.calc): a test of the command path."""
         try:
-            return calculate(str(expression))
+            return calculate(expression)
         except CalcError as exc:
             raise ValueError(str(exc)) from exc
 

@@ -32,7 +32,9 @@ from pyros import clock
 from pyros.accounts.models import user_access
 from pyros.accounts.rights import Access
 from pyros.agents import bus
+from pyros.agents.agent import Agent
 from pyros.agents.models import AgentLog, AgentSurvey, Command
+from pyros.agents.schema import BadArguments, command_specs
 from pyros.agents.states import FINAL_STATES, GENERIC_COMMANDS, AgentMode, CommandState
 
 TAGS = ["agents"]
@@ -341,7 +343,8 @@ def _command_in(data: Any) -> CommandIn:
         raise ParseError(f"argument names not allowed: {', '.join(sorted(clashing))}")
     try:
         bus.check_args(body.args)
-    except bus.CommandError as exc:
+        command_specs(Agent)[body.command].validate(body.args)
+    except (bus.CommandError, BadArguments) as exc:
         raise ParseError(str(exc)) from exc
     return body
 

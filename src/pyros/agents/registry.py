@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 from importlib import import_module
+from typing import Any
+
+from pyros.agents.schema import BadArguments, CommandSpec, command_specs
 
 AGENTS: dict[str, str] = {
     "agentA": "pyros.agents.testing:AgentA",
@@ -37,3 +40,27 @@ def agent_class(name: str) -> type:
     except KeyError:
         raise UnknownAgent(f"no agent named '{name}' (agents: {', '.join(AGENTS)})") from None
     return getattr(import_module(module_name), class_name)
+
+
+class UnknownCommand(BadArguments):
+    pass
+
+
+def commands_of(name: str) -> dict[str, CommandSpec]:
+    """The commands agent ``name`` answers, with their arguments' schemas: what its class
+    declares, so that a sender checks a command exactly as the agent will."""
+    return command_specs(agent_class(name))
+
+
+def check_command(recipient: str, name: str, args: dict[str, Any]) -> None:
+    """Check a command for a registered agent before sending it: UnknownCommand or
+    BadArguments with the agent's own message. Agents outside the registry (a
+    benchmark's majordome under another name) are left to check for themselves."""
+    if recipient not in AGENTS:
+        return
+    specs = commands_of(recipient)
+    spec = specs.get(name)
+    if spec is None:
+        raise UnknownCommand(f"{recipient} has no command '{name[:100]}' (commands: "
+                             f"{', '.join(sorted(specs))})")
+    spec.validate(args)

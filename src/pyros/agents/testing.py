@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from pyros import clock
 from pyros.agents.agent import Agent, command
 from pyros.agents.bus import CommandHandle, send_command
 from pyros.agents.context import CommandContext
 from pyros.agents.models import AgentSurvey
+from pyros.agents.schema import ShortText
 from pyros.agents.states import CommandState
 
 S = CommandState
+#: The longest sleep a test command may take.
+MAX_SLEEP = 3600.0
+SleepSeconds = Annotated[float, Field(ge=0.0, le=MAX_SLEEP)]
 
 
 class AgentB(Agent):
@@ -33,16 +39,16 @@ class AgentB(Agent):
         return "specific1 done"
 
     @command
-    def sleep(self, ctx: CommandContext, seconds: float) -> float:
+    def sleep(self, ctx: CommandContext, seconds: SleepSeconds) -> float:
         ctx.sleep(seconds)
         return seconds
 
     @command
-    def fail(self, ctx: CommandContext, message: str = "failure on purpose") -> None:
+    def fail(self, ctx: CommandContext, message: ShortText = "failure on purpose") -> None:
         raise RuntimeError(message)
 
     @command
-    def record(self, ctx: CommandContext, tag: str = "") -> str:
+    def record(self, ctx: CommandContext, tag: ShortText = "") -> str:
         """Leaves one log line per execution, which the fault test counts."""
         self.log.info("executed command #%d tag=%s", ctx.command_id, tag)
         return tag

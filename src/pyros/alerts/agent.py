@@ -16,12 +16,15 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from pyros import clock
 from pyros.agents.agent import Agent, command
 from pyros.agents.bus import CommandError, send_command
 from pyros.agents.context import CommandContext
+from pyros.agents.schema import ShortText
 from pyros.alerts import store
 from pyros.alerts.models import Step
 from pyros.config.loader import active_config
@@ -31,6 +34,8 @@ from pyros.paths import alerts_inbox
 SCHEDULER = "scheduler"
 PLAN_TIMEOUT = 10.0  # seconds the agent waits for the scheduler's new plan
 MAX_PACKET = 1 << 20
+#: A packet as a command carries it: the bus refuses arguments past 64 KiB anyway.
+PacketText = Annotated[str, Field(min_length=1, max_length=MAX_PACKET)]
 
 
 class AlertAgent(Agent):
@@ -110,7 +115,8 @@ class AlertAgent(Agent):
                   schedule=plan["schedule"], position=first + 1, at=clock.now())
 
     @command
-    def ingest(self, ctx: CommandContext, packet: str, source: str = "") -> dict[str, Any]:
+    def ingest(self, ctx: CommandContext, packet: PacketText,
+               source: ShortText = "") -> dict[str, Any]:
         """One VOEvent packet (its XML text): the decision, as ``pyros alert ingest
         --json`` prints it."""
         data = packet.encode("utf-8")[:MAX_PACKET + 1]

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import date
 from typing import Any
 
 from django.db import DatabaseError, close_old_connections, connection
@@ -27,6 +26,7 @@ from django.db import DatabaseError, close_old_connections, connection
 from pyros.agents.agent import Agent, command
 from pyros.agents.context import CommandContext
 from pyros.agents.notify import Waiter, uses_notifications
+from pyros.agents.schema import NightDate
 from pyros.analysis import store
 from pyros.analysis.models import AnalysisStatus, FrameAnalysis
 from pyros.archive.ingest import previews_for_one
@@ -72,7 +72,7 @@ class AnalysisAgent(Agent):
                 "waiting": FrameAnalysis.objects.filter(status=AnalysisStatus.PENDING).count()}
 
     @command
-    def queue(self, ctx: CommandContext, night: date) -> dict[str, Any]:
+    def queue(self, ctx: CommandContext, night: NightDate) -> dict[str, Any]:
         """Queue the images of ``night`` (its evening's date) never queued before."""
         images = Image.objects.filter(night=night, analysis__isnull=True)
         return {"queued": sum(1 for image in images if store.enqueue(image))}

@@ -51,12 +51,16 @@ def send(recipient: str, command_name: str, args: tuple[str, ...], wait_seconds:
     setup_django()
     require_database_ready()
     from pyros.agents.bus import CommandError, send_command
+    from pyros.agents.registry import check_command
+    from pyros.agents.schema import BadArguments
     from pyros.agents.states import CommandState
 
+    arguments = parse_arguments(args)
     try:
+        check_command(recipient, command_name, arguments)
         handle = send_command(recipient, command_name, sender="cli", validity=validity,
-                              timeout=timeout, **parse_arguments(args))
-    except CommandError as exc:
+                              timeout=timeout, **arguments)
+    except (CommandError, BadArguments) as exc:
         raise click.ClickException(str(exc)) from exc
     if wait_seconds <= 0:
         click.echo(f"command #{handle.id} sent")
@@ -68,6 +72,38 @@ def send(recipient: str, command_name: str, args: tuple[str, ...], wait_seconds:
     detail = f": {handle.error}" if handle.error else ""
     click.echo(f"command #{handle.id} {handle.state}{detail}", err=True)
     sys.exit(1 if handle.done else 2)
+
+
+@agent.command("commands")
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Each command's JSON schema.")
+def list_commands(name: str | None, as_json: bool) -> None:
+    """The commands agent NAME (default: every agent) answers, and their arguments:
+    what the agent checks before running one."""
+    setup_django()
+    from pyros.agents.registry import AGENTS, UnknownAgent, commands_of
+
+    names = [name] if name else sorted(AGENTS)
+    try:
+        listing = {agent: commands_of(agent) for agent in names}
+    except UnknownAgent as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps({agent: {command: {"generic": spec.generic,
+                                                  "summary": spec.summary,
+                                                  "arguments": spec.json_schema()}
+                                       for command, spec in sorted(specs.items())}
+                               for agent, specs in listing.items()}, default=str))
+        return
+    from pyros.agents.schema import summary_line
+
+    for agent_name, specs in listing.items():
+        click.echo(f"{agent_name}:")
+        for command_name, spec in sorted(specs.items(), key=lambda i: (i[1].generic, i[0])):
+            kind = "generic" if spec.generic else "specific"
+            click.echo(f"  {command_name} ({kind}){': ' + spec.summary if spec.summary else ''}")
+            for argument in spec.arguments():
+                click.echo(f"      {summary_line(argument)}")
 
 
 @agent.command("list")

@@ -33,9 +33,12 @@ from pyros.devices.factory import UnitDevices, build_devices
 from pyros.devices.interfaces import Device, Dome, FrameType
 from pyros.instruments import store
 from pyros.instruments.commands import (
+    ChannelName,
     Declination,
     ExposureSeconds,
+    FilterName,
     FrameTypeName,
+    ObjectName,
     RightAscension,
 )
 from pyros.instruments.models import DeviceKind, Mode, OperatingMode
@@ -263,16 +266,19 @@ class DevicesAgent(Agent):
 
     @command
     def park(self, ctx: CommandContext) -> str:
+        """Park the mount."""
         mount = self._remote().mount
         return self._act(ctx, "the mount is parking", lambda: mount.park(wait=False))
 
     @command
     def unpark(self, ctx: CommandContext) -> str:
+        """Unpark the mount."""
         mount = self._remote().mount
         return self._act(ctx, "the mount is unparked", mount.unpark)
 
     @command
     def abort_mount(self, ctx: CommandContext) -> str:
+        """Stop any motion of the mount now."""
         mount = self._remote().mount
         return self._act(ctx, "the mount stopped", mount.abort)
 
@@ -299,13 +305,14 @@ class DevicesAgent(Agent):
 
     @command
     def dome_close(self, ctx: CommandContext) -> str:
+        """Close the dome's shutter (always allowed: closing is the safe way)."""
         dome = self._dome()
         return self._act(ctx, "the shutter is closing", lambda: dome.close(wait=False))
 
     @command
-    def expose(self, ctx: CommandContext, channel: str, seconds: ExposureSeconds,
-               filter: str | None = None, frame_type: FrameTypeName = FrameType.LIGHT,
-               object_name: str = "") -> str:
+    def expose(self, ctx: CommandContext, channel: ChannelName, seconds: ExposureSeconds,
+               filter: FilterName | None = None, frame_type: FrameTypeName = FrameType.LIGHT,
+               object_name: ObjectName = "") -> str:
         """Take one image on ``channel`` (after putting ``filter`` in) and return the path
         of the FITS file, under ``<data>/images/remote/``."""
         devices = self._remote()
@@ -314,6 +321,10 @@ class DevicesAgent(Agent):
             raise ValueError(f"no channel '{channel}' (channels: "
                              f"{', '.join(devices.cameras) or 'none'})")
         if filter:
+            filters = next((c.filters for c in self.unit.channels if c.name == channel), [])
+            if filter not in filters:
+                raise ValueError(f"'{filter}' is not a filter of {channel} (filters: "
+                                 f"{', '.join(filters) or 'none'})")
             wheel = devices.filter_wheels.get(channel)
             if wheel is None:
                 raise ValueError(f"channel {channel} has no filter wheel")

@@ -25,6 +25,11 @@ EXPOSE_MARGIN = 60.0
 RightAscension = Annotated[float, Field(ge=0.0, lt=360.0, description="ICRS degrees")]
 Declination = Annotated[float, Field(ge=-90.0, le=90.0, description="ICRS degrees")]
 ExposureSeconds = Annotated[float, Field(ge=0.0, le=MAX_EXPOSURE, description="seconds")]
+ChannelName = Annotated[str, Field(min_length=1, max_length=50,
+                                   description="the channel's name")]
+FilterName = Annotated[str, Field(min_length=1, max_length=100,
+                                  description="the filter to put in first (default: as it is)")]
+ObjectName = Annotated[str, Field(max_length=68, description="the OBJECT header")]
 FrameTypeName = Annotated[
     FrameType,
     BeforeValidator(lambda value: value.upper() if isinstance(value, str) else value),
@@ -46,12 +51,11 @@ class SlewArgs(_Args):
 
 
 class ExposeArgs(_Args):
-    channel: str = Field(min_length=1, max_length=50, description="the channel's name")
+    channel: ChannelName
     seconds: ExposureSeconds
-    filter: str | None = Field(default=None, max_length=100,
-                               description="the filter to put in first (default: as it is)")
+    filter: FilterName | None = None
     frame_type: FrameTypeName = FrameType.LIGHT
-    object_name: str = Field(default="", max_length=68, description="the OBJECT header")
+    object_name: ObjectName = ""
 
 
 #: command -> its arguments and what it does, for the API and the page.

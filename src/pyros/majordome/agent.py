@@ -29,9 +29,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import DatabaseError, close_old_connections, connection
+from pydantic import Field, StrictBool
 
 from pyros import clock
 from pyros.agents import bus
@@ -39,6 +40,7 @@ from pyros.agents.agent import Agent, command
 from pyros.agents.context import CommandContext
 from pyros.agents.models import Command
 from pyros.agents.notify import wake
+from pyros.agents.schema import RecordId, ShortText
 from pyros.archive import layout as archive_layout
 from pyros.config.loader import active_config
 from pyros.config.schema import UnitConfig
@@ -71,6 +73,7 @@ RETRY_CLOSE = 30.0  # seconds between two close orders while CLOSING
 FAULT_HOLD = 600.0  # seconds a device fault keeps the observatory closed
 BYPASS_RESEND = 2.0  # wall seconds between two asks to send the PLC BYPASS to the PLC
 MONITORING = "monitoring"  # the agent that talks to the PLC
+SafetyReasons = Annotated[tuple[ShortText, ...], Field(max_length=100)]
 CONTEXT_EVERY = 10.0  # seconds between two readings of the weather for the headers
 DARKS_BEFORE_DUSK = 6.0  # degrees of sun above open_sun_altitude: dusk's darks begin
 
@@ -177,15 +180,18 @@ class MajordomeAgent(Agent):
 
     # --- commands run in the main loop, at once ----------------------------------------
 
-    def generic_safety_changed(self, cmd: Command, **news: Any) -> str:
-        """From the monitoring: decide now rather than at the next period."""
+    def generic_safety_changed(self, cmd: Command, safe: StrictBool | None = None,
+                               status: ShortText = "",
+                               reasons: SafetyReasons = ()) -> str:
+        """From the monitoring: decide now rather than at the next period. The news are
+        for the log; the decision reads the stored safety itself."""
         return self.tick().value
 
-    def generic_plan_changed(self, cmd: Command, **news: Any) -> str:
+    def generic_plan_changed(self, cmd: Command, schedule: RecordId | None = None) -> str:
         """From the scheduler: a new plan may preempt what executes."""
         return self.tick().value
 
-    def generic_control_changed(self, cmd: Command, **news: Any) -> str:
+    def generic_control_changed(self, cmd: Command, action: ShortText = "") -> str:
         """From the Observatory page: an operator's action."""
         return self.tick().value
 

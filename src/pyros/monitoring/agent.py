@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import DatabaseError, connection
+from pydantic import StrictBool
 
 from pyros import clock
 from pyros.agents import bus
@@ -191,12 +192,10 @@ class MonitoringAgent(Agent):
 
     # --- commands ------------------------------------------------------------------------
 
-    def generic_set_bypass(self, cmd: Command, on: bool) -> str:
+    def generic_set_bypass(self, cmd: Command, on: StrictBool) -> str:
         """From the majordome: send the operator's PLC BYPASS to the PLC, now (this agent
         alone talks to the PLC); the status read in the same exchange, stored as usual,
         says whether the PLC took it."""
-        if not isinstance(on, bool):
-            raise ValueError(f"set_bypass needs on=true or false, not {on!r}")
         self._bypass = on
         observation = self.watch()
         return observation.plc_error or ("set" if on else "cleared")

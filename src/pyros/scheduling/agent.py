@@ -21,13 +21,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from threading import Lock
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from pyros import clock
 from pyros.agents import bus
 from pyros.agents.agent import Agent, command
 from pyros.agents.context import CommandContext
 from pyros.agents.registry import majordome_name
+from pyros.agents.schema import RecordId, ShortText
 from pyros.agents.states import AgentMode
 from pyros.config.loader import active_config
 from pyros.config.schema import UnitConfig
@@ -43,6 +46,9 @@ from pyros.scheduling.sky import night_sky
 
 FREEZE = 60.0  # seconds: a sequence starting this soon keeps its place
 ANNOUNCE_VALIDITY = 30.0  # seconds the majordome has to read a plan_changed command
+#: Sequences one insert_now may bring (an alert's request has a handful).
+MAX_INSERTED = 1000
+AlertSequences = Annotated[list[RecordId], Field(min_length=1, max_length=MAX_INSERTED)]
 
 
 class SchedulerAgent(Agent):
@@ -185,14 +191,14 @@ class SchedulerAgent(Agent):
     # -- commands ----------------------------------------------------------------------
 
     @command
-    def insert_now(self, ctx: CommandContext, sequences: list[int],
-                   reason: str = "") -> dict[str, Any]:
+    def insert_now(self, ctx: CommandContext, sequences: AlertSequences,
+                   reason: ShortText = "") -> dict[str, Any]:
         """Put these sequences (an alert's) into the current plan at once."""
         schedule = self.insert(sequences, detail=reason)
         return _summary(schedule, sequences)
 
     @command
-    def replan_now(self, ctx: CommandContext, reason: str = "") -> dict[str, Any]:
+    def replan_now(self, ctx: CommandContext, reason: ShortText = "") -> dict[str, Any]:
         """Re-plan the rest of the night now."""
         return _summary(self.replan(Trigger.OPERATOR, reason or f"asked by {ctx.sender}"))
 
