@@ -303,13 +303,13 @@ def test_the_answer_carries_the_result_when_the_agent_ends_in_time(initial_data,
 
     agent = threading.Thread(target=stand_in_agent)
     agent.start()
-    response = client.post(send_url("agentA"), {"command": "get_status",
-                                                "args": {"verbose": True}, "wait": 10},
+    response = client.post(send_url("agentA"), {"command": "set_mode",
+                                                "args": {"mode": "IDLE"}, "wait": 10},
                            format="json")
     agent.join()
     body = response.json()
     assert (response.status_code, body["state"], body["done"]) == (201, "EXECUTED", True)
-    assert body["result"] == {"agent": "agentA", "echo": {"verbose": True}}
+    assert body["result"] == {"agent": "agentA", "echo": {"mode": "IDLE"}}
     assert body["ended_at"] == NOW_JSON
 
 
@@ -360,6 +360,12 @@ def test_specific_commands_are_refused_with_the_list_of_generic_ones(operator_cl
     ({"command": "ping", "args": {"timeout": 1}}, "argument names not allowed: timeout"),
     ({"command": "ping", "args": [1]}, "args: Input should be a valid dictionary"),
     ({"command": "ping", "priority": 1}, "priority: Extra inputs are not permitted"),
+    ({"command": "get_status", "args": {"verbose": True}},
+     "bad arguments for get_status: verbose: Extra inputs are not permitted"),
+    ({"command": "set_mode", "args": {"mode": "ASLEEP"}},
+     "bad arguments for set_mode: mode: Input should be 'ACTIVE' or 'IDLE'"),
+    ({"command": "calc", "args": {"expression": "1+" * 101}},
+     "bad arguments for calc: expression: String should have at most 200 characters"),
     ({"args": {}}, "command: Field required"),
     (["ping"], "the body must be a JSON object"),
 ])

@@ -190,6 +190,8 @@ def test_in_remote_mode_the_mount_and_dome_obey(devices_agent):
         agent.slew(ctx, ra=DOWN[0], dec=DOWN[1])
     with pytest.raises(ValueError, match=r"no channel 'UV' \(channels: VIS, NIR\)"):
         agent.expose(ctx, channel="UV", seconds=1.0)
+    with pytest.raises(ValueError, match=r"'Halpha' is not a filter of VIS \(filters: "):
+        agent.expose(ctx, channel="VIS", seconds=1.0, filter="Halpha")
 
 
 # --- through the command bus, the agent running in a thread -----------------------------
