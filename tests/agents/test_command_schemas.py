@@ -17,6 +17,7 @@ from pyros.agents.agent import Agent
 from pyros.agents.models import Command, CommandState
 from pyros.agents.registry import AGENTS, agent_class, commands_of
 from pyros.agents.schema import BadDeclaration, command_specs, spec_of
+from pyros.agents.states import GENERIC_COMMANDS
 from pyros.cli.main import cli
 from pyros.config.loader import active_config
 from pyros.instruments.commands import REMOTE_COMMANDS
@@ -147,6 +148,11 @@ HOSTILE: list[tuple[str, str, Any, str]] = [
 def test_hostile_arguments_fail_with_a_message_and_the_agent_answers_next(agent, name, args,
                                                                           message):
     assert_refused_then_alive(make_agent(agent), name, args, message)
+
+
+def test_the_bus_knows_generic_commands_as_agents_declare_them():
+    """The bus claims generic commands first by name: the list must be what agents run."""
+    assert set(command_specs(Agent)) == GENERIC_COMMANDS
 
 
 def test_every_agent_kind_has_hostile_cases():

@@ -127,8 +127,9 @@ def _plain(prop: Any, definitions: dict[str, Any]) -> Any:
 def summary_line(argument: dict[str, Any]) -> str:
     """``name: type, bounds (required | default x)`` for listings."""
     schema = argument["schema"]
-    return f"{argument['name']}: {_type_text(schema)}" + (
+    text = f"{argument['name']}: {_type_text(schema)}" + (
         " (required)" if argument["required"] else f" (default {schema.get('default')!r})")
+    return text + (f": {schema['description']}" if schema.get("description") else "")
 
 
 _BOUNDS = (("minimum", ">= {}"), ("exclusiveMinimum", "> {}"), ("maximum", "<= {}"),

@@ -35,16 +35,19 @@ class AgentB(Agent):
 
     @command
     def specific1(self, ctx: CommandContext) -> str:
+        """Take 0.2 s, then answer."""
         ctx.sleep(0.2)
         return "specific1 done"
 
     @command
     def sleep(self, ctx: CommandContext, seconds: SleepSeconds) -> float:
+        """Take ``seconds``, abortable: what abort and timeout tests run."""
         ctx.sleep(seconds)
         return seconds
 
     @command
     def fail(self, ctx: CommandContext, message: ShortText = "failure on purpose") -> None:
+        """Raise, so that the command FAILS with ``message``."""
         raise RuntimeError(message)
 
     @command

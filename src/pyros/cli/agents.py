@@ -78,14 +78,19 @@ def send(recipient: str, command_name: str, args: tuple[str, ...], wait_seconds:
 @click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Each command's JSON schema.")
 def list_commands(name: str | None, as_json: bool) -> None:
-    """The commands agent NAME (default: every agent) answers, and their arguments:
-    what the agent checks before running one."""
+    """The commands agent NAME answers, and their arguments: what the agent checks
+    before running one. Without NAME: the generic commands every agent answers, then
+    each agent's own."""
     setup_django()
+    from pyros.agents.agent import Agent
     from pyros.agents.registry import AGENTS, UnknownAgent, commands_of
+    from pyros.agents.schema import command_specs
 
-    names = [name] if name else sorted(AGENTS)
     try:
-        listing = {agent: commands_of(agent) for agent in names}
+        listing = {name: commands_of(name)} if name else {
+            "every agent": command_specs(Agent),
+            **{agent: {command: spec for command, spec in commands_of(agent).items()
+                       if command not in command_specs(Agent)} for agent in sorted(AGENTS)}}
     except UnknownAgent as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:

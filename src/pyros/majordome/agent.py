@@ -183,8 +183,8 @@ class MajordomeAgent(Agent):
     def generic_safety_changed(self, cmd: Command, safe: StrictBool | None = None,
                                status: ShortText = "",
                                reasons: SafetyReasons = ()) -> str:
-        """From the monitoring: decide now rather than at the next period. The news are
-        for the log; the decision reads the stored safety itself."""
+        """From the monitoring: decide now rather than at the next period. Its arguments
+        say what changed; the decision reads the stored safety itself."""
         return self.tick().value
 
     def generic_plan_changed(self, cmd: Command, schedule: RecordId | None = None) -> str:
