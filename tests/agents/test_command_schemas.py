@@ -6,6 +6,7 @@ and the agent answers the next command."""
 from __future__ import annotations
 
 import inspect
+import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -278,5 +279,9 @@ def test_the_cli_lists_every_command_with_its_bounds(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "ra: number [>= 0.0, < 360.0] (required)" in result.output
     assert "frame_type: one of LIGHT, DARK, BIAS, FLAT (default 'LIGHT')" in result.output
+    schemas = json.loads(invoke("agent", "commands", "devices", "--json").output)
+    slew = schemas["devices"]["slew"]
+    assert slew["generic"] is False and slew["arguments"]["additionalProperties"] is False
+    assert slew["arguments"]["properties"]["ra"]["exclusiveMaximum"] == 360.0
     missing = invoke("agent", "commands", "nobody")
     assert missing.exit_code == 1 and "no agent named 'nobody'" in missing.output
