@@ -273,6 +273,16 @@ def test_the_cli_refuses_bad_arguments_before_sending(tmp_path, monkeypatch):
     assert not Command.objects.exists()
 
 
+def test_the_replan_cli_refuses_a_bad_reason_or_timeout_with_a_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYROS_HOME", str(tmp_path))
+    long = invoke("schedule", "replan", "--reason", "x" * 201)
+    assert long.exit_code == 1 and "reason: String should have at most 200" in long.output
+    negative = invoke("schedule", "replan", "--timeout", "-1")
+    assert negative.exit_code == 1
+    assert "validity and timeout must be positive" in negative.output
+    assert not Command.objects.exists()
+
+
 def test_the_cli_lists_every_command_with_its_bounds(tmp_path, monkeypatch):
     monkeypatch.setenv("PYROS_HOME", str(tmp_path))
     result = invoke("agent", "commands", "devices")

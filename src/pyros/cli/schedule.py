@@ -107,10 +107,17 @@ def replan(reason: str, timeout: float) -> None:
     """Ask the scheduler agent to re-plan the rest of the night now."""
     setup_django()
     require_database_ready()
-    from pyros.agents.bus import send_command
+    from pyros.agents.bus import CommandError, send_command
+    from pyros.agents.registry import check_command
+    from pyros.agents.schema import BadArguments
 
-    handle = send_command("scheduler", "replan_now", validity=timeout, timeout=timeout,
-                          reason=reason).wait(timeout)
+    try:
+        check_command("scheduler", "replan_now", {"reason": reason})
+        handle = send_command("scheduler", "replan_now", validity=timeout, timeout=timeout,
+                              reason=reason)
+    except (CommandError, BadArguments) as exc:
+        raise click.ClickException(str(exc)) from exc
+    handle.wait(timeout)
     if handle.state != "EXECUTED":
         raise click.ClickException(f"the scheduler did not re-plan: {handle.state} "
                                    f"{handle.error or handle.result or ''}")
