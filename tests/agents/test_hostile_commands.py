@@ -4,6 +4,8 @@ Each FAILS with a message, and the agent takes the next command."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pyros.agents import bus
@@ -54,3 +56,26 @@ def test_deep_arguments_are_refused():
         deep = {"d": deep}
     with pytest.raises(bus.CommandError, match="nested deeper than 20"):
         bus.send_command("agentB", "ping", x=deep)
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"recipient": "a" * 101}, "recipient: longer than 100 characters"),
+    ({"name": "x" * 101}, "name: longer than 100 characters"),
+    ({"name": "ping\n"}, "name: not a printable name"),
+    ({"recipient": "\ud800"}, "recipient: not a printable name"),
+    ({"validity": 1e300}, "validity and timeout must be positive, at most 604800 s"),
+    ({"timeout": float("nan")}, "validity and timeout must be positive"),
+    ({"timeout": 0}, "validity and timeout must be positive"),
+])
+def test_names_and_delays_a_database_could_not_take_are_refused(fields, message):
+    """Once a PostgreSQL error (a name past its column) or an overflow (a validity of
+    1e300 s): now a CommandError that senders turn into a message."""
+    options = {"recipient": "agentB", "name": "ping", **fields}
+    with pytest.raises(bus.CommandError, match=re.escape(message)):
+        bus.send_command(options.pop("recipient"), options.pop("name"), **options)
+    assert not Command.objects.exists()
+
+
+def test_a_long_sender_is_cut_to_its_column():
+    handle = bus.send_command("agentB", "ping", sender="web:" + "u" * 150)
+    assert handle.command.sender == "web:" + "u" * 96

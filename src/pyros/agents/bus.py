@@ -38,8 +38,14 @@ def send_command(recipient: str, name: str, *, sender: str = "cli",
     """Queue a command for ``recipient``; return a handle to wait for its result."""
     if not recipient or not name:
         raise CommandError("a command needs a recipient and a name")
-    if validity <= 0 or timeout <= 0:
-        raise CommandError("validity and timeout must be positive")
+    sender = sender[:MAX_NAME]  # who sent it is for the record: a long username is cut
+    for field, value in (("recipient", recipient), ("name", name)):
+        if not isinstance(value, str) or not value.isprintable():
+            raise CommandError(f"{field}: not a printable name")
+        if len(value) > MAX_NAME:
+            raise CommandError(f"{field}: longer than {MAX_NAME} characters")
+    if not (0 < validity <= MAX_SECONDS and 0 < timeout <= MAX_SECONDS):
+        raise CommandError(f"validity and timeout must be positive, at most {MAX_SECONDS:g} s")
     check_args(args)
     now = clock.now()
     command = Command.objects.create(
@@ -49,6 +55,11 @@ def send_command(recipient: str, name: str, *, sender: str = "cli",
 
 
 MAX_ARGS_DEPTH = 20
+#: The longest recipient or command name (their columns' size).
+MAX_NAME = 100
+#: The longest validity or timeout: a week. Past it a date overflows nothing yet, but no
+#: command is meant to wait or run that long.
+MAX_SECONDS = 7 * 86_400.0
 MAX_ARGS_CHARACTERS = 65_536
 
 
