@@ -111,7 +111,8 @@ HOSTILE: list[tuple[str, str, Any, str]] = [
     ("scheduler", "insert_now", {"sequences": list(range(1, 2002))}, "sequences: List should "
                                                                      "have at most 1000"),
     ("scheduler", "insert_now", {}, "sequences: Field required"),
-    ("scheduler", "replan_now", {"reason": "x" * 201}, "reason: String should have at most 200"),
+    ("scheduler", "replan_now", {"reason": "x" * 1001}, "reason: String should have at most "
+                                                        "1000"),
     ("scheduler", "replan_now", {"reason": NESTED}, "reason: Input should be a valid string"),
     ("scheduler", "plan", {"night": "tonight"}, "night: Extra inputs are not permitted"),
     # monitoring
@@ -244,6 +245,18 @@ def test_a_handler_that_does_not_declare_its_arguments_is_refused_at_start():
         spec_of("untyped", untyped, generic=False)
 
 
+def test_what_agents_send_each_other_fits_the_schemas():
+    """The wake-up and planning commands agents send, at their longest."""
+    longest_key = "k" * 200  # an alert event's key column
+    commands_of("scheduler")["insert_now"].validate(
+        {"sequences": [1, 2], "reason": f"alert {longest_key}"})
+    commands_of("majordome")["safety_changed"].validate(
+        {"safe": False, "status": "NO_DATA", "reasons": ["wind: " + "w" * 500] * 10})
+    commands_of("majordome")["plan_changed"].validate({"schedule": 12})
+    commands_of("majordome")["control_changed"].validate({"action": "lock"})
+    commands_of("monitoring")["set_bypass"].validate({"on": True})
+
+
 def test_good_arguments_reach_the_handler_converted():
     agent = make_agent("agentB")
     assert run_one(agent, "calc", {"expression": "6*7"}).result == 42
@@ -275,8 +288,8 @@ def test_the_cli_refuses_bad_arguments_before_sending(tmp_path, monkeypatch):
 
 def test_the_replan_cli_refuses_a_bad_reason_or_timeout_with_a_message(tmp_path, monkeypatch):
     monkeypatch.setenv("PYROS_HOME", str(tmp_path))
-    long = invoke("schedule", "replan", "--reason", "x" * 201)
-    assert long.exit_code == 1 and "reason: String should have at most 200" in long.output
+    long = invoke("schedule", "replan", "--reason", "x" * 1001)
+    assert long.exit_code == 1 and "reason: String should have at most 1000" in long.output
     negative = invoke("schedule", "replan", "--timeout", "-1")
     assert negative.exit_code == 1
     assert "validity and timeout must be positive" in negative.output

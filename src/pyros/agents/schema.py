@@ -36,6 +36,8 @@ MAX_ID = 2**63 - 1
 #: Types handlers use for their arguments, bounded so that no value costs an agent more
 #: than a refusal.
 ShortText = Annotated[str, Field(max_length=200)]
+#: Why something is asked, for the logs: an alert's event key alone may take 200.
+Reason = Annotated[str, Field(max_length=MAX_TEXT)]
 RecordId = Annotated[int, Field(ge=1, le=MAX_ID, description="a database id")]
 NightDate = Annotated[date, Field(ge=date(1970, 1, 1), le=date(2199, 12, 31),
                                   description="a night, by its evening's date, 1970-2199")]

@@ -40,7 +40,7 @@ from pyros.agents.agent import Agent, command
 from pyros.agents.context import CommandContext
 from pyros.agents.models import Command
 from pyros.agents.notify import wake
-from pyros.agents.schema import RecordId, ShortText
+from pyros.agents.schema import Reason, RecordId, ShortText
 from pyros.archive import layout as archive_layout
 from pyros.config.loader import active_config
 from pyros.config.schema import UnitConfig
@@ -73,7 +73,7 @@ RETRY_CLOSE = 30.0  # seconds between two close orders while CLOSING
 FAULT_HOLD = 600.0  # seconds a device fault keeps the observatory closed
 BYPASS_RESEND = 2.0  # wall seconds between two asks to send the PLC BYPASS to the PLC
 MONITORING = "monitoring"  # the agent that talks to the PLC
-SafetyReasons = Annotated[tuple[ShortText, ...], Field(max_length=100)]
+SafetyReasons = Annotated[tuple[Reason, ...], Field(max_length=100)]
 CONTEXT_EVERY = 10.0  # seconds between two readings of the weather for the headers
 DARKS_BEFORE_DUSK = 6.0  # degrees of sun above open_sun_altitude: dusk's darks begin
 
@@ -181,7 +181,7 @@ class MajordomeAgent(Agent):
     # --- commands run in the main loop, at once ----------------------------------------
 
     def generic_safety_changed(self, cmd: Command, safe: StrictBool | None = None,
-                               status: ShortText = "",
+                               status: Reason = "",
                                reasons: SafetyReasons = ()) -> str:
         """From the monitoring: decide now rather than at the next period. Its arguments
         say what changed; the decision reads the stored safety itself."""

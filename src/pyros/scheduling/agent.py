@@ -30,7 +30,7 @@ from pyros.agents import bus
 from pyros.agents.agent import Agent, command
 from pyros.agents.context import CommandContext
 from pyros.agents.registry import majordome_name
-from pyros.agents.schema import RecordId, ShortText
+from pyros.agents.schema import Reason, RecordId
 from pyros.agents.states import AgentMode
 from pyros.config.loader import active_config
 from pyros.config.schema import UnitConfig
@@ -192,13 +192,13 @@ class SchedulerAgent(Agent):
 
     @command
     def insert_now(self, ctx: CommandContext, sequences: AlertSequences,
-                   reason: ShortText = "") -> dict[str, Any]:
+                   reason: Reason = "") -> dict[str, Any]:
         """Put these sequences (an alert's) into the current plan at once."""
         schedule = self.insert(sequences, detail=reason)
         return _summary(schedule, sequences)
 
     @command
-    def replan_now(self, ctx: CommandContext, reason: ShortText = "") -> dict[str, Any]:
+    def replan_now(self, ctx: CommandContext, reason: Reason = "") -> dict[str, Any]:
         """Re-plan the rest of the night now."""
         return _summary(self.replan(Trigger.OPERATOR, reason or f"asked by {ctx.sender}"))
 
