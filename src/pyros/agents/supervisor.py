@@ -72,12 +72,16 @@ class Supervisor:
         self.mailer = threading.Thread(target=self._retry_mails, name="mail-retry",
                                        daemon=True) if web else None
         if web:
-            self.children.append(Child("web", [
-                python, "-m", "gunicorn", "pyros.web.wsgi:application", "--bind", web,
-                "--workers", "2", "--pid", str(paths.run_dir() / "web.pid"),
-                "--access-logfile", str(paths.logs_dir() / "web-access.log"),
-                "--error-logfile", str(paths.logs_dir() / "web.log"),
-                "--graceful-timeout", "5"], is_agent=False))
+            from pyros.config.loader import active_config
+            from pyros.web.serving import gunicorn_argv
+
+            self.children.append(Child("web", gunicorn_argv(
+                python, web, active_config().web, pid_file=paths.run_dir() / "web.pid",
+                access_log=paths.logs_dir() / "web-access.log",
+                error_log=paths.logs_dir() / "web.log"), is_agent=False))
+            # The long work the web site queues (pyros.jobs) runs beside it.
+            self.children.append(Child("jobs", [python, "-m", "pyros.jobs.runner"],
+                                       is_agent=False))
         if simulators:  # the simulated observatory, started before the agents that use it
             from pyros.config.loader import active_config
 

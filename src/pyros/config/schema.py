@@ -186,6 +186,22 @@ class Web(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     allowed_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.1", "localhost"])
+    # Sizing (docs/web-server.md): gthread workers, so that a streamed zip or a slow
+    # client holds one thread, never a whole worker process.
+    workers: int = Field(default=2, ge=1, le=32,
+                         description="gunicorn worker processes (about one per core)")
+    threads: int = Field(default=8, ge=1, le=64,
+                         description="threads per worker: requests served at once by each")
+    timeout: int = Field(default=60, ge=10, le=3600,
+                         description="seconds a worker may stay silent before gunicorn "
+                                     "restarts it (long work runs as jobs, never here)")
+    job_workers: int = Field(default=2, ge=1, le=16,
+                             description="long jobs (planning simulations) run at once, "
+                                         "site-wide, by the job runner")
+    jobs_per_user: int = Field(default=1, ge=1, le=16,
+                               description="queued or running jobs one user may have")
+    job_queue: int = Field(default=8, ge=1, le=1000,
+                           description="queued or running jobs site-wide; beyond, 429 busy")
 
 
 class Database(Strict):

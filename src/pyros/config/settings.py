@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "pyros.configpage",
     "pyros.mail",
     "pyros.proposals",
+    "pyros.jobs",
     "pyros.web",
 ]
 

@@ -1,11 +1,11 @@
 """The REST API of the Schedule pages: tonight's plan, the history of plans, one plan,
-and the planning of a simulation file. Read-only, apart from the simulation, which
-plans without writing anything.
+and the planning of a simulation file. Read-only, apart from the simulation, which is
+queued as a job (:mod:`pyros.jobs`) and writes no plan.
 
 Everyone may read the plans, anonymous visitors included: the rights matrix gives READ
 on "schedule" to every profile (the permission checks the matrix, as the monitoring API
-does). A simulation holds a web worker for up to its time limit, so it needs an
-authenticated user even though it touches no data.
+does). A simulation costs up to its time limit of computation, so it needs an
+authenticated user, whom the job limits hold to one at a time.
 
 :func:`schedule_payload` is the one description of a stored plan: the API answers it and
 ``pyros schedule show`` prints it.
@@ -30,19 +30,18 @@ from rest_framework.views import APIView
 from pyros import clock
 from pyros.agents.api import DetailOut
 from pyros.config.loader import active_config
+from pyros.jobs.api import BUSY_RESPONSE, Busy, JobAcceptedOut, accepted
+from pyros.jobs.store import JobRefused
 from pyros.monitoring.api import ReadsPage
 from pyros.observations.lifecycle import SequenceStatus
 from pyros.scheduling import store
+from pyros.scheduling.jobs import submit_simulation
 from pyros.scheduling.models import Schedule, Trigger
-from pyros.scheduling.planner import DEFAULT_TIME_LIMIT, Engine, make_plan
-from pyros.scheduling.problem import PlanResult, Problem
+from pyros.scheduling.planner import DEFAULT_TIME_LIMIT, Engine
 from pyros.scheduling.simulation import (
     SimulationError,
     SimulationFile,
-    parse_simulation,
-    result_json,
 )
-from pyros.scheduling.unit import overheads_of, site_of
 from pyros.web.params import int_param
 
 TAGS = ["schedule"]
@@ -50,7 +49,7 @@ SCHEDULE = "schedule"
 DEFAULT_HISTORY_LIMIT = 50
 MAX_HISTORY_LIMIT = 500
 MIN_TIME_LIMIT = 0.05
-#: A simulation holds a web worker this long at most.
+#: A simulation's job computes this long at most.
 MAX_TIME_LIMIT = 30.0
 ENGINES: tuple[str, ...] = ("optimal", "fast")
 
@@ -149,35 +148,6 @@ class SimulateIn(SimulationFile):
                               description="seconds the optimal engine may search")
 
 
-class PlacementOut(BaseModel):
-    model_config = _OUTPUT
-
-    id: str
-    start: datetime
-    end: datetime
-
-
-class RejectionOut(BaseModel):
-    model_config = _OUTPUT
-
-    id: str
-    reason: str
-
-
-class SimulationOut(BaseModel):
-    """The plan of a simulation file, as ``pyros schedule simulate --json`` prints it."""
-
-    model_config = _OUTPUT
-
-    plan: list[PlacementOut] = Field(description="the planned sequences, in time order")
-    unplanned: list[RejectionOut] = Field(description="every other sequence, with why")
-    objective: float
-    bound: float | None
-    elapsed_s: float
-    engine: str
-    proven_optimal: bool
-
-
 # --- What the views, the pages and the CLI share ---------------------------------------
 
 
@@ -239,16 +209,6 @@ def tonight() -> date:
 def tonights_schedule() -> Schedule | None:
     """Tonight's newest plan; None before the scheduler made one."""
     return store.current_schedule(tonight())
-
-
-def run_simulation(data: Any, *, engine: Engine = "optimal",
-                   time_limit: float = DEFAULT_TIME_LIMIT) -> tuple[Problem, PlanResult]:
-    """Plan a decoded simulation file; the unit's site and overheads stand in for those
-    the file leaves out. Raises SimulationError for a file that cannot be planned."""
-    unit = active_config()
-    problem = parse_simulation(data, default_site=site_of(unit),
-                               default_overheads=overheads_of(unit))
-    return problem, make_plan(problem, engine=engine, time_limit=time_limit)
 
 
 def parse_engine(raw: Any) -> Engine:
@@ -350,11 +310,15 @@ class SimulateView(ScheduleApiView):
 
     @extend_schema(
         operation_id="schedule_simulate", tags=TAGS, summary="Plan a simulation file",
-        description="Plans the sequences of the body (the simulation file of "
-                    "docs/scheduling.md) as the scheduler would, without reading or writing "
-                    "the database: the unit's site and overheads stand in for those the file "
-                    "leaves out. `engine` and `time_limit` may be given in the query or in "
-                    f"the body; the time limit is at most {MAX_TIME_LIMIT:g} s.",
+        description="Queues the planning of the body's sequences (the simulation file of "
+                    "docs/scheduling.md) as the scheduler would plan them, without reading "
+                    "or writing requests: the unit's site and overheads stand in for those "
+                    "the file leaves out. The file is checked at once (400); the answer is "
+                    "202 with the job's `url`, whose `result`, once DONE, is the plan "
+                    "(`pyros schedule simulate --json`'s format). One job per user at a "
+                    "time and a few site-wide ([web] jobs_per_user, job_queue): beyond, "
+                    "429 with Retry-After. `engine` and `time_limit` may be given in the "
+                    f"query or in the body; the time limit is at most {MAX_TIME_LIMIT:g} s.",
         parameters=[
             OpenApiParameter("engine", str, enum=list(ENGINES),
                              description="optimal: CP-SAT to the time limit; fast: greedy"),
@@ -363,12 +327,13 @@ class SimulateView(ScheduleApiView):
                 f"{MAX_TIME_LIMIT:g} (default {DEFAULT_TIME_LIMIT:g})")),
         ],
         request=SimulateIn,
-        responses={200: SimulationOut,
+        responses={202: JobAcceptedOut,
                    400: OpenApiResponse(DetailOut, description="a file that cannot be "
                                                                "planned, and why"),
                    401: OpenApiResponse(DetailOut, description="not authenticated"),
                    403: OpenApiResponse(DetailOut, description="the profile does not "
-                                                               "allow this")},
+                                                               "allow this"),
+                   429: BUSY_RESPONSE},
     )
     def post(self, request: ApiRequest) -> Response:
         if not isinstance(request.data, dict):
@@ -380,7 +345,9 @@ class SimulateView(ScheduleApiView):
         engine = parse_engine(request.query_params.get("engine", engine))
         time_limit = parse_time_limit(request.query_params.get("time_limit", time_limit))
         try:
-            _, result = run_simulation(data, engine=engine, time_limit=time_limit)
+            job = submit_simulation(request.user, data, engine=engine, time_limit=time_limit)
         except SimulationError as exc:
             raise ParseError(str(exc)) from None
-        return Response(result_json(result))
+        except JobRefused as exc:
+            raise Busy(exc) from None
+        return accepted(job)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("part/", views.schedule_part, name="schedule-part"),
     path("history/", views.history, name="history"),
     path("simulate/", views.simulate, name="simulate"),
+    path("simulate/<int:pk>/", views.simulation, name="simulation"),
     path("<int:pk>/", views.schedule_detail, name="schedule-detail"),
     path("<int:pk>/part/", views.schedule_detail_part, name="schedule-detail-part"),
 ]

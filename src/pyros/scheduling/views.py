@@ -2,7 +2,8 @@
 it, and the planning of a simulation file.
 
 Open to everyone, visitors included, as the rights matrix says; only planning a
-simulation needs a login, because it holds a web worker for up to its time limit.
+simulation needs a login: it is a job (:mod:`pyros.jobs`), one at a time per user, whose
+page shows its progress until the plan is drawn.
 
 A plan's page is drawn on the server (:mod:`pyros.scheduling.chart`): the altitude
 curves need the night's sky, which only the server computes. To stay current the page
@@ -17,25 +18,23 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from pyros import clock
 from pyros.accounts.models import user_access
 from pyros.accounts.rights import Access
 from pyros.config.loader import active_config
-from pyros.scheduling.api import (
-    SCHEDULE,
-    run_simulation,
-    tonight,
-    tonights_schedule,
-    with_counts,
-)
+from pyros.jobs.api import POLL_SECONDS
+from pyros.jobs.models import JobState
+from pyros.jobs.store import JobRefused, progress, queued_ahead, visible_job
+from pyros.scheduling.api import SCHEDULE, tonight, tonights_schedule, with_counts
 from pyros.scheduling.chart import PlanView, draw, empty_plan, plan_of_schedule, plan_of_simulation
 from pyros.scheduling.forms import SimulationForm
+from pyros.scheduling.jobs import problem_of, result_of, submit_simulation
 from pyros.scheduling.models import Schedule
-from pyros.scheduling.simulation import SimulationError, result_json
+from pyros.scheduling.simulation import SimulationError
 from pyros.scheduling.unit import site_of
 
 PERIOD = 30  # seconds between two refreshes of a plan's page
@@ -101,8 +100,7 @@ def history(request: HttpRequest) -> HttpResponse:
 
 
 def simulate(request: HttpRequest) -> HttpResponse:
-    """The form, and after a POST the plan of the file, drawn like a stored one; nothing
-    is written to the database."""
+    """The form; a valid POST queues the planning and goes to the job's page."""
     _require(request)
     allowed = request.user.is_authenticated
     posted = request.method == "POST"
@@ -112,12 +110,38 @@ def simulate(request: HttpRequest) -> HttpResponse:
         return render(request, "scheduling/simulate.html", context, status=403)
     if posted and form.is_valid():
         try:
-            problem, result = run_simulation(form.cleaned_data["data"],
-                                             engine=form.cleaned_data["engine"],
-                                             time_limit=form.cleaned_data["time_limit"])
+            job = submit_simulation(request.user, form.cleaned_data["data"],
+                                    engine=form.cleaned_data["engine"],
+                                    time_limit=form.cleaned_data["time_limit"])
         except SimulationError as exc:
             form.add_error(None, str(exc))
+        except JobRefused as exc:
+            form.add_error(None, str(exc))
+            response = render(request, "scheduling/simulate.html", context, status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         else:
-            context.update(_plan_context(plan_of_simulation(problem, result)),
-                           result_text=json.dumps(result_json(result), indent=2))
+            return redirect("scheduling:simulation", pk=job.pk)
     return render(request, "scheduling/simulate.html", context)
+
+
+def simulation(request: HttpRequest, pk: int) -> HttpResponse:
+    """A simulation's job: its progress while queued or running (the page polls the
+    job's API and reloads itself when it ends), then its plan, or why it failed."""
+    _require(request)
+    job = visible_job(request.user, pk)
+    if job is None:
+        raise Http404(f"no simulation #{pk} of yours (they are kept a day)")
+    context: dict[str, Any] = {"job": job, "progress_percent": round(100 * progress(job)),
+                               "queued_ahead": queued_ahead(job), "poll": POLL_SECONDS,
+                               "finished": job.state in (JobState.DONE, JobState.FAILED)}
+    if job.state == JobState.DONE:
+        try:
+            problem = problem_of(job.params["file"])
+        except SimulationError as exc:  # the unit's configuration changed since
+            context["failure"] = str(exc)
+        else:
+            plan = plan_of_simulation(problem, result_of(job.result))
+            context.update(_plan_context(plan),
+                           result_text=json.dumps(job.result, indent=2))
+    return render(request, "scheduling/simulation.html", context)

@@ -35,6 +35,7 @@ urlpatterns = [
     path("api/", include("pyros.archive.api_urls")),
     path("api/", include("pyros.accounts.management_api_urls")),
     path("api/", include("pyros.proposals.api_urls")),
+    path("api/", include("pyros.jobs.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

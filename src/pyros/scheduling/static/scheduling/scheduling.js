@@ -1,7 +1,8 @@
 /* The Schedule pages. A plan's page fetches its plan part again every data-period
    seconds and swaps it in when it changed: the server draws the timeline (it alone has
-   the night's sky), so the page never draws it itself. The simulation form says that it
-   is planning while the server works, which lasts up to the chosen time limit.
+   the night's sky), so the page never draws it itself. A simulation's page polls its
+   job's state every data-poll seconds and reloads itself once the job has ended, when
+   the server draws the plan.
    Plain JavaScript, served locally: the site must work with no internet. */
 (function () {
   "use strict";
@@ -18,5 +19,34 @@
       // button only stops a second submission.
       if (button) setTimeout(() => { button.disabled = true; }, 0);
     });
+  }
+
+  const job = document.getElementById("job-progress");
+  if (job) {
+    const every = 1000 * (Number(job.dataset.poll) || 1);
+    const show = (id, text) => {
+      const element = document.getElementById(id);
+      if (element) element.textContent = text;
+    };
+    const look = () => {
+      fetch(job.dataset.url, {credentials: "same-origin", headers: {Accept: "application/json"}})
+        .then((response) => response.ok ? response.json() : Promise.reject(response.status))
+        .then((state) => {
+          if (state.state === "DONE" || state.state === "FAILED") {
+            window.location.reload();
+            return;
+          }
+          const percent = Math.round(100 * state.progress);
+          show("job-percent", String(percent));
+          show("job-state", state.state === "QUEUED"
+            ? "queued" + (state.queued_ahead ? ", " + state.queued_ahead + " ahead" : "")
+            : "planning");
+          const bar = document.getElementById("job-bar");
+          if (bar) bar.value = percent;
+          setTimeout(look, every);
+        })
+        .catch(() => setTimeout(look, 5 * every));
+    };
+    setTimeout(look, every);
   }
 })();
