@@ -1,6 +1,6 @@
 """The scheduling API: tonight's plan with its entries' statuses and the reasons of the
 sequences left out, the history newest first, one plan, and the planning of a
-simulation file, which anyone logged in may ask for and nothing stores.
+simulation file, which anyone logged in may queue as a job and which stores no plan.
 
 The helpers here (a planned night from submitted requests) serve the page tests too."""
 
@@ -14,6 +14,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from pyros.config.loader import active_config
+from pyros.jobs.runner import run_queued
 from pyros.observations import json_format
 from pyros.observations import store as requests_store
 from pyros.observations.lifecycle import SequenceStatus
@@ -189,11 +190,22 @@ def observer_client(observer) -> APIClient:
     return client
 
 
+def simulated(client: APIClient, url: str, body: object) -> dict:
+    """Queue a simulation, run it as the job runner would, and read its result."""
+    response = client.post(url, body, format="json")
+    assert response.status_code == 202, response.content
+    accepted = response.json()
+    assert accepted["state"] == "QUEUED"
+    assert response["Location"] == accepted["url"] == f"/api/jobs/{accepted['id']}/"
+    assert run_queued() == 1
+    job = get(accepted["url"], client)
+    assert job["state"] == "DONE", job
+    assert job["progress"] == 1.0
+    return job["result"]
+
+
 def test_a_simulation_is_planned_and_stores_nothing(observer_client):
-    response = observer_client.post(f"{SIMULATE}?engine=fast", simulation_file(),
-                                    format="json")
-    assert response.status_code == 200, response.content
-    body = response.json()
+    body = simulated(observer_client, f"{SIMULATE}?engine=fast", simulation_file())
     assert set(body) == {"plan", "unplanned", "objective", "bound", "elapsed_s", "engine",
                          "proven_optimal"}
     assert body["engine"] == "fast"
@@ -205,9 +217,7 @@ def test_a_simulation_is_planned_and_stores_nothing(observer_client):
 
 def test_the_engine_and_time_limit_may_come_in_the_body(observer_client):
     body = simulation_file(engine="optimal", time_limit=1.5)
-    response = observer_client.post(SIMULATE, body, format="json")
-    assert response.status_code == 200, response.content
-    assert response.json()["engine"] == "optimal"
+    assert simulated(observer_client, SIMULATE, body)["engine"] == "optimal"
 
 
 @pytest.mark.parametrize(("data", "query", "complaint"), [
@@ -229,9 +239,8 @@ def test_a_bad_simulation_is_refused_with_the_reason(observer_client, data, quer
 def test_a_simulation_file_without_site_uses_the_units(observer_client):
     data = simulation_file()
     del data["site"], data["overheads"]
-    response = observer_client.post(f"{SIMULATE}?engine=fast", data, format="json")
-    assert response.status_code == 200, response.content
-    assert {p["id"] for p in response.json()["plan"]} == {"m31", "orion"}
+    result = simulated(observer_client, f"{SIMULATE}?engine=fast", data)
+    assert {p["id"] for p in result["plan"]} == {"m31", "orion"}
 
 
 def test_an_anonymous_simulation_is_refused(initial_data):
@@ -257,7 +266,7 @@ def test_the_schema_describes_the_schedule_endpoints(tmp_path):
     simulate = paths[SIMULATE]["post"]
     assert simulate["operationId"] == "schedule_simulate"
     assert {} not in simulate["security"]
-    assert set(simulate["responses"]) == {"200", "400", "401", "403"}
+    assert set(simulate["responses"]) == {"202", "400", "401", "403", "429"}
     body = simulate["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     properties = schema["components"]["schemas"][body.rsplit("/", 1)[1]]["properties"]
     assert {"night", "sequences", "site", "engine", "time_limit"} <= set(properties)

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from pyros.accounts.profiles import ProfileLevel
+from pyros.jobs.runner import run_queued
 from pyros.scheduling.models import Schedule, Trigger
 from tests.conftest import OBSERVER_PASSWORD, make_user
 from tests.scheduling.test_api import (
@@ -166,9 +167,20 @@ def test_an_anonymous_visitor_sees_the_form_but_must_log_in_to_plan(initial_data
 
 
 def _simulate(client: Client, **data) -> str:
+    """Post the form, follow to the job's page (in progress), run the job as the runner
+    would, and return the page of its plan."""
     response = client.post("/schedule/simulate/", {"engine": "fast", "time_limit": "2", **data})
-    assert response.status_code == 200
-    return response.content.decode()
+    assert response.status_code == 302
+    url = response["Location"]
+    pk = int(url.rstrip("/").rsplit("/", 1)[1])
+    assert url == f"/schedule/simulate/{pk}/"
+    waiting = page(url, client)
+    assert f'data-url="/api/jobs/{pk}/"' in waiting
+    assert '<progress id="job-bar" max="100" value="0">' in waiting
+    assert run_queued() == 1
+    html = page(url, client)
+    assert 'id="job-progress"' not in html
+    return html
 
 
 def test_a_pasted_simulation_is_planned_and_drawn(observer):
