@@ -3,7 +3,9 @@ a signed link), its PNG thumbnail and preview, and a zip of many frames.
 
 Files are streamed in 1 MiB blocks (``FileResponse``, ``StreamingHttpResponse``): a
 worker holds a block, never a file, so a 2 GB frame or a night's zip costs the server
-no more memory than a thumbnail. The rights are the catalogue's, through the same
+no more memory than a thumbnail. A download holds a web thread while the client reads,
+so files and zips take a slot (:mod:`pyros.web.streams`): a few per worker, two per
+user, 429 beyond. The rights are the catalogue's, through the same
 :meth:`~pyros.archive.api.ArchiveView.frames` as the rest of the API.
 """
 
@@ -23,6 +25,7 @@ from rest_framework.request import Request as ApiRequest
 
 from pyros import clock
 from pyros.accounts.models import User
+from pyros.agents.api import DetailOut
 from pyros.archive import layout, query, signed
 from pyros.archive.access import visible_frames
 from pyros.archive.api import BAD, ID, NO_LOGIN, NOT_YOURS, TAGS, ArchiveView, unit, visible
@@ -31,11 +34,14 @@ from pyros.archive.ingest import previews_of
 from pyros.archive.models import ArchiveFrame
 from pyros.archive.search import SearchError
 from pyros.archive.zipstream import Member, stream_zip, zip_length
+from pyros.web.streams import SLOTS, ReleasingChunks, ReleasingFile, client_key
 
 #: Files per zip: beyond it, ask for less (a night, a product) or use `pyros images get`.
 MAX_ZIP_FILES = 2000
 FITS = "application/fits"
 BINARY = {(200, FITS): OpenApiTypes.BINARY}
+TOO_MANY = OpenApiResponse(DetailOut, description="too many downloads at once (two per "
+                                                  "user): retry after Retry-After seconds")
 
 
 def file_of(frame: ArchiveFrame) -> Path:
@@ -71,19 +77,21 @@ class FrameFileView(ArchiveView):
                                          description="from /api/archive/frames/{id}/url/")],
         responses={**BINARY, 304: OpenApiResponse(description="If-None-Match: unchanged"),
                    401: NO_LOGIN, 403: OpenApiResponse(description="a refused link"),
-                   404: NOT_YOURS})
+                   404: NOT_YOURS, 429: TOO_MANY})
     def get(self, request: ApiRequest, pk: int) -> HttpResponseBase:
         signature = request.query_params.get("signature")
         if signature is not None:
-            frame = visible(visible_frames(self._signer(signature, pk), unit()), pk)
+            user = self._signer(signature, pk)
+            frame = visible(visible_frames(user, unit()), pk)
         else:
-            frame = self.frame(request, pk)
+            user, frame = request.user, self.frame(request, pk)
         path = file_of(frame)
         if f'"{frame.sha256}"' in request.headers.get("If-None-Match", ""):
             response: HttpResponseBase = HttpResponseNotModified()
         else:
+            release = SLOTS.take(client_key(user, request.META.get("REMOTE_ADDR")))
             try:
-                handle = open(path, "rb")  # noqa: SIM115  # closed by the response
+                handle = ReleasingFile(path, release)  # closed by the response
             except OSError:  # gone since file_of looked
                 raise NotFound(f"the file of frame {frame.pk} is missing from the archive"
                                ) from None
@@ -205,7 +213,7 @@ class ZipView(ArchiveView):
                     OpenApiParameter("product", str,
                                      enum=["RAW", "PROCESSED", "CATALOGUE", "MASTER"])],
         responses={(200, "application/zip"): OpenApiTypes.BINARY, 400: BAD, 401: NO_LOGIN,
-                   404: NOT_YOURS})
+                   404: NOT_YOURS, 429: TOO_MANY})
     def get(self, request: ApiRequest) -> HttpResponseBase:
         chosen, name = zip_selection(request, self.frames(request))
         members = []
@@ -214,8 +222,10 @@ class ZipView(ArchiveView):
             members.append(Member(path=path, name=frame.basename, sha256=frame.sha256,
                                   modified=frame.date_obs, size=path.stat().st_size,
                                   crc32=frame.crc32))
-        response = StreamingHttpResponse(stream_zip(members, clock.now()),
-                                         content_type="application/zip")
+        release = SLOTS.take(client_key(request.user, request.META.get("REMOTE_ADDR")))
+        response = StreamingHttpResponse(
+            ReleasingChunks(stream_zip(members, clock.now()), release),
+            content_type="application/zip")
         length = zip_length(members)
         if length is not None:
             response["Content-Length"] = str(length)
