@@ -175,6 +175,8 @@ ROUTES: dict[str, Route] = {
     "scheduling:schedule-part": Route("schedule"),
     "scheduling:history": Route("schedule"),
     "scheduling:simulate": Route("schedule"),
+    # a simulation's job: its owner's only, so everybody else gets 404
+    "scheduling:simulation": Route("schedule", args=NONE_PK, missing=True),
     "scheduling:schedule-detail": Route("schedule", args=NONE_PK, missing=True),
     "scheduling:schedule-detail-part": Route("schedule", args=NONE_PK, missing=True),
     "alerts:alert-list": Route("alerts"),
@@ -261,6 +263,7 @@ ROUTES: dict[str, Route] = {
     "api-schedule-simulate": api("schedule", read=(), act=("POST",), gate=R,
                                  only={"anonymous": H}),
     "api-schedule-detail": api("schedule", args=NONE_PK, missing=True),
+    "api-job-detail": api(LOGIN, args=NONE_PK, missing=True),  # its owner's only
     "api-alerts-events": api("alerts"),
     "api-alerts-event": api("alerts", args=NONE_PK, missing=True),
     "api-alerts-strategy": api("alerts.strategy"),
