@@ -260,3 +260,59 @@ def users(as_json: bool, count: int, repeats: int) -> None:
     for t in report.timings:
         click.echo(f"{t.name:<24} p50 {t.p50_ms:7.1f} ms   p99 {t.p99_ms:7.1f} ms   "
                    f"HTTP {t.status}")
+
+
+@bench.command("load")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--visitors", type=click.IntRange(1, 200), default=8, show_default=True,
+              help="Anonymous clients reading public pages in a loop.")
+@click.option("--seconds", type=click.FloatRange(1, 3600), default=20.0, show_default=True,
+              help="Length of each phase (idle, loaded).")
+@click.option("--simulation-users", type=click.IntRange(0, 50), default=4, show_default=True)
+@click.option("--time-limit", type=click.FloatRange(0.05, 30), default=10.0,
+              show_default=True, help="Each simulation's, seconds (optimal engine).")
+@click.option("--sequences", type=click.IntRange(1, 20_000), default=300, show_default=True)
+@click.option("--token-hammers", type=click.IntRange(0, 50), default=4, show_default=True,
+              help="Anonymous clients posting wrong passwords to /api/token/.")
+@click.option("--zip-downloaders", type=click.IntRange(0, 50), default=2, show_default=True)
+@click.option("--frame-megabytes", type=click.IntRange(1, 4096), default=32,
+              show_default=True, help="Size of each of the zips' frames (sparse files).")
+@click.option("--zip-rate", type=click.FloatRange(0.01, 10_000), default=4.0,
+              show_default=True, help="A downloader's reading pace, MB/s.")
+@click.option("--port", type=click.IntRange(1, 65535), help="Default: a free loopback port.")
+def load(as_json: bool, visitors: int, seconds: float, simulation_users: int,
+         time_limit: float, sequences: int, token_hammers: int, zip_downloaders: int,
+         frame_megabytes: int, zip_rate: float, port: int | None) -> None:
+    """Public pages' p50/p99 idle, then under heavy requests (simulations, the token
+    endpoint hammered, slow zip downloads), on a web server of the bench's own on
+    loopback, sized by [web]; on the configured database (what it makes is deleted)."""
+    setup_django()
+    require_database_ready()
+    from pyros.web.bench_load import LoadOptions, run_load_bench
+
+    options = LoadOptions(visitors=visitors, seconds=seconds,
+                          simulation_users=simulation_users, time_limit=time_limit,
+                          sequences=sequences, token_hammers=token_hammers,
+                          zip_downloaders=zip_downloaders, frame_megabytes=frame_megabytes,
+                          zip_rate_megabytes=zip_rate, port=port)
+    try:
+        report = run_load_bench(options, progress=lambda m: None if as_json
+                                else click.echo(m, err=True))
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(report))
+        return
+    click.echo(f"{report['database']}, gunicorn {report['server']}, "
+               f"{report['concurrent_clients']} concurrent clients, {report['cores']} cores, "
+               f"load average {report['load_average_before']} → "
+               f"{report['load_average_after']}")
+    for name in ("idle", "loaded", "simulations", "token", "zips"):
+        part = report[name]
+        times = (f"p50 {part['p50_ms']:8.1f} ms  p99 {part['p99_ms']:8.1f} ms"
+                 if "p50_ms" in part else "no request")
+        click.echo(f"{name:<12} {part['requests']:6d} requests  {times}  "
+                   f"HTTP {part['statuses']}")
+    click.echo(f"simulations' jobs: {report['simulations']['jobs']}")
+    click.echo(f"server errors (5xx): {report['server_errors']}; "
+               f"no answer: {report['no_answer']}")
