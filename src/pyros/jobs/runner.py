@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     from pyros.config.loader import active_config
 
     clock.install_from_environment()
+    paths.logs_dir().mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",
                         filename=paths.logs_dir() / "jobs.log")
     slots = options.slots or active_config().web.job_workers
