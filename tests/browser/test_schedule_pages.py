@@ -1,7 +1,7 @@
 """The Schedule pages in a real browser: a visitor, not logged in, reads tonight's plan
 (the timeline and both tables) and sees it follow the sequences' statuses without
-reloading; an observer uploads a simulation file and sees its plan drawn the same way,
-the form saying it is planning meanwhile."""
+reloading; an observer uploads a simulation file, follows its job's progress on the
+page, and sees its plan drawn the same way when the job runner has planned it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import json
 import pytest
 from playwright.sync_api import Page, expect
 
+from pyros.jobs.runner import run_queued
 from pyros.observations.lifecycle import SequenceStatus
 from pyros.observations.models import Sequence
 from tests.browser.conftest import artifacts, browser, page  # noqa: F401
@@ -70,9 +71,14 @@ def test_an_observer_plans_an_uploaded_simulation(
         () => sessionStorage.setItem("planningShown",
             String(!document.getElementById("planning").hidden)))""")
     page.get_by_role("button", name="Plan").click()
+    # The job's page, following the job: queued, as long as no runner took it.
+    expect(page.locator("#job-progress")).to_be_visible()
+    expect(page.locator("#job-state")).to_have_text("queued")
+    assert page.evaluate('sessionStorage.getItem("planningShown")') == "true"
+    assert run_queued() == 1  # as the job runner would; the page reloads when it ends
     plan = page.locator("#plan")
     expect(plan.locator("svg.night-svg")).to_be_visible()
-    assert page.evaluate('sessionStorage.getItem("planningShown")') == "true"
+    expect(page.locator("#job-progress")).to_have_count(0)
     expect(plan).to_contain_text("Simulation of the night of 2026-11-21")
     expect(plan.locator("path.block")).to_have_count(2)
     expect(page.locator("#entries tbody tr")).to_have_count(2)
@@ -80,6 +86,7 @@ def test_an_observer_plans_an_uploaded_simulation(
         "never observable")
     page.screenshot(path=str(artifacts / "schedule-simulation.png"), full_page=True)
 
+    page.get_by_role("link", name="New simulation").click()
     page.fill("#id_text", '{"night": "2026-11-21", "sequences": [{"id": "x"}]}')
     page.get_by_role("button", name="Plan").click()
     expect(page.locator("#simulate-errors")).to_contain_text("invalid simulation file")
