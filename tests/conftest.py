@@ -65,6 +65,20 @@ def whole_pyros_waits_for_a_slot(request):
 
 
 @pytest.fixture(autouse=True)
+def download_slots_off():
+    """Django's test client closes a streamed response only when the test reads it to
+    its end, so an unread download would keep its slot (pyros.web.streams) for the rest
+    of the process: slots are off, except where a test turns them on to test them."""
+    from pyros.web.streams import SLOTS
+
+    SLOTS.enabled = False
+    SLOTS.reset()
+    yield SLOTS
+    SLOTS.enabled = False
+    SLOTS.reset()
+
+
+@pytest.fixture(autouse=True)
 def no_transient_left_behind():
     """An alert accepted on a simulated unit puts its afterglow in the simulated sky
     (the worker's registry file): the next test's frames must not show it."""

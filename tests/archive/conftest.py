@@ -150,15 +150,3 @@ def archived_night(archive_unit, observer, grb_program) -> ArchivedNight:
     night.catalogue = catalogue_file(unit, folder / "m31-0-cat.fits", Product.CATALOGUE,
                                      {**fields, "position": M31})
     return night
-
-
-@pytest.fixture(autouse=True)
-def download_slots_given_back():
-    """A test that does not read a download to its end leaves its slot taken in this
-    process (a server closes every response; the test client closes only those read):
-    the next test starts with none taken."""
-    from pyros.web.streams import SLOTS
-
-    SLOTS.users.clear()
-    yield
-    SLOTS.users.clear()

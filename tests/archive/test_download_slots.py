@@ -11,7 +11,13 @@ from pyros.web.streams import SLOTS, ReleasingChunks
 from tests.archive.clients import API, after_the_night, api, body  # noqa: F401
 from tests.conftest import make_user
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("after_the_night")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("after_the_night",
+                                                              "slots_on")]
+
+
+@pytest.fixture
+def slots_on(download_slots_off):
+    download_slots_off.enabled = True
 
 
 def zip_of(night) -> dict:
@@ -54,3 +60,35 @@ def test_a_download_closed_unread_gives_its_slot_back():
     chunks.close()
     chunks.close()
     assert SLOTS.in_use() == 0
+
+
+# --- Previews made on demand -----------------------------------------------------------
+
+
+def test_previews_to_make_wait_for_a_free_maker_then_are_refused(archived_night, observer,
+                                                                 monkeypatch):
+    from django.test import Client
+
+    from pyros.archive import on_demand
+    from tests.conftest import OBSERVER_PASSWORD
+
+    made, missing = archived_night.mine[0], archived_night.mine[1]
+    client = api(observer)
+    assert client.get(f"{API}/frames/{made.pk}/thumbnail.png").status_code == 200
+    busy = on_demand.threading.BoundedSemaphore(1)
+    assert busy.acquire()  # every maker of this worker at work
+    monkeypatch.setattr(on_demand, "_makers", busy)
+    monkeypatch.setattr(on_demand, "WAIT", 0.01)
+    # made already: nothing to compute, never refused
+    assert client.get(f"{API}/frames/{made.pk}/preview.png").status_code == 200
+    refused = client.get(f"{API}/frames/{missing.pk}/thumbnail.png")
+    assert refused.status_code == 429 and refused["Retry-After"] == "2"
+    assert refused.json()["detail"].startswith("previews are being made for others: try "
+                                               "again in a moment.")
+    page = Client()
+    assert page.login(username=observer.username, password=OBSERVER_PASSWORD)
+    image = page.get(f"/images/frames/{missing.pk}/thumbnail.png")
+    assert image.status_code == 429 and image["Retry-After"] == "2"
+    assert page.get(f"/images/frames/{missing.pk}/").status_code == 200  # without its picture
+    busy.release()
+    assert client.get(f"{API}/frames/{missing.pk}/thumbnail.png").status_code == 200

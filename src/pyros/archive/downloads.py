@@ -20,7 +20,7 @@ from django.http import FileResponse, HttpResponseNotModified, StreamingHttpResp
 from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import NotFound, ParseError, PermissionDenied
+from rest_framework.exceptions import NotFound, ParseError, PermissionDenied, Throttled
 from rest_framework.request import Request as ApiRequest
 
 from pyros import clock
@@ -30,8 +30,8 @@ from pyros.archive import layout, query, signed
 from pyros.archive.access import visible_frames
 from pyros.archive.api import BAD, ID, NO_LOGIN, NOT_YOURS, TAGS, ArchiveView, unit, visible
 from pyros.archive.checksums import BLOCK
-from pyros.archive.ingest import previews_of
 from pyros.archive.models import ArchiveFrame
+from pyros.archive.on_demand import RETRY_AFTER, PreviewsBusy, previews_now
 from pyros.archive.search import SearchError
 from pyros.archive.zipstream import Member, stream_zip, zip_length
 from pyros.web.streams import SLOTS, ReleasingChunks, ReleasingFile, client_key
@@ -119,7 +119,11 @@ class _PreviewView(ArchiveView):
 
     def get(self, request: ApiRequest, pk: int) -> HttpResponseBase:
         frame = self.frame(request, pk)
-        if not previews_of(unit(), frame):
+        try:
+            made = previews_now(unit(), frame)
+        except PreviewsBusy as exc:
+            raise Throttled(RETRY_AFTER, detail=f"{exc}.") from None
+        if not made:
             raise NotFound(f"frame {pk} has no {self.which}")
         path = layout.previews_root(unit()) / getattr(frame, self.which)
         try:
@@ -132,7 +136,9 @@ class _PreviewView(ArchiveView):
 
 
 PNG = {(200, "image/png"): OpenApiTypes.BINARY, 401: NO_LOGIN,
-       404: OpenApiResponse(description="not yours, or no image to show (a catalogue)")}
+       404: OpenApiResponse(description="not yours, or no image to show (a catalogue)"),
+       429: OpenApiResponse(DetailOut, description="previews being made for others: retry "
+                                                   "after Retry-After seconds")}
 
 
 class ThumbnailView(_PreviewView):

@@ -152,13 +152,19 @@ def make_previews(unit: UnitConfig, path: Path, relative: str) -> tuple[str, str
     return thumbnail, preview
 
 
+def previews_made(unit: UnitConfig, frame: ArchiveFrame) -> bool:
+    """Both previews on disk: nothing to compute."""
+    root = layout.previews_root(unit)
+    return bool(frame.preview) and (root / frame.preview).exists() \
+        and (root / frame.thumbnail).exists()
+
+
 def previews_of(unit: UnitConfig, frame: ArchiveFrame) -> bool:
     """Make (or remake, when pruned) the previews of a catalogued frame; False when
     there can be none (a catalogue, a file gone)."""
     if frame.product == Product.CATALOGUE:
         return False
-    root = layout.previews_root(unit)
-    if frame.preview and (root / frame.preview).exists() and (root / frame.thumbnail).exists():
+    if previews_made(unit, frame):
         return True
     try:
         path = layout.absolute(unit, frame.path)

@@ -29,8 +29,8 @@ from pyros.analysis.models import FrameAnalysis
 from pyros.archive import layout
 from pyros.archive.access import ALL_IMAGES, visible_frames
 from pyros.archive.forms import ArchiveFilterForm
-from pyros.archive.ingest import previews_of
 from pyros.archive.models import ArchiveFrame, Previews, Product
+from pyros.archive.on_demand import RETRY_AFTER, PreviewsBusy, previews_now
 from pyros.archive.overlay import Overlay, OverlayError, geometry_of, read_overlay
 from pyros.archive.relations import related
 from pyros.archive.search import SearchError
@@ -174,7 +174,10 @@ def frame_detail(request: HttpRequest, pk: int) -> HttpResponse:
         visible.select_related("program", "request", "master"), pk=pk)
     relatives = _relatives(frame, visible)
     pixels = _pixels_of(frame, relatives)
-    shown = pixels if pixels is not None and previews_of(unit, pixels) else None
+    try:
+        shown = pixels if pixels is not None and previews_now(unit, pixels) else None
+    except PreviewsBusy:  # the page without its picture rather than a wait
+        shown = None
     overlay, overlay_note = _overlay(unit, frame, shown, relatives) if shown else (None, "")
     analysis = FrameAnalysis.objects.filter(image_id=frame.image_id).first() \
         if frame.image_id else None
@@ -188,11 +191,17 @@ def frame_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "request_link": _may_open_request(user, frame.request_id)})
 
 
-def frame_png(request: HttpRequest, pk: int, kind: str) -> FileResponse:
+def frame_png(request: HttpRequest, pk: int, kind: str) -> HttpResponse | FileResponse:
     """A frame's thumbnail or preview, made now if it was not yet (or was pruned)."""
     unit = active_config()
     frame = get_object_or_404(visible_frames(request.user, unit), pk=pk)
-    if not previews_of(unit, frame):
+    try:
+        made = previews_now(unit, frame)
+    except PreviewsBusy as exc:
+        response = HttpResponse(f"{exc}.", status=429, content_type="text/plain")
+        response["Retry-After"] = str(RETRY_AFTER)
+        return response
+    if not made:
         raise Http404("this frame has no preview")
     root = layout.previews_root(unit)
     path = (root / (frame.thumbnail if kind == "thumbnail" else frame.preview)).resolve()
