@@ -1,5 +1,6 @@
-"""The supervisor: starts the web server and the agents of one computer as child
-processes, restarts those that die (with back-off), and stops them all.
+"""The supervisor: starts the web server (with its job runner, :mod:`pyros.jobs`) and
+the agents of one computer as child processes, restarts those that die (with
+back-off), and stops them all.
 
 It is a small loop over ``subprocess`` rather than a general process manager (circus,
 supervisord) because what it must do on a death is PyROS's own business: end the dead
