@@ -118,7 +118,8 @@ class Agent(GenericCommands):
 
     def run(self) -> int:
         """The main loop; returns the exit code."""
-        self._start()
+        if not self._start_when_reachable():
+            return self.exit_code
         next_routine = next_beat = time.monotonic()
         failures = 0
         wanted = {self.name}
@@ -146,6 +147,23 @@ class Agent(GenericCommands):
                     self._stopping.wait(min(0.1 * 2 ** failures, 5.0))
         self._shutdown()
         return self.exit_code
+
+    def _start_when_reachable(self) -> bool:
+        """Start, trying again while the database cannot be reached (a cut link, a
+        restarting server) rather than dying: a dead agent is restarted with a back-off
+        of up to 30 s, this one starts the moment the database answers. False when
+        stopped before it could start."""
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                self._start()
+                return True
+            except DatabaseError as exc:
+                failures += 1
+                self.log.error("cannot start: database error (%d in a row): %s", failures, exc)
+                connection.close()
+                self._stopping.wait(min(0.1 * 2 ** failures, 5.0))
+        return False
 
     def _start(self) -> None:
         now = clock.now()

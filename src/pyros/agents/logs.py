@@ -4,11 +4,17 @@ file per agent in the data directory's ``logs`` folder."""
 from __future__ import annotations
 
 import logging
+import time
 from logging.handlers import RotatingFileHandler
 
 from pyros import clock, paths
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+#: Seconds the database log is left alone after a write failed: with the database out of
+#: reach each attempt costs the link timeout, and an agent that logs its way through an
+#: outage (the majordome closing) must not wait that long for every line. The file keeps
+#: every line meanwhile.
+QUIET_AFTER_FAILURE = 30.0
 
 
 class DatabaseLogHandler(logging.Handler):
@@ -17,9 +23,12 @@ class DatabaseLogHandler(logging.Handler):
         self.agent = agent
         self.computer = computer
         self._emitting = False
+        self._quiet_until = 0.0
 
     def emit(self, record: logging.LogRecord) -> None:
         if self._emitting:  # a log written while logging (a database error) stays out
+            return
+        if time.monotonic() < self._quiet_until:
             return
         self._emitting = True
         try:
@@ -30,6 +39,7 @@ class DatabaseLogHandler(logging.Handler):
                                     level=record.levelno, message=message[:20_000],
                                     created_at=clock.now())
         except Exception:
+            self._quiet_until = time.monotonic() + QUIET_AFTER_FAILURE
             self.handleError(record)
         finally:
             self._emitting = False

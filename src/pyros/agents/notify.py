@@ -20,6 +20,7 @@ from django.db import connection
 COMMANDS_CHANNEL = "pyros_commands"  # payload: the recipient's name
 RESULTS_CHANNEL = "pyros_results"  # payload: the command's id
 POLL_INTERVAL = 0.02  # seconds, on databases without notifications
+RELISTEN_AFTER = 2.0  # seconds between two attempts to listen again after a lost link
 
 
 def uses_notifications() -> bool:
@@ -39,7 +40,11 @@ class Waiter:
 
     def __init__(self, channel: str) -> None:
         self.channel = channel
-        self._listener = self._listen() if uses_notifications() else None
+        self._notified = uses_notifications()
+        self._listener = None
+        self._next_listen = 0.0
+        if self._notified:
+            self._relisten()
 
     def _listen(self):
         import psycopg
@@ -52,26 +57,53 @@ class Waiter:
         listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
         return listener
 
+    def _relisten(self) -> None:
+        """(Re)open the listening connection; when the database cannot be reached, wait
+        by sleeping and try again after RELISTEN_AFTER seconds: an agent whose database
+        is away (a cut link, a restarted server) must go on, and its loop's own queries
+        say when the database is back."""
+        import psycopg
+
+        self.close()
+        self._next_listen = time.monotonic() + RELISTEN_AFTER
+        try:
+            self._listener = self._listen()
+        except psycopg.Error:
+            self._listener = None
+
     def wait(self, timeout: float, payloads: set[str] | None = None) -> bool:
         """Block up to ``timeout`` seconds; True if woken by a wanted notification
         (any payload when ``payloads`` is None)."""
+        import psycopg
+
         if timeout <= 0:
             return False
-        if self._listener is None:
+        if not self._notified:
             time.sleep(min(timeout, POLL_INTERVAL))
             return False
+        if self._listener is None or self._listener.broken or self._listener.closed:
+            if time.monotonic() < self._next_listen:
+                time.sleep(min(timeout, POLL_INTERVAL * 10))
+                return False
+            self._relisten()
+            if self._listener is None:
+                return False
         deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            for note in self._listener.notifies(timeout=left, stop_after=1):
-                if payloads is None or note.payload in payloads:
-                    return True
+        try:
+            while (left := deadline - time.monotonic()) > 0:
+                for note in self._listener.notifies(timeout=left, stop_after=1):
+                    if payloads is None or note.payload in payloads:
+                        return True
+        except psycopg.Error:  # the link went: listen again later, look meanwhile
+            self.close()
+            return False
         return False
 
     @property
     def is_closed(self) -> bool:
         """A closed waiter, or one whose connection broke: time for a new one."""
         if self._listener is None:
-            return uses_notifications()
+            return self._notified
         return self._listener.closed or self._listener.broken
 
     def close(self) -> None:

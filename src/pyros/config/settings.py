@@ -15,6 +15,7 @@ from pathlib import Path
 import dj_database_url
 
 from pyros import paths
+from pyros.config.database_link import postgresql_options
 from pyros.config.loader import active_config
 from pyros.config.mail import email_settings, mail_from_environment
 
@@ -55,6 +56,9 @@ def database_settings(url: str, data_dir: Path) -> dict:
             "init_command": "SET sql_mode='STRICT_ALL_TABLES'",
         }
         config["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+    elif engine.endswith("postgresql"):
+        # A cut link to the database becomes an error in seconds, not a hang (two computers).
+        config["OPTIONS"] = {**postgresql_options(), **config.get("OPTIONS", {})}
     return config
 
 

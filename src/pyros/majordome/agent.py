@@ -51,6 +51,7 @@ from pyros.majordome import calibrations, store
 from pyros.majordome.disk import DiskCheck
 from pyros.majordome.executor import Executor
 from pyros.majordome.models import LogKind
+from pyros.majordome.offline import NO_DATABASE, HeldLog, offline_inputs, outage_summary
 from pyros.majordome.states import (
     HANDS_OFF_STATES,
     NO_DISK_ROOM,
@@ -127,6 +128,9 @@ class MajordomeAgent(Agent):
         self._next_bypass_ask = 0.0
         self._bypass_asked: bool | None = None  # the wish last sent, sent again if late
         self.disk = DiskCheck()  # does the rest of tonight's plan fit on the archive?
+        self._offline_since: datetime | None = None  # the database unreachable since
+        self._held = HeldLog()  # the night log written meanwhile
+        self._give_back_pending = False  # work lost with the database, to give back
 
     @property
     def unit(self) -> UnitConfig:
@@ -171,7 +175,59 @@ class MajordomeAgent(Agent):
         self._mover.shutdown(wait=False, cancel_futures=True)
 
     def routine(self) -> None:
-        self.tick()
+        try:
+            self.tick()
+        except DatabaseError as exc:
+            self._tick_offline(exc)
+            raise  # the agent's loop reconnects, with back-off
+
+    # --- without the database ------------------------------------------------------------
+
+    def _tick_offline(self, exc: DatabaseError) -> None:
+        """A decision without the database: safety cannot be established, so the table
+        closes and parks (from any state) through the devices, which need no database.
+        Each failed attempt to reach it (bounded by the link timeout, see
+        ``config/database_link.py``) is one such decision."""
+        now = clock.now()
+        if self._offline_since is None:
+            self._offline_since = now
+            self._give_back_pending = True
+            self.log.error("%s (%s): closing and parking", NO_DATABASE, exc)
+        closed, opened = self._physical()
+        inputs = offline_inputs(self.last_inputs, closed=closed, opened=opened,
+                                busy=self._busy_outside(), fault=bool(self._fault))
+        decision = decide(self.state, inputs)
+        self._transition(replace(decision, cause=f"{NO_DATABASE}; {decision.cause}"),
+                         inputs, now)
+        self._watch_motion(now)
+
+    def _database_back(self, now: datetime) -> None:
+        """The first decision with the database again: write the night log held
+        meanwhile, say how long it was away, and give the sequence the outage interrupted
+        back to the scheduler (once its executor thread has ended)."""
+        if self._offline_since is not None:
+            since, self._offline_since = self._offline_since, None
+            self._held.flush(lambda kind, message, **options: store.log(
+                kind, message, unit=self.unit, **options))
+            store.log(LogKind.SAFETY, outage_summary(since, now, self._held.dropped),
+                      now=now, unit=self.unit)
+            self._held.dropped = 0
+            self.log.info("the database answers again")
+        if self._give_back_pending and self.running is None:
+            self._give_back_pending = False
+            given_back = store.give_back_executing(
+                now, "interrupted when the majordome lost the database")
+            if given_back:
+                store.log(LogKind.SEQUENCE, f"sequences {given_back} were interrupted when "
+                                            "the database was lost: given back to the "
+                                            "scheduler", now=now, unit=self.unit)
+
+    def _night_log(self, kind: LogKind, message: str, **options: Any) -> None:
+        """The night log, or held until the database is back."""
+        if self._offline_since is not None:
+            self._held.hold(kind, message, **options)
+        else:
+            store.log(kind, message, unit=self.unit, **options)
 
     def describe(self) -> dict[str, Any]:
         running = self.running
@@ -211,6 +267,8 @@ class MajordomeAgent(Agent):
         now = clock.now()
         unit = self.unit
         around = store.surroundings(unit, now)
+        if self._offline_since is not None or self._give_back_pending:
+            self._database_back(now)
         sun = sun_now(site_of(unit), now, unit.majordome.open_sun_altitude)
         night = night_of(now, unit.site.longitude)
         self._clear_fault(now)
@@ -255,9 +313,9 @@ class MajordomeAgent(Agent):
         self._state_entered = now
         self._warned_closing = False
         self.log.info("%s -> %s: %s", before, decision.state, decision.cause)
-        store.log(LogKind.STATE, f"{before} → {decision.state}: {decision.cause}", now=now,
-                  unit=self.unit, detail={"from": before.value, "to": decision.state.value,
-                                          "cause": decision.cause})
+        self._night_log(LogKind.STATE, f"{before} → {decision.state}: {decision.cause}", now=now,
+                        detail={"from": before.value, "to": decision.state.value,
+                                "cause": decision.cause})
         self._stop_disallowed_work(decision.cause, stopped=inputs.stopped)
         if decision.state == State.CLOSING:
             self._start_motion(self._close_orders)
@@ -382,7 +440,7 @@ class MajordomeAgent(Agent):
             self._motion = None
             error = motion.result()
             if error and self.state == State.CLOSING:
-                store.log(LogKind.DEVICE, f"closing: {error}", now=now, unit=self.unit)
+                self._night_log(LogKind.DEVICE, f"closing: {error}", now=now)
             elif error and self.state == State.OPENING:
                 self._set_fault(f"the dome did not open: {error}", now)
         if self.state != State.CLOSING:
@@ -390,8 +448,8 @@ class MajordomeAgent(Agent):
         limit = self.unit.majordome.close_within
         if (now - self._state_entered).total_seconds() > limit and not self._warned_closing:
             self._warned_closing = True
-            store.log(LogKind.SAFETY, f"not closed and parked within {limit:g} s", now=now,
-                      unit=self.unit)
+            self._night_log(LogKind.SAFETY, f"not closed and parked within {limit:g} s",
+                            now=now)
             self.log.error("not closed and parked within %g s", limit)
         if self._motion is None and (now - self._motion_started).total_seconds() > RETRY_CLOSE:
             self._start_motion(self._close_orders)
@@ -399,8 +457,8 @@ class MajordomeAgent(Agent):
     def _set_fault(self, reason: str, now: datetime) -> None:
         self._fault = reason
         self._fault_until = now + timedelta(seconds=FAULT_HOLD)
-        store.log(LogKind.DEVICE, f"{reason}: closed for {FAULT_HOLD / 60:g} min", now=now,
-                  unit=self.unit)
+        self._night_log(LogKind.DEVICE, f"{reason}: closed for {FAULT_HOLD / 60:g} min",
+                        now=now)
         self.log.error("%s", reason)
 
     def _clear_fault(self, now: datetime) -> None:
