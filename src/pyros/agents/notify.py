@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 
-from django.db import connection
+from django.db import DatabaseError, connection
 
 COMMANDS_CHANNEL = "pyros_commands"  # payload: the recipient's name
 RESULTS_CHANNEL = "pyros_results"  # payload: the command's id
@@ -28,10 +28,20 @@ def uses_notifications() -> bool:
 
 
 def wake(recipient: str) -> None:
-    """Wake ``recipient``'s main loop now (PostgreSQL); elsewhere it polls anyway."""
-    if uses_notifications():
+    """Wake ``recipient``'s main loop now (PostgreSQL); elsewhere it polls anyway.
+
+    Best effort: a wake that cannot reach the database (a cut link) costs the recipient
+    at most its next period, so it never fails its caller (a motion, a command that did
+    its work); this thread's broken connection is closed so that its next query opens a
+    new one instead of failing with "the connection is closed"."""
+    if not uses_notifications():
+        return
+    try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_notify(%s, %s)", [COMMANDS_CHANNEL, recipient])
+    except DatabaseError:
+        if not connection.in_atomic_block:
+            connection.close()
 
 
 class Waiter:
