@@ -206,12 +206,14 @@ class MajordomeAgent(Agent):
         meanwhile, say how long it was away, and give the sequence the outage interrupted
         back to the scheduler (once its executor thread has ended)."""
         if self._offline_since is not None:
-            since, self._offline_since = self._offline_since, None
+            # Still "offline" until all is written: if the database goes again half way,
+            # what is left stays held and the next decision with it tries again.
             self._held.flush(lambda kind, message, **options: store.log(
                 kind, message, unit=self.unit, **options))
-            store.log(LogKind.SAFETY, outage_summary(since, now, self._held.dropped),
+            store.log(LogKind.SAFETY, outage_summary(self._offline_since, now,
+                                                     self._held.dropped),
                       now=now, unit=self.unit)
-            self._held.dropped = 0
+            self._offline_since, self._held.dropped = None, 0
             self.log.info("the database answers again")
         if self._give_back_pending and self.running is None:
             self._give_back_pending = False
