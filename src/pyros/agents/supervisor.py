@@ -185,11 +185,15 @@ class Supervisor:
         try:
             from pyros.agents.models import AgentSurvey
 
-            beats = dict(AgentSurvey.objects.filter(
+            rows = AgentSurvey.objects.filter(
                 name__in=[c.name for c in watched], computer=self.computer,
-                pid__in=[c.process.pid for c in watched]).values_list("name", "last_beat"))
+                pid__in=[c.process.pid for c in watched]).values_list(
+                "name", "last_beat", "validity")
+            beats = {name: beat for name, beat, _ in rows}
+            validity = {name: valid for name, _, valid in rows}
         except Exception as exc:  # the database down is not the agents' fault
             print(f"supervisor: cannot read the heartbeats: {exc}", file=sys.stderr)
+            _forget_connection()
             for child in watched:
                 child.beat_seen = now
             return
@@ -199,8 +203,11 @@ class Supervisor:
                 child.last_beat, child.beat_seen = beat, now
                 continue
             silent = now - child.beat_seen
-            limit = self.hung_after if child.last_beat is not None \
-                else max(self.hung_after, START_GRACE)
+            # An agent that says its beat stays valid longer (the scheduler, whose plan
+            # holds its loop for its time limit) is not hung before that.
+            limit = max(self.hung_after, float(validity.get(child.name) or 0.0))
+            if child.last_beat is None:
+                limit = max(limit, START_GRACE)
             if silent >= limit:
                 child.hung = (f"no heartbeat for {silent:.0f} s (PYROS_AGENT_HUNG_AFTER="
                               f"{self.hung_after:g}): killed as hung")
@@ -225,6 +232,7 @@ class Supervisor:
                     restarts=child.restarts, last_restart=clock.now(), status=f"DIED ({how})")
         except Exception as exc:  # the database may be what failed: restart anyway
             message += f" (could not record it: {exc})"
+            _forget_connection()
         self._log(child, "WARNING", message)
 
     def _log(self, child: Child, level: str, message: str) -> None:
@@ -242,6 +250,7 @@ class Supervisor:
                                     message=f"supervisor: {message}", created_at=clock.now())
         except Exception as exc:
             print(f"supervisor: could not log to the database: {exc}", file=sys.stderr)
+            _forget_connection()
 
     def _stop_all(self) -> None:
         running = [c for c in self.children if c.process is not None]
@@ -254,6 +263,19 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 child.process.kill()
                 child.process.wait()
+
+
+def _forget_connection() -> None:
+    """After a database error, drop the connection: Django never reopens a broken one by
+    itself outside a web request, so a database server restarted once would otherwise
+    leave the supervisor blind to hung agents (every later read failing) for good."""
+    from django.db import connection
+
+    try:
+        connection.close()
+    except Exception as exc:
+        print(f"supervisor: could not close the database connection: {exc}",
+              file=sys.stderr)
 
 
 def _hung_after() -> float:

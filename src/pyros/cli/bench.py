@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -316,3 +317,41 @@ def load(as_json: bool, visitors: int, seconds: float, simulation_users: int,
     click.echo(f"simulations' jobs: {report['simulations']['jobs']}")
     click.echo(f"server errors (5xx): {report['server_errors']}; "
                f"no answer: {report['no_answer']}")
+
+
+@bench.command("faults")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--speed", type=click.FloatRange(2.0, 100.0), default=20.0, show_default=True,
+              help="The simulated clock's speed.")
+@click.option("--hung-after", type=click.FloatRange(1.0, 120.0), default=30.0,
+              show_default=True, help="PYROS_AGENT_HUNG_AFTER for the run (wall seconds).")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the run's data, logs and table go (default: a new temporary "
+                   "directory, kept).")
+def faults(as_json: bool, speed: float, hung_after: float, workdir: Path | None) -> None:
+    """A night that survives its faults: a whole PyROS on a private PostgreSQL cluster,
+    observing while each agent is killed, the majordome hung, the PLC link cut, a camera
+    silenced mid-exposure, the database server restarted and the web server killed; the
+    table of restart times, lost and duplicated work, safety actions (docs/faults.md).
+
+    Needs PostgreSQL's server binaries (initdb, pg_ctl); run as root, the cluster belongs
+    to the 'postgres' user. Takes some five minutes."""
+    import tempfile
+
+    from pyros.faults.cluster import ClusterError
+    from pyros.faults.night import run_fault_night
+    from pyros.faults.report import as_json as rows_json
+    from pyros.faults.report import markdown
+
+    folder = workdir or Path(tempfile.mkdtemp(prefix="pyros-faults-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        rows = run_fault_night(folder, speed=speed, hung_after=hung_after,
+                               progress=lambda m: None if as_json else click.echo(m, err=True))
+    except ClusterError as exc:
+        raise click.ClickException(f"no private PostgreSQL cluster: {exc}") from exc
+    (folder / "faults.json").write_text(json.dumps(rows_json(rows), indent=1))
+    (folder / "faults.md").write_text(markdown(rows) + "\n")
+    click.echo(json.dumps(rows_json(rows)) if as_json else markdown(rows))
+    if not as_json:
+        click.echo(f"\n(written to {folder})")

@@ -10,7 +10,9 @@ Faults can be injected from a scenario file, a JSON list of events
 ``{"at": seconds after start, "device": name, "fault": "silent" | "disconnect" |
 "stuck_shutter", "duration": seconds}``: a silent device reads but never answers, a
 disconnected one drops its connections and refuses new ones, a stuck shutter never
-finishes moving.
+finishes moving. SIGHUP reads the file again, its times counted from then: a fault can
+be injected into a running simulated observatory at the moment it matters (a camera that
+falls silent in the middle of an exposure, ``pyros bench faults``).
 
 The mount and the dome have a watchdog, the second safety layer: ``{"method":
 "watchdog", "params": {"seconds": 60}}`` arms it (0 disarms); if no such call comes for
@@ -268,8 +270,10 @@ def answer(handlers: dict[str, Callable[..., Any]], line: bytes) -> dict:
 
 async def run(unit: UnitConfig, faults: list[FaultEvent], sim_clock: Clock,
               ready: Callable[[], None] | None = None,
-              stop: asyncio.Event | None = None) -> None:
-    """Serve until SIGTERM/SIGINT, or until ``stop`` is set (tests)."""
+              stop: asyncio.Event | None = None,
+              reload_faults: Callable[[], list[FaultEvent]] | None = None) -> None:
+    """Serve until SIGTERM/SIGINT, or until ``stop`` is set (tests). With
+    ``reload_faults``, SIGHUP replaces the faults by what it returns, timed from then."""
     observatory = Observatory(unit, sim_clock, Faults(faults, time.monotonic()))
     servers = []
     for name, device in unit.devices.items():
@@ -287,6 +291,9 @@ async def run(unit: UnitConfig, faults: list[FaultEvent], sim_clock: Clock,
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
+    if reload_faults is not None:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGHUP, reload_scenario, observatory, reload_faults)
     try:
         await stop.wait()
     finally:
@@ -297,6 +304,19 @@ async def run(unit: UnitConfig, faults: list[FaultEvent], sim_clock: Clock,
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+
+
+def reload_scenario(observatory: Observatory,
+                    reload_faults: Callable[[], list[FaultEvent]]) -> None:
+    """SIGHUP: the scenario file again, its times from now; a bad file is logged and the
+    faults in force are kept (a typo must not stop the simulated observatory)."""
+    try:
+        events = reload_faults()
+    except ValueError as exc:
+        log.error("scenario not reloaded: %s", exc)
+        return
+    observatory.faults = Faults(events, time.monotonic())
+    log.warning("scenario reloaded: %d fault events from now", len(events))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -314,7 +334,9 @@ def main(argv: list[str] | None = None) -> int:
     if options.speed != 1.0:
         sim_clock = SimulatedClock(clock.now(), speed=options.speed)
         clock.set_clock(sim_clock)
-    asyncio.run(run(active_config(), faults, sim_clock))
+    scenario = options.scenario
+    reload_faults = (lambda: load_faults(scenario)) if scenario else None
+    asyncio.run(run(active_config(), faults, sim_clock, reload_faults=reload_faults))
     return 0
 
 

@@ -1,0 +1,410 @@
+"""The fault night: ``pyros start`` (supervisor, web server, agents, simulators) on a
+private PostgreSQL cluster and a simulated clock, observing a queue of short sequences,
+while faults are injected one at a time, each once the night is steady again:
+
+- ``kill -9`` of each agent in turn, while a sequence executes;
+- the majordome hung (SIGSTOP): the supervisor kills it after ``PYROS_AGENT_HUNG_AFTER``;
+- the PLC link cut (its simulator stopped: connections accepted, nothing answered);
+- a camera that stops answering in the middle of an exposure;
+- the PostgreSQL server restarted;
+- the web server (gunicorn's master) killed.
+
+For each, the row of the table (``report.FaultRow``): when the process was back and
+working, what was lost or done twice in the database (commands, sequences), what made
+the observatory safe while it could not be sure, and when frames came again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyros.faults import probes
+from pyros.faults.cluster import PrivateCluster
+from pyros.faults.report import FaultRow
+from pyros.faults.workload import NIGHT, prepare_database, unit_text
+
+AGENTS = ("monitoring", "devices", "scheduler", "alerts", "majordome")
+#: Wall seconds a step may take before the night is declared stuck (a loaded machine).
+PATIENCE = 240.0
+OPEN_STATES = ("SCHEDULER_READY", "OBSERVING")
+CLOSED_STATES = ("CLOSING", "PASSIVE_NO_PLC", "STANDBY")
+
+
+@dataclass
+class Sample:
+    at: float
+    closed: bool  # shutter CLOSED and mount parked
+    tripped: str  # the watchdog's last trip (either device), "" if none
+
+
+@dataclass
+class SafetyWatch:
+    """The dome and the mount asked on their own ports every 0.2 s, in a thread."""
+
+    dome: str
+    mount: str
+    samples: list[Sample] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        while not self.stop.wait(0.2):
+            dome, mount = probes.device_status(self.dome), probes.device_status(self.mount)
+            if dome is None or mount is None:
+                continue
+            tripped = max(str(dome.get("watchdog_tripped_at") or ""),
+                          str(mount.get("watchdog_tripped_at") or ""))
+            self.samples.append(Sample(time.monotonic(),
+                                       dome.get("shutter") == "CLOSED" and
+                                       bool(mount.get("parked")), tripped))
+
+    def between(self, began: float, ended: float) -> list[Sample]:
+        return [s for s in self.samples if began <= s.at <= ended]
+
+
+class FaultNight:
+    def __init__(self, workdir: Path, *, speed: float = 20.0, sequences: int = 40,
+                 hung_after: float = 30.0, heartbeat: float = 60.0,
+                 agents: tuple[str, ...] = AGENTS,
+                 progress: Callable[[str], None] = lambda _: None) -> None:
+        self.workdir, self.speed, self.count = workdir, speed, sequences
+        self.hung_after, self.heartbeat, self.agents = hung_after, heartbeat, agents
+        self.say = progress
+        self.home = workdir / "home"
+        self.scenario = workdir / "device-faults.json"
+        self.rows: list[FaultRow] = []
+        self.env: dict[str, str] = {}
+        self.cluster: PrivateCluster | None = None
+        self.watch: SafetyWatch | None = None
+        self.web_url = ""
+        self.supervisor = 0
+
+    # --- the run -------------------------------------------------------------------------
+
+    def run(self) -> list[FaultRow]:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.cluster = PrivateCluster()
+        try:
+            self.cluster.start()
+            self._prepare(self.cluster.create_database("pyros_faults"))
+            try:
+                self._start()
+                self._faults()
+            finally:
+                self._stop()
+        finally:
+            self.cluster.remove()
+        return self.rows
+
+    def _prepare(self, url: str) -> None:
+        from pyros.ports import free_ports
+
+        config = self.workdir / "unit.toml"
+        config.write_text(unit_text(self.heartbeat))
+        self.scenario.write_text("[]")
+        web_port = free_ports(1)[0]
+        self.web_url = f"http://127.0.0.1:{web_port}/"
+        self.env = {**os.environ, "DATABASE_URL": url, "PYROS_HOME": str(self.home),
+                    "PYROS_CONFIG": str(config), "PYROS_START_WAIT": "180",
+                    "PYROS_AGENT_HUNG_AFTER": f"{self.hung_after:g}"}
+        os.environ.update({k: self.env[k] for k in ("DATABASE_URL", "PYROS_HOME",
+                                                    "PYROS_CONFIG")})
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pyros.config.settings")
+        import django
+
+        django.setup()
+        self.say(f"database on the private cluster (port {self.cluster.port}): "
+                 f"{prepare_database(self.count)} sequences submitted")
+        self.web_port = web_port
+
+    def _pyros(self, *args: str, timeout: float = 300.0) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pyros.cli", *args], env=self.env,
+                              capture_output=True, text=True, timeout=timeout, check=False)
+
+    def _start(self) -> None:
+        from pyros.config.loader import active_config
+
+        names = ",".join(["web", "sim", *self.agents])
+        started = self._pyros("start", names, "--sim-time", f"{NIGHT:%Y-%m-%dT%H:%M:%S}", "--speed",
+                              f"{self.speed:g}", "--scenario", str(self.scenario),
+                              "--port", str(self.web_port))
+        pid_file = self.home / "run" / "supervisor.pid"
+        if pid_file.exists():
+            self.supervisor = int(pid_file.read_text())
+        if started.returncode != 0:
+            raise RuntimeError(f"pyros start failed: {started.stdout}{started.stderr}")
+        unit = active_config()
+        dome = next(iter(unit.devices_of_kind("dome")))
+        self.addresses = {name: device.address for name, device in unit.devices.items()}
+        self.cameras = [channel.camera for channel in unit.channels]
+        self.watch = SafetyWatch(self.addresses[dome], self.addresses[unit.mount.device])
+        threading.Thread(target=self.watch.run, name="safety-watch", daemon=True).start()
+        self.say("PyROS started; waiting for the first frames")
+        probes.wait(lambda: self._images() > 0, PATIENCE, "the first frame")
+
+    def _stop(self) -> None:
+        if self.watch is not None:
+            self.watch.stop.set()
+        stopped = self._pyros("stop", timeout=120)
+        if stopped.returncode != 0:
+            self.say(f"pyros stop: {stopped.stdout}{stopped.stderr}")
+        if not self.supervisor:
+            return
+        try:  # whatever `pyros stop` said, nothing of this night may outlive it
+            os.kill(self.supervisor, signal.SIGTERM)
+        except OSError:
+            return
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and Path(f"/proc/{self.supervisor}").exists():
+            time.sleep(0.2)
+
+    def _faults(self) -> None:
+        plan: list[tuple[str, Callable[[FaultRow], None]]] = [
+            *((f"kill -9 {name}", lambda row, n=name: self._kill_agent(row, n))
+              for name in ("majordome", *[a for a in self.agents if a != "majordome"])),
+            ("PLC link cut", self._cut_plc),
+            ("camera silent mid-exposure", self._silent_camera),
+            ("majordome hung (SIGSTOP)", self._hang_majordome),
+            ("PostgreSQL restarted", self._restart_database),
+            ("kill -9 web server", self._kill_web),
+        ]
+        for name, inject in plan:
+            row = FaultRow(name)
+            self.say(f"{name}: waiting for a steady night")
+            try:
+                self._steady(observing=True)
+                marks = self._marks()
+                inject(row)
+                self._settle(row, marks)
+            except TimeoutError as exc:
+                row.note = f"{exc}".strip()
+                row.safety_ok = row.safety_ok and bool(row.safety)
+            self.rows.append(row)
+            self.say(f"{name}: {json.dumps(row.__dict__)}")
+
+    # --- the faults ---------------------------------------------------------------------
+
+    def _kill_agent(self, row: FaultRow, name: str) -> None:
+        old = probes.children(self.supervisor)[name]
+        self._began = time.monotonic()
+        os.kill(old, signal.SIGKILL)
+        self._await_new_agent(row, name, old)
+
+    def _hang_majordome(self, row: FaultRow) -> None:
+        old = probes.children(self.supervisor)["majordome"]
+        self._began = time.monotonic()
+        os.kill(old, signal.SIGSTOP)
+        self._await_new_agent(row, "majordome", old, patience=PATIENCE)
+        row.note = f"killed as hung after {self.hung_after:g} s without a heartbeat"
+
+    def _await_new_agent(self, row: FaultRow, name: str, old: int,
+                         patience: float = 60.0) -> None:
+        row.back = probes.wait(lambda: probes.children(self.supervisor).get(name)
+                               not in (None, old), patience, f"{name} started again",
+                               every=0.02)
+        new = probes.children(self.supervisor)[name]
+        row.ready = row.back + probes.wait(lambda: self._beating(name, new), PATIENCE,
+                                           f"{name} beating again")
+        self._old_executor = f"{name}@main:{old}"
+
+    def _cut_plc(self, row: FaultRow) -> None:
+        plc = probes.children(self.supervisor)["sim-plc"]
+        self._began = time.monotonic()
+        os.kill(plc, signal.SIGSTOP)
+        try:
+            probes.wait(lambda: self._state() in CLOSED_STATES, PATIENCE,
+                        "the majordome closing for the lost PLC")
+            probes.wait(self._closed_now, PATIENCE, "closed and parked")
+            took = time.monotonic() - self._began
+            row.note = (f"closed and parked {took:.1f} s after the cut ({took * self.speed:.0f}"
+                        " s of the clock; close_within 180)")
+        finally:
+            os.kill(plc, signal.SIGCONT)
+        row.back = time.monotonic() - self._began
+        row.ready = row.back + probes.wait(lambda: self._state() in OPEN_STATES, PATIENCE,
+                                           "open again once the PLC answers")
+
+    def _silent_camera(self, row: FaultRow) -> None:
+        camera = self.cameras[0]
+        probes.wait(lambda: (probes.device_status(self.addresses[camera]) or {}).get("state")
+                    == "EXPOSING", PATIENCE, f"{camera} exposing", every=0.05)
+        silence = max(10.0, 60.0 / self.speed)
+        self.scenario.write_text(json.dumps([{"at": 0, "device": camera, "fault": "silent",
+                                              "duration": silence}]))
+        devices = probes.children(self.supervisor)["sim-devices"]
+        self._began = time.monotonic()
+        os.kill(devices, signal.SIGHUP)
+        probes.wait(lambda: time.monotonic() - self._began > silence, silence + 5, "silence")
+        row.back = time.monotonic() - self._began
+        row.ready = row.back + probes.wait(
+            lambda: probes.device_status(self.addresses[camera]) is not None, PATIENCE,
+            f"{camera} answering")
+        row.note = f"{camera} silent for {silence:g} s"
+
+    def _restart_database(self, row: FaultRow) -> None:
+        from pyros.agents.models import AgentSurvey
+
+        before = probes.children(self.supervisor)
+        self._began = time.monotonic()
+        row.back = self.cluster.restart()
+        beats = probes.query(lambda: dict(AgentSurvey.objects.filter(
+            name__in=self.agents).values_list("name", "last_beat")), {})
+
+        def all_beating() -> bool:
+            now = probes.query(lambda: dict(AgentSurvey.objects.filter(
+                name__in=self.agents).values_list("name", "last_beat")), {})
+            return bool(now) and all(now.get(a) != beats.get(a) for a in self.agents) \
+                and probes.web_answers(self.web_url)
+
+        row.ready = row.back + probes.wait(all_beating, PATIENCE,
+                                           "every agent beating after the restart")
+        after = probes.children(self.supervisor)
+        died = sorted(n for n in before if after.get(n) != before[n])
+        row.note = (f"processes restarted: {', '.join(died)}" if died
+                    else "no process died: each reconnected")
+
+    def _kill_web(self, row: FaultRow) -> None:
+        old = probes.children(self.supervisor)["web"]
+        self._began = time.monotonic()
+        os.kill(old, signal.SIGKILL)
+        row.back = probes.wait(lambda: probes.children(self.supervisor).get("web")
+                               not in (None, old), 60, "the web server started again",
+                               every=0.02)
+        row.ready = row.back + probes.wait(lambda: probes.web_answers(self.web_url, 1.0),
+                                           PATIENCE, "the home page answering", every=0.05)
+
+    # --- after each fault -----------------------------------------------------------------
+
+    def _settle(self, row: FaultRow, marks: dict[str, int]) -> None:
+        """Wait for the next frame, then read what the fault cost."""
+        from pyros.agents.models import Command
+        from pyros.majordome.models import NightLogEntry
+
+        after = self._images()
+        probes.wait(lambda: self._images() > after, PATIENCE, "a new frame after the fault")
+        row.resumed = time.monotonic() - self._began
+        row.lost, row.duplicated = self._lost(), self._duplicated()
+        executor = getattr(self, "_old_executor", "")
+        if executor:
+            row.killed = probes.query(lambda: Command.objects.filter(
+                executor=executor, state="KILLED").count(), 0)
+            self._old_executor = ""
+        row.given_back = probes.query(lambda: NightLogEntry.objects.filter(
+            pk__gt=marks["log"], kind="SEQUENCE").filter(
+            message__regex=r"given back|FAILED|INTERRUPTED").count(), 0)
+        self._judge_safety(row, marks)
+
+    def _judge_safety(self, row: FaultRow, marks: dict[str, int]) -> None:
+        from pyros.majordome.models import NightLogEntry
+
+        assert self.watch is not None
+        samples = self.watch.between(self._began, time.monotonic())
+        closed = any(s.closed for s in samples)
+        tripped = any(s.tripped != self._tripped_before for s in samples)
+        states = probes.query(lambda: [(e.detail.get("to"), e.detail.get("cause"))
+                                       for e in NightLogEntry.objects.filter(
+                                           pk__gt=marks["log"], kind="STATE")], [])
+        closing = [(to, cause) for to, cause in states if to in CLOSED_STATES]
+        without_majordome = row.fault.startswith(("kill -9 majordome", "majordome hung"))
+        needed = bool(closing) or (without_majordome and row.ready is not None and
+                                   row.ready * self.speed > self.heartbeat)
+        if tripped and closed:
+            row.safety = "the devices' watchdog closed and parked"
+        elif closing and closed:
+            row.safety = f"majordome {closing[0][0]} ({closing[0][1]}): closed and parked"
+        elif closing:
+            row.safety = f"majordome {closing[0][0]} ({closing[0][1]}) but never seen closed"
+        else:
+            row.safety = "none needed: stayed open and safe" if not needed else \
+                "needed but not seen"
+        row.safety_ok = closed or not needed
+
+    # --- readings -------------------------------------------------------------------------
+
+    def _marks(self) -> dict[str, int]:
+        from django.db.models import Max
+
+        from pyros.majordome.models import NightLogEntry
+
+        assert self.watch is not None
+        last = self.watch.samples[-1] if self.watch.samples else None
+        self._tripped_before = last.tripped if last else ""
+        return {"log": probes.query(lambda: NightLogEntry.objects.aggregate(
+            m=Max("id"))["m"] or 0, 0)}
+
+    def _images(self) -> int:
+        from pyros.images.models import Image
+
+        return probes.query(lambda: Image.objects.filter(sequence__isnull=False).count(), 0)
+
+    def _state(self) -> str:
+        from pyros.majordome.models import MajordomeState
+
+        return probes.query(lambda: MajordomeState.objects.values_list(
+            "state", flat=True).first() or "", "")
+
+    def _closed_now(self) -> bool:
+        assert self.watch is not None
+        return bool(self.watch.samples) and self.watch.samples[-1].closed
+
+    def _beating(self, name: str, pid: int) -> bool:
+        from pyros.agents.models import AgentSurvey
+
+        return probes.query(lambda: AgentSurvey.objects.filter(
+            name=name, pid=pid, status__startswith="RUNNING").exists(), False)
+
+    def _steady(self, *, observing: bool) -> None:
+        """Every agent beating in its current process, the majordome observing (a
+        sequence executing) and the dome open: the moment to hurt it."""
+        def steady() -> bool:
+            running = probes.children(self.supervisor)
+            if any(name not in running or not self._beating(name, running[name])
+                   for name in self.agents):
+                return False
+            state = self._state()
+            return (state == "OBSERVING" if observing else state in OPEN_STATES) and \
+                not self._closed_now()
+
+        probes.wait(steady, PATIENCE, "a steady night (every agent beating, observing)",
+                    every=0.1)
+
+    def _lost(self) -> int:
+        """Commands RUNNING in a process that is no more, and sequences EXECUTING that
+        the majordome is not executing."""
+        from pyros.agents.models import Command
+        from pyros.majordome.models import MajordomeState
+        from pyros.observations.models import Sequence
+
+        running = probes.children(self.supervisor)
+        live = {f"{name}@main:{pid}" for name, pid in running.items()}
+        orphans = probes.query(lambda: Command.objects.filter(state="RUNNING").exclude(
+            executor__in=live).count(), 0)
+        current = probes.query(lambda: MajordomeState.objects.values_list(
+            "sequence_id", flat=True).first(), None)
+        stuck = probes.query(lambda: Sequence.objects.filter(status="EXECUTING").exclude(
+            pk=current).count() if current else Sequence.objects.filter(
+            status="EXECUTING").count(), 0)
+        return orphans + stuck
+
+    def _duplicated(self) -> int:
+        """Sequences whose execution ended EXECUTED more than once."""
+        from collections import Counter
+
+        from pyros.majordome.models import NightLogEntry
+
+        ends = probes.query(lambda: list(NightLogEntry.objects.filter(
+            kind="SEQUENCE", detail__outcome="EXECUTED").values_list(
+            "sequence_id", flat=True)), [])
+        return sum(1 for count in Counter(ends).values() if count > 1)
+
+
+def run_fault_night(workdir: Path, **options) -> list[FaultRow]:
+    return FaultNight(workdir, **options).run()

@@ -1,0 +1,95 @@
+"""Looking at a running PyROS from outside, as the fault night must: its processes
+(the supervisor's children, from /proc), the simulated dome and mount (asked on their
+own ports, so the answer does not depend on the agents being hurt), the database
+(through a connection dropped and opened again when the server was restarted) and the
+web server."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+#: How a child of the supervisor is recognised in its command line.
+MARKERS = {"web": "gunicorn", "sim-devices": "pyros.simulators.server",
+           "sim-plc": "pyros.plc.simulator", "broker": "pyros.alerts.broker"}
+
+
+def children(parent: int) -> dict[str, int]:
+    """The supervisor's children by name (an agent by its name, the others as in
+    ``MARKERS``)."""
+    found: dict[str, int] = {}
+    try:
+        listed = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    except OSError:
+        return found
+    for text in listed:
+        pid = int(text)
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        words = [w.decode(errors="replace") for w in argv if w]
+        if "pyros.agents.run" in words:
+            found[words[words.index("pyros.agents.run") + 1]] = pid
+            continue
+        for name, marker in MARKERS.items():
+            if any(marker in word for word in words):
+                found[name] = pid
+    return found
+
+
+def device_status(address: str, timeout: float = 2.0) -> dict[str, Any] | None:
+    """A simulated device's status, asked on its port; None when it does not answer."""
+    host, port = address.rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout) as link:
+            link.sendall(b'{"id": 1, "method": "status"}\n')
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = link.recv(65536)
+                if not chunk:
+                    return None
+                data += chunk
+        return json.loads(data).get("result")
+    except (OSError, ValueError):
+        return None
+
+
+def web_answers(url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def query(read: Callable[[], T], default: T) -> T:
+    """``read()`` against the database, or ``default`` while it cannot be reached (the
+    connection is dropped so that the next call opens a new one)."""
+    from django.db import DatabaseError, connection
+
+    try:
+        return read()
+    except DatabaseError:
+        connection.close()
+        return default
+
+
+def wait(condition: Callable[[], bool], timeout: float, what: str,
+         every: float = 0.1) -> float:
+    """Wall seconds until ``condition()``; TimeoutError naming ``what`` after
+    ``timeout``."""
+    began = time.monotonic()
+    while not condition():
+        if time.monotonic() - began > timeout:
+            raise TimeoutError(f"{what}: not within {timeout:g} s")
+        time.sleep(every)
+    return time.monotonic() - began
