@@ -13,6 +13,7 @@ row, and log it where the System page shows it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -155,6 +156,7 @@ class Supervisor:
         code = child.process.poll()
         if code is None:
             return
+        _kill_group(child.process.pid)
         child.process = None
         child.exit_codes.append(code)
         if code == 0 or self.test_mode:
@@ -169,7 +171,11 @@ class Supervisor:
         self._record_death(child, code, delay)
 
     def _start(self, child: Child, now: float) -> None:
-        child.process = subprocess.Popen(child.argv, stdin=subprocess.DEVNULL)
+        # A process group of its own: when the child dies, whatever it started dies with
+        # it. gunicorn's workers outlived a master killed by SIGKILL for some ten seconds,
+        # holding the port, and the new master could not bind it.
+        child.process = subprocess.Popen(child.argv, stdin=subprocess.DEVNULL,
+                                         start_new_session=True)
         child.started = now
         child.last_beat, child.beat_seen = None, now
 
@@ -263,6 +269,14 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 child.process.kill()
                 child.process.wait()
+            _kill_group(child.process.pid)
+
+
+def _kill_group(pid: int) -> None:
+    """SIGKILL what is left of a dead child's process group (its own workers, helpers it
+    spawned): orphans would keep its ports and files, and run on unwatched."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
 
 
 def _forget_connection() -> None:

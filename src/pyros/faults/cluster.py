@@ -89,8 +89,10 @@ class PrivateCluster:
     def restart(self) -> float:
         """Stop (fast: every connection cut) and start again; the seconds it took."""
         began = time.monotonic()
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t",
-                  str(int(READY_WAIT)), "restart")
+        # -l as at the start: a server writing to pg_ctl's own output would hold the
+        # pipe open, and this call would wait for it to end.
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-m", "fast", "-w",
+                  "-t", str(int(READY_WAIT)), "restart")
         return time.monotonic() - began
 
     def create_database(self, name: str) -> str:

@@ -24,7 +24,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyros.faults import probes
@@ -37,37 +36,6 @@ AGENTS = ("monitoring", "devices", "scheduler", "alerts", "majordome")
 PATIENCE = 240.0
 OPEN_STATES = ("SCHEDULER_READY", "OBSERVING")
 CLOSED_STATES = ("CLOSING", "PASSIVE_NO_PLC", "STANDBY")
-
-
-@dataclass
-class Sample:
-    at: float
-    closed: bool  # shutter CLOSED and mount parked
-    tripped: str  # the watchdog's last trip (either device), "" if none
-
-
-@dataclass
-class SafetyWatch:
-    """The dome and the mount asked on their own ports every 0.2 s, in a thread."""
-
-    dome: str
-    mount: str
-    samples: list[Sample] = field(default_factory=list)
-    stop: threading.Event = field(default_factory=threading.Event)
-
-    def run(self) -> None:
-        while not self.stop.wait(0.2):
-            dome, mount = probes.device_status(self.dome), probes.device_status(self.mount)
-            if dome is None or mount is None:
-                continue
-            tripped = max(str(dome.get("watchdog_tripped_at") or ""),
-                          str(mount.get("watchdog_tripped_at") or ""))
-            self.samples.append(Sample(time.monotonic(),
-                                       dome.get("shutter") == "CLOSED" and
-                                       bool(mount.get("parked")), tripped))
-
-    def between(self, began: float, ended: float) -> list[Sample]:
-        return [s for s in self.samples if began <= s.at <= ended]
 
 
 class FaultNight:
@@ -83,7 +51,7 @@ class FaultNight:
         self.rows: list[FaultRow] = []
         self.env: dict[str, str] = {}
         self.cluster: PrivateCluster | None = None
-        self.watch: SafetyWatch | None = None
+        self.watch: probes.SafetyWatch | None = None
         self.web_url = ""
         self.supervisor = 0
 
@@ -142,10 +110,11 @@ class FaultNight:
         if started.returncode != 0:
             raise RuntimeError(f"pyros start failed: {started.stdout}{started.stderr}")
         unit = active_config()
+        self._close_within = unit.majordome.close_within
         dome = next(iter(unit.devices_of_kind("dome")))
         self.addresses = {name: device.address for name, device in unit.devices.items()}
         self.cameras = [channel.camera for channel in unit.channels]
-        self.watch = SafetyWatch(self.addresses[dome], self.addresses[unit.mount.device])
+        self.watch = probes.SafetyWatch(self.addresses[dome], self.addresses[unit.mount.device])
         threading.Thread(target=self.watch.run, name="safety-watch", daemon=True).start()
         self.say("PyROS started; waiting for the first frames")
         probes.wait(lambda: self._images() > 0, PATIENCE, "the first frame")
@@ -220,12 +189,13 @@ class FaultNight:
         self._began = time.monotonic()
         os.kill(plc, signal.SIGSTOP)
         try:
-            probes.wait(lambda: self._state() in CLOSED_STATES, PATIENCE,
-                        "the majordome closing for the lost PLC")
-            probes.wait(self._closed_now, PATIENCE, "closed and parked")
-            took = time.monotonic() - self._began
-            row.note = (f"closed and parked {took:.1f} s after the cut ({took * self.speed:.0f}"
-                        " s of the clock; close_within 180)")
+            decided = probes.wait(lambda: self._state() in CLOSED_STATES, PATIENCE,
+                                  "the majordome closing for the lost PLC", every=0.05)
+            closing = probes.wait(self._closed_now, PATIENCE, "closed and parked")
+            row.note = (f"seen lost and closing ordered {decided:.1f} s after the cut "
+                        f"({decided * self.speed:.0f} s of the clock), closed and parked "
+                        f"{closing:.1f} s later ({closing * self.speed:.0f} s of the clock; "
+                        f"close_within {self._close_within:g})")
         finally:
             os.kill(plc, signal.SIGCONT)
         row.back = time.monotonic() - self._began

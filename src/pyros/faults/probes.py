@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -93,3 +95,34 @@ def wait(condition: Callable[[], bool], timeout: float, what: str,
             raise TimeoutError(f"{what}: not within {timeout:g} s")
         time.sleep(every)
     return time.monotonic() - began
+
+
+@dataclass
+class Sample:
+    at: float
+    closed: bool  # shutter CLOSED and mount parked
+    tripped: str  # the watchdog's last trip (either device), "" if none
+
+
+@dataclass
+class SafetyWatch:
+    """The dome and the mount asked on their own ports every 0.2 s, in a thread."""
+
+    dome: str
+    mount: str
+    samples: list[Sample] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        while not self.stop.wait(0.2):
+            dome, mount = device_status(self.dome), device_status(self.mount)
+            if dome is None or mount is None:
+                continue
+            tripped = max(str(dome.get("watchdog_tripped_at") or ""),
+                          str(mount.get("watchdog_tripped_at") or ""))
+            self.samples.append(Sample(time.monotonic(),
+                                       dome.get("shutter") == "CLOSED" and
+                                       bool(mount.get("parked")), tripped))
+
+    def between(self, began: float, ended: float) -> list[Sample]:
+        return [s for s in self.samples if began <= s.at <= ended]
