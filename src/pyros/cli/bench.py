@@ -325,10 +325,14 @@ def load(as_json: bool, visitors: int, seconds: float, simulation_users: int,
               help="The simulated clock's speed.")
 @click.option("--hung-after", type=click.FloatRange(1.0, 120.0), default=30.0,
               show_default=True, help="PYROS_AGENT_HUNG_AFTER for the run (wall seconds).")
+@click.option("--agents", default="monitoring,devices,scheduler,alerts,majordome",
+              show_default=True, help="The agents started, each killed in turn (add "
+                                      "'analysis' on a machine with CPU to spare).")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the run's data, logs and table go (default: a new temporary "
                    "directory, kept).")
-def faults(as_json: bool, speed: float, hung_after: float, workdir: Path | None) -> None:
+def faults(as_json: bool, speed: float, hung_after: float, agents: str,
+           workdir: Path | None) -> None:
     """A night that survives its faults: a whole PyROS on a private PostgreSQL cluster,
     observing while each agent is killed, the majordome hung, the PLC link cut, a camera
     silenced mid-exposure, the database server restarted and the web server killed; the
@@ -338,15 +342,25 @@ def faults(as_json: bool, speed: float, hung_after: float, workdir: Path | None)
     to the 'postgres' user. Takes some five minutes."""
     import tempfile
 
+    from pyros.agents.registry import AGENTS
     from pyros.faults.cluster import ClusterError
     from pyros.faults.night import run_fault_night
     from pyros.faults.report import as_json as rows_json
     from pyros.faults.report import markdown
 
+    names = tuple(name for name in agents.split(",") if name)
+    unknown = [name for name in names if name not in AGENTS]
+    if unknown:
+        raise click.BadParameter(f"unknown agent {', '.join(unknown)} (agents: "
+                                 f"{', '.join(AGENTS)})", param_hint="--agents")
+    missing = [name for name in ("monitoring", "devices", "majordome") if name not in names]
+    if missing:
+        raise click.BadParameter(f"the night needs {', '.join(missing)} too",
+                                 param_hint="--agents")
     folder = workdir or Path(tempfile.mkdtemp(prefix="pyros-faults-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        rows = run_fault_night(folder, speed=speed, hung_after=hung_after,
+        rows = run_fault_night(folder, speed=speed, hung_after=hung_after, agents=names,
                                progress=lambda m: None if as_json else click.echo(m, err=True))
     except ClusterError as exc:
         raise click.ClickException(f"no private PostgreSQL cluster: {exc}") from exc

@@ -16,6 +16,7 @@ the observatory safe while it could not be sure, and when frames came again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -26,7 +27,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pyros.faults import probes
+from pyros.faults import ledger, probes
 from pyros.faults.cluster import PrivateCluster
 from pyros.faults.report import FaultRow
 from pyros.faults.workload import NIGHT, prepare_database, unit_text
@@ -54,6 +55,9 @@ class FaultNight:
         self.watch: probes.SafetyWatch | None = None
         self.web_url = ""
         self.supervisor = 0
+        self._old_executor = ""
+        self._began = 0.0
+        self._tripped_before = ""
 
     # --- the run -------------------------------------------------------------------------
 
@@ -109,6 +113,12 @@ class FaultNight:
             self.supervisor = int(pid_file.read_text())
         if started.returncode != 0:
             raise RuntimeError(f"pyros start failed: {started.stdout}{started.stderr}")
+        from pyros import clock
+
+        # The run's clock, so that the commands this process sends are timed as the
+        # agents' own.
+        clock.install_from_environment(json.loads((self.home / "run" / "clock.json")
+                                                  .read_text()))
         unit = active_config()
         self._close_within = unit.majordome.close_within
         dome = next(iter(unit.devices_of_kind("dome")))
@@ -117,7 +127,7 @@ class FaultNight:
         self.watch = probes.SafetyWatch(self.addresses[dome], self.addresses[unit.mount.device])
         threading.Thread(target=self.watch.run, name="safety-watch", daemon=True).start()
         self.say("PyROS started; waiting for the first frames")
-        probes.wait(lambda: self._images() > 0, PATIENCE, "the first frame")
+        probes.wait(lambda: ledger.science_frames() > 0, PATIENCE, "the first frame")
 
     def _stop(self) -> None:
         if self.watch is not None:
@@ -162,10 +172,31 @@ class FaultNight:
     # --- the faults ---------------------------------------------------------------------
 
     def _kill_agent(self, row: FaultRow, name: str) -> None:
+        """Killed while it works, if it has long work (the scheduler's re-plan, running
+        when the kill comes: it must end KILLED, never stay RUNNING); a ping sent while
+        it is dead must be answered once by the next incarnation, not lost."""
+        from pyros.agents import bus
+
         old = probes.children(self.supervisor)[name]
+        if name == "scheduler":
+            busy = bus.send_command(name, "replan_now", sender="fault-night",
+                                    timeout=3600, reason="the fault night's kill")
+            probes.wait(lambda: busy.refresh().state != "PENDING", PATIENCE,
+                        "the re-plan taken", every=0.02)
         self._began = time.monotonic()
         os.kill(old, signal.SIGKILL)
+        # Valid for an hour of the clock: the new incarnation has time to start.
+        ping = bus.send_command(name, "ping", sender="fault-night", validity=3600)
         self._await_new_agent(row, name, old)
+        new = probes.children(self.supervisor)[name]
+        with contextlib.suppress(TimeoutError):  # judged below, whatever it became
+            probes.wait(lambda: probes.query(lambda: ping.refresh().done, False), PATIENCE,
+                        "the ping sent while it was dead answered")
+        if not (ping.state == "EXECUTED" and ping.command.executor.endswith(f":{new}")):
+            row.lost += 1
+            row.note = f"the ping sent while it was dead ended {ping.state}"
+        else:
+            row.note = "a ping sent while it was dead: answered once by the new process"
 
     def _hang_majordome(self, row: FaultRow) -> None:
         old = probes.children(self.supervisor)["majordome"]
@@ -180,7 +211,7 @@ class FaultNight:
                                not in (None, old), patience, f"{name} started again",
                                every=0.02)
         new = probes.children(self.supervisor)[name]
-        row.ready = row.back + probes.wait(lambda: self._beating(name, new), PATIENCE,
+        row.ready = row.back + probes.wait(lambda: ledger.beating(name, new), PATIENCE,
                                            f"{name} beating again")
         self._old_executor = f"{name}@main:{old}"
 
@@ -189,7 +220,7 @@ class FaultNight:
         self._began = time.monotonic()
         os.kill(plc, signal.SIGSTOP)
         try:
-            decided = probes.wait(lambda: self._state() in CLOSED_STATES, PATIENCE,
+            decided = probes.wait(lambda: ledger.majordome_state() in CLOSED_STATES, PATIENCE,
                                   "the majordome closing for the lost PLC", every=0.05)
             closing = probes.wait(self._closed_now, PATIENCE, "closed and parked")
             row.note = (f"seen lost and closing ordered {decided:.1f} s after the cut "
@@ -199,8 +230,9 @@ class FaultNight:
         finally:
             os.kill(plc, signal.SIGCONT)
         row.back = time.monotonic() - self._began
-        row.ready = row.back + probes.wait(lambda: self._state() in OPEN_STATES, PATIENCE,
-                                           "open again once the PLC answers")
+        row.ready = row.back + probes.wait(
+            lambda: ledger.majordome_state() in OPEN_STATES, PATIENCE,
+            "open again once the PLC answers")
 
     def _silent_camera(self, row: FaultRow) -> None:
         camera = self.cameras[0]
@@ -255,43 +287,33 @@ class FaultNight:
 
     def _settle(self, row: FaultRow, marks: dict[str, int]) -> None:
         """Wait for the next frame, then read what the fault cost."""
-        from pyros.agents.models import Command
-        from pyros.majordome.models import NightLogEntry
-
-        after = self._images()
-        probes.wait(lambda: self._images() > after, PATIENCE, "a new frame after the fault")
+        after = ledger.science_frames()
+        probes.wait(lambda: ledger.science_frames() > after, PATIENCE,
+                    "a new frame after the fault")
         row.resumed = time.monotonic() - self._began
-        row.lost, row.duplicated = self._lost(), self._duplicated()
-        executor = getattr(self, "_old_executor", "")
-        if executor:
-            row.killed = probes.query(lambda: Command.objects.filter(
-                executor=executor, state="KILLED").count(), 0)
+        row.lost += ledger.lost(probes.children(self.supervisor))
+        row.duplicated = ledger.duplicated()
+        if self._old_executor:
+            row.killed = ledger.killed(self._old_executor)
             self._old_executor = ""
-        row.given_back = probes.query(lambda: NightLogEntry.objects.filter(
-            pk__gt=marks["log"], kind="SEQUENCE").filter(
-            message__regex=r"given back|FAILED|INTERRUPTED").count(), 0)
+        row.given_back = ledger.given_back(marks["log"])
         self._judge_safety(row, marks)
 
     def _judge_safety(self, row: FaultRow, marks: dict[str, int]) -> None:
-        from pyros.majordome.models import NightLogEntry
-
         assert self.watch is not None
         samples = self.watch.between(self._began, time.monotonic())
         closed = any(s.closed for s in samples)
         tripped = any(s.tripped != self._tripped_before for s in samples)
-        states = probes.query(lambda: [(e.detail.get("to"), e.detail.get("cause"))
-                                       for e in NightLogEntry.objects.filter(
-                                           pk__gt=marks["log"], kind="STATE")], [])
-        closing = [(to, cause) for to, cause in states if to in CLOSED_STATES]
+        closing = ledger.closing_transitions(marks["log"], CLOSED_STATES)
         without_majordome = row.fault.startswith(("kill -9 majordome", "majordome hung"))
         needed = bool(closing) or (without_majordome and row.ready is not None and
                                    row.ready * self.speed > self.heartbeat)
         if tripped and closed:
             row.safety = "the devices' watchdog closed and parked"
         elif closing and closed:
-            row.safety = f"majordome {closing[0][0]} ({closing[0][1]}): closed and parked"
+            row.safety = f"majordome → {closing[0][0]} ({closing[0][1]}); seen closed and parked"
         elif closing:
-            row.safety = f"majordome {closing[0][0]} ({closing[0][1]}) but never seen closed"
+            row.safety = f"majordome → {closing[0][0]} ({closing[0][1]}); never seen closed"
         else:
             row.safety = "none needed: stayed open and safe" if not needed else \
                 "needed but not seen"
@@ -300,80 +322,29 @@ class FaultNight:
     # --- readings -------------------------------------------------------------------------
 
     def _marks(self) -> dict[str, int]:
-        from django.db.models import Max
-
-        from pyros.majordome.models import NightLogEntry
-
         assert self.watch is not None
         last = self.watch.samples[-1] if self.watch.samples else None
         self._tripped_before = last.tripped if last else ""
-        return {"log": probes.query(lambda: NightLogEntry.objects.aggregate(
-            m=Max("id"))["m"] or 0, 0)}
-
-    def _images(self) -> int:
-        from pyros.images.models import Image
-
-        return probes.query(lambda: Image.objects.filter(sequence__isnull=False).count(), 0)
-
-    def _state(self) -> str:
-        from pyros.majordome.models import MajordomeState
-
-        return probes.query(lambda: MajordomeState.objects.values_list(
-            "state", flat=True).first() or "", "")
+        return {"log": ledger.last_log_id()}
 
     def _closed_now(self) -> bool:
         assert self.watch is not None
         return bool(self.watch.samples) and self.watch.samples[-1].closed
-
-    def _beating(self, name: str, pid: int) -> bool:
-        from pyros.agents.models import AgentSurvey
-
-        return probes.query(lambda: AgentSurvey.objects.filter(
-            name=name, pid=pid, status__startswith="RUNNING").exists(), False)
 
     def _steady(self, *, observing: bool) -> None:
         """Every agent beating in its current process, the majordome observing (a
         sequence executing) and the dome open: the moment to hurt it."""
         def steady() -> bool:
             running = probes.children(self.supervisor)
-            if any(name not in running or not self._beating(name, running[name])
+            if any(name not in running or not ledger.beating(name, running[name])
                    for name in self.agents):
                 return False
-            state = self._state()
+            state = ledger.majordome_state()
             return (state == "OBSERVING" if observing else state in OPEN_STATES) and \
                 not self._closed_now()
 
         probes.wait(steady, PATIENCE, "a steady night (every agent beating, observing)",
                     every=0.1)
-
-    def _lost(self) -> int:
-        """Commands RUNNING in a process that is no more, and sequences EXECUTING that
-        the majordome is not executing."""
-        from pyros.agents.models import Command
-        from pyros.majordome.models import MajordomeState
-        from pyros.observations.models import Sequence
-
-        running = probes.children(self.supervisor)
-        live = {f"{name}@main:{pid}" for name, pid in running.items()}
-        orphans = probes.query(lambda: Command.objects.filter(state="RUNNING").exclude(
-            executor__in=live).count(), 0)
-        current = probes.query(lambda: MajordomeState.objects.values_list(
-            "sequence_id", flat=True).first(), None)
-        stuck = probes.query(lambda: Sequence.objects.filter(status="EXECUTING").exclude(
-            pk=current).count() if current else Sequence.objects.filter(
-            status="EXECUTING").count(), 0)
-        return orphans + stuck
-
-    def _duplicated(self) -> int:
-        """Sequences whose execution ended EXECUTED more than once."""
-        from collections import Counter
-
-        from pyros.majordome.models import NightLogEntry
-
-        ends = probes.query(lambda: list(NightLogEntry.objects.filter(
-            kind="SEQUENCE", detail__outcome="EXECUTED").values_list(
-            "sequence_id", flat=True)), [])
-        return sum(1 for count in Counter(ends).values() if count > 1)
 
 
 def run_fault_night(workdir: Path, **options) -> list[FaultRow]:
