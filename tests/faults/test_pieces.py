@@ -76,3 +76,28 @@ def test_the_table_shows_an_unsafe_row():
     table = markdown(rows)
     assert "| kill -9 devices | 0.5 | 3.2 | 0 | 0 |" in table
     assert "**NOT SAFE**" in table and rows[0].ok() and not rows[1].ok()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_waiter_outlives_its_broken_connection():
+    """A PostgreSQL restart broke every agent's LISTEN connection with psycopg's own
+    error, which their loops did not catch: every agent died. Here only the waiter's
+    own connection is cut (pg_terminate_backend), never the server."""
+    from django.db import connection
+
+    from pyros.agents.notify import COMMANDS_CHANNEL, Waiter, wake
+
+    if connection.vendor != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; other databases poll")
+    waiter = Waiter(COMMANDS_CHANNEL)
+    try:
+        backend = waiter._listener.info.backend_pid
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
+        assert waiter.wait(2.0, {"nobody"}) is False  # the break noticed, no exception
+        assert waiter.wait(0.2, {"nobody"}) is False  # listening again
+        assert waiter._listener.info.backend_pid != backend
+        wake("fault-night")
+        assert waiter.wait(30.0, {"fault-night"}) is True
+    finally:
+        waiter.close()

@@ -37,6 +37,7 @@ AGENTS = ("monitoring", "devices", "scheduler", "alerts", "majordome")
 PATIENCE = 240.0
 OPEN_STATES = ("SCHEDULER_READY", "OBSERVING")
 CLOSED_STATES = ("CLOSING", "PASSIVE_NO_PLC", "STANDBY")
+STEADY_FOR = 2.0  # wall seconds the night must stay steady before the next fault
 
 
 class FaultNight:
@@ -58,6 +59,7 @@ class FaultNight:
         self._old_executor = ""
         self._began = 0.0
         self._tripped_before = ""
+        self._before: dict[str, int] = {}
 
     # --- the run -------------------------------------------------------------------------
 
@@ -161,6 +163,7 @@ class FaultNight:
             try:
                 self._steady(observing=True)
                 marks = self._marks()
+                self._before = probes.children(self.supervisor)
                 inject(row)
                 self._settle(row, marks)
             except TimeoutError as exc:
@@ -254,7 +257,6 @@ class FaultNight:
     def _restart_database(self, row: FaultRow) -> None:
         from pyros.agents.models import AgentSurvey
 
-        before = probes.children(self.supervisor)
         self._began = time.monotonic()
         row.back = self.cluster.restart()
         beats = probes.query(lambda: dict(AgentSurvey.objects.filter(
@@ -268,10 +270,6 @@ class FaultNight:
 
         row.ready = row.back + probes.wait(all_beating, PATIENCE,
                                            "every agent beating after the restart")
-        after = probes.children(self.supervisor)
-        died = sorted(n for n in before if after.get(n) != before[n])
-        row.note = (f"processes restarted: {', '.join(died)}" if died
-                    else "no process died: each reconnected")
 
     def _kill_web(self, row: FaultRow) -> None:
         old = probes.children(self.supervisor)["web"]
@@ -298,6 +296,16 @@ class FaultNight:
             self._old_executor = ""
         row.given_back = ledger.given_back(marks["log"])
         self._judge_safety(row, marks)
+        # Collateral deaths: processes the fault was not aimed at, started again.
+        after = probes.children(self.supervisor)
+        target = row.fault.removeprefix("kill -9 ").split(" ")[0]
+        target = {"web": "web", "PLC": "sim-plc", "camera": "sim-devices"}.get(target, target)
+        died = sorted(name for name, pid in self._before.items()
+                      if name != target and after.get(name) != pid)
+        if died:
+            row.note = "; ".join(filter(None, [row.note, f"also restarted: {', '.join(died)}"]))
+        elif row.fault == "PostgreSQL restarted":
+            row.note = "no process died: each reconnected"
 
     def _judge_safety(self, row: FaultRow, marks: dict[str, int]) -> None:
         assert self.watch is not None
@@ -343,8 +351,17 @@ class FaultNight:
             return (state == "OBSERVING" if observing else state in OPEN_STATES) and \
                 not self._closed_now()
 
-        probes.wait(steady, PATIENCE, "a steady night (every agent beating, observing)",
-                    every=0.1)
+        since: list[float] = []
+
+        def steady_for_a_while() -> bool:  # a dying process may look steady an instant
+            if not steady():
+                since.clear()
+                return False
+            since[:] = since or [time.monotonic()]
+            return time.monotonic() - since[0] >= STEADY_FOR
+
+        probes.wait(steady_for_a_while, PATIENCE,
+                    "a steady night (every agent beating, observing)", every=0.1)
 
 
 def run_fault_night(workdir: Path, **options) -> list[FaultRow]:
