@@ -38,21 +38,25 @@ def beating(name: str, pid: int) -> bool:
         name=name, pid=pid, status__startswith="RUNNING").exists(), False)
 
 
-def lost(children: dict[str, int], computer: str = "main") -> int:
-    """Commands RUNNING for an executor (``agent@computer:pid``) that is no more, and
-    sequences EXECUTING that the majordome is not executing."""
+def lost(children: dict[str, int], computer: str = "main") -> list[str]:
+    """What is lost, each said in a few words: commands RUNNING for an executor
+    (``agent@computer:pid``) that is no more, sequences EXECUTING that the majordome is
+    not executing."""
     from pyros.agents.models import Command
     from pyros.majordome.models import MajordomeState
     from pyros.observations.models import Sequence
 
     live = {f"{name}@{computer}:{pid}" for name, pid in children.items()}
-    orphans = query(lambda: Command.objects.filter(state="RUNNING").exclude(
-        executor__in=live).count(), 0)
+    orphans = query(lambda: [f"command #{pk} {name} RUNNING for {executor}" for
+                             pk, name, executor in Command.objects.filter(state="RUNNING")
+                             .exclude(executor__in=live).values_list("pk", "name",
+                                                                     "executor")], [])
     current = query(lambda: MajordomeState.objects.values_list(
         "sequence_id", flat=True).first(), None)
     executing = Sequence.objects.filter(status="EXECUTING")
-    stuck = query(lambda: (executing.exclude(pk=current) if current else executing).count(),
-                  0)
+    stuck = query(lambda: [f"sequence #{pk} EXECUTING by nobody" for pk in
+                           (executing.exclude(pk=current) if current else executing)
+                           .values_list("pk", flat=True)], [])
     return orphans + stuck
 
 

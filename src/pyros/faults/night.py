@@ -289,7 +289,10 @@ class FaultNight:
         probes.wait(lambda: ledger.science_frames() > after, PATIENCE,
                     "a new frame after the fault")
         row.resumed = time.monotonic() - self._began
-        row.lost += ledger.lost(probes.children(self.supervisor))
+        lost = ledger.lost(probes.children(self.supervisor))
+        row.lost += len(lost)
+        if lost:
+            row.note = "; ".join(filter(None, [row.note, "lost: " + ", ".join(lost)]))
         row.duplicated = ledger.duplicated()
         if self._old_executor:
             row.killed = ledger.killed(self._old_executor)

@@ -52,6 +52,7 @@ from pyros.majordome.disk import DiskCheck
 from pyros.majordome.executor import Executor
 from pyros.majordome.models import LogKind
 from pyros.majordome.offline import NO_DATABASE, HeldLog, offline_inputs, outage_summary
+from pyros.majordome.persist import persist
 from pyros.majordome.states import (
     HANDS_OFF_STATES,
     NO_DISK_ROOM,
@@ -600,22 +601,36 @@ class MajordomeAgent(Agent):
                     store.announce_slew(work.sequence_id, when)
 
             outcome = self.sequence_executor.run(
-                work, on_image=lambda image: store.record_image(unit, work, image),
+                work, on_image=lambda image: persist(
+                    lambda _: store.record_image(unit, work, image),
+                    f"recording {image.path.name}", self.log),
                 on_slew=slew_issued)
             now = clock.now()
             summary = (f"{work.name}: {outcome.outcome}, {len(outcome.images)} images"
                        f"{': ' + outcome.reason if outcome.reason else ''}")
             if work.kind == WorkKind.SCIENCE and work.sequence_id is not None:
-                status = store.finish_sequence(unit, work.sequence_id, outcome, now)
-                store.log(LogKind.SEQUENCE, f"sequence #{work.sequence_id} {summary} → "
-                                            f"{status}", now=now, unit=unit,
-                          sequence_id=work.sequence_id,
-                          detail={"key": work.key, "outcome": outcome.outcome.value,
-                                  "images": len(outcome.images)})
+                sequence_id = work.sequence_id
+
+                def finish(attempt: int) -> str:
+                    # A first attempt whose commit went through but whose answer was
+                    # lost: the sequence has ended, nothing to do (or charge) twice.
+                    if attempt and not Sequence.objects.filter(
+                            pk=sequence_id, status=SequenceStatus.EXECUTING).exists():
+                        return "ended"
+                    status = store.finish_sequence(unit, sequence_id, outcome, now)
+                    store.log(LogKind.SEQUENCE, f"sequence #{sequence_id} {summary} → "
+                                                f"{status}", now=now, unit=unit,
+                              sequence_id=sequence_id,
+                              detail={"key": work.key, "outcome": outcome.outcome.value,
+                                      "images": len(outcome.images)})
+                    return status
+
+                persist(finish, f"ending sequence #{sequence_id}", self.log)
             else:
-                store.log(LogKind.CALIBRATION, summary, now=now, unit=unit,
-                          detail={"key": f"{work.key}:end", "outcome": outcome.outcome.value,
-                                  "images": len(outcome.images)})
+                persist(lambda _: store.log(
+                    LogKind.CALIBRATION, summary, now=now, unit=unit,
+                    detail={"key": f"{work.key}:end", "outcome": outcome.outcome.value,
+                            "images": len(outcome.images)}), f"ending {work.key}", self.log)
             level = self.log.info if outcome.outcome == Outcome.EXECUTED else self.log.warning
             level("%s", summary)
         except Exception:

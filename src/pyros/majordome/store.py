@@ -247,10 +247,21 @@ def give_back_executing(now: datetime, reason: str) -> list[int]:
 
 def record_image(unit: UnitConfig, work: SequenceWork, image: ImageTaken) -> Image:
     """The image's row, queued for the analysis agent (which it wakes), and the file
-    in the archive's catalogue."""
+    in the archive's catalogue: all or nothing, and once (a repeated call after a lost
+    answer finds the row by its path), so that it can be tried again after a database
+    error (``persist``)."""
     from pyros.analysis.store import enqueue
     from pyros.archive.ingest import ingest_raw
 
+    with transaction.atomic():
+        existing = Image.objects.filter(path=str(image.path)).first()
+        if existing is not None:
+            return existing
+        return _record_image(unit, work, image, enqueue, ingest_raw)
+
+
+def _record_image(unit: UnitConfig, work: SequenceWork, image: ImageTaken, enqueue,
+                  ingest_raw) -> Image:
     recorded = Image.objects.create(
         path=str(image.path), night=night_of(image.started, unit.site.longitude),
         channel=image.channel, frame_type=image.frame_type.value, filter=image.filter or "",
