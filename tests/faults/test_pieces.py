@@ -101,3 +101,36 @@ def test_a_waiter_outlives_its_broken_connection():
         assert waiter.wait(30.0, {"fault-night"}) is True
     finally:
         waiter.close()
+
+
+def test_a_write_is_tried_again_after_a_database_error():
+    import logging
+
+    from django.db import OperationalError
+
+    from pyros.majordome.persist import persist
+
+    attempts: list[int] = []
+
+    def write(attempt: int) -> str:
+        attempts.append(attempt)
+        if attempt < 2:
+            raise OperationalError("terminating connection due to administrator command")
+        return "written"
+
+    assert persist(write, "a frame", logging.getLogger("test")) == "written"
+    assert attempts == [0, 1, 2]
+
+
+def test_a_write_gives_up_when_the_outage_lasts():
+    import logging
+
+    from django.db import OperationalError
+
+    from pyros.majordome.persist import persist
+
+    def write(attempt: int) -> None:
+        raise OperationalError("connection refused")
+
+    with pytest.raises(OperationalError, match="connection refused"):
+        persist(write, "a frame", logging.getLogger("test"), retry_for=0.5)
