@@ -134,3 +134,14 @@ def test_a_write_gives_up_when_the_outage_lasts():
 
     with pytest.raises(OperationalError, match="connection refused"):
         persist(write, "a frame", logging.getLogger("test"), retry_for=0.5)
+
+
+def test_a_stop_signal_takes_no_lock():
+    """SIGTERM landing while the supervisor's loop holds its stop event's lock (inside
+    Event.wait) used to deadlock the handler (Event.set takes the same lock)."""
+    from pyros.agents.supervisor import Supervisor
+
+    supervisor = Supervisor("test", [], None)
+    with supervisor.stopping._cond:  # as inside Event.wait, when the signal comes
+        supervisor._on_signal(15, None)
+    assert supervisor.signalled

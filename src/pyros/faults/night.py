@@ -134,6 +134,7 @@ class FaultNight:
     def _stop(self) -> None:
         if self.watch is not None:
             self.watch.stop.set()
+        started = probes.children(self.supervisor) if self.supervisor else {}
         stopped = self._pyros("stop", timeout=120)
         if stopped.returncode != 0:
             self.say(f"pyros stop: {stopped.stdout}{stopped.stderr}")
@@ -146,6 +147,9 @@ class FaultNight:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and Path(f"/proc/{self.supervisor}").exists():
             time.sleep(0.2)
+        left = probes.stop_processes(started.values())
+        if left:
+            self.say(f"processes left running after pyros stop, killed: {left}")
 
     def _faults(self) -> None:
         plan: list[tuple[str, Callable[[FaultRow], None]]] = [

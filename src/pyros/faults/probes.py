@@ -6,13 +6,16 @@ web server."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import socket
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -46,6 +49,24 @@ def children(parent: int) -> dict[str, int]:
             if any(marker in word for word in words):
                 found[name] = pid
     return found
+
+
+def stop_processes(pids: Iterable[int], grace: float = 10.0) -> list[int]:
+    """SIGTERM, then SIGKILL after ``grace`` seconds, each of ``pids`` still alive (and
+    its process group); those that were still alive."""
+    alive = [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+    for pid in alive:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in alive):
+        time.sleep(0.2)
+    for pid in alive:
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    return alive
 
 
 def device_status(address: str, timeout: float = 2.0) -> dict[str, Any] | None:
