@@ -24,7 +24,8 @@ T = TypeVar("T")
 
 #: How a child of the supervisor is recognised in its command line.
 MARKERS = {"web": "gunicorn", "sim-devices": "pyros.simulators.server",
-           "sim-plc": "pyros.plc.simulator", "broker": "pyros.alerts.broker"}
+           "sim-plc": "pyros.plc.simulator", "broker": "pyros.alerts.broker",
+           "jobs": "pyros.jobs.runner"}
 
 
 def children(parent: int) -> dict[str, int]:
