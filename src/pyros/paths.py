@@ -23,12 +23,36 @@ def data_dir() -> Path:
     return path.resolve()
 
 
+#: The data directory holds the database, the secret key and the images: its owner only.
+PRIVATE_DIR_MODE = 0o700
+#: The SQLite database and the secret key file: readable and writable by their owner only.
+PRIVATE_FILE_MODE = 0o600
+
+
 def ensure_data_dirs() -> Path:
-    """Create the data directory and its sub-folders; return the data directory."""
+    """Create the data directory (mode 0700) and its sub-folders; return the data
+    directory. A data directory made by an older PyROS (0755) is closed at once: its
+    mode, not the sub-folders', is what keeps other local users out."""
     root = data_dir()
-    for sub in ("", "images", "logs", "run", "static"):
-        (root / sub).mkdir(parents=True, exist_ok=True)
+    root.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    if root.stat().st_mode & 0o777 != PRIVATE_DIR_MODE:
+        root.chmod(PRIVATE_DIR_MODE)
+    for sub in ("images", "logs", "run", "static"):
+        (root / sub).mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
     return root
+
+
+def private_file(path: Path) -> Path:
+    """Make ``path`` a file only its owner may read or write: created empty with mode
+    0600 when missing (never a moment with a wider mode), its mode set when it exists.
+    SQLite gives its ``-wal`` and ``-shm`` files the database file's mode."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, PRIVATE_FILE_MODE)
+    try:
+        if os.fstat(fd).st_mode & 0o777 != PRIVATE_FILE_MODE:
+            os.fchmod(fd, PRIVATE_FILE_MODE)
+    finally:
+        os.close(fd)
+    return path
 
 
 def config_path() -> Path:

@@ -27,12 +27,11 @@ def _secret_key() -> str:
     from_env = os.environ.get("PYROS_SECRET_KEY")
     if from_env:
         return from_env
-    key_file = DATA_DIR / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    key = secrets.token_urlsafe(50)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    key_file = paths.private_file(DATA_DIR / "secret_key")
+    key = key_file.read_text().strip()
+    if not key:
+        key = secrets.token_urlsafe(50)
+        key_file.write_text(key)
     return key
 
 
@@ -43,6 +42,9 @@ def database_settings(url: str, data_dir: Path) -> dict:
     config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     engine = config["ENGINE"]
     if engine.endswith("sqlite3"):
+        if config["NAME"] and config["NAME"] != ":memory:":
+            Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+            paths.private_file(Path(config["NAME"]))
         config["CONN_MAX_AGE"] = 0
         # IMMEDIATE: a transaction that reads then writes takes the write lock at once,
         # instead of failing with "database is locked" when another process wrote between.
