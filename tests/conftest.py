@@ -89,6 +89,15 @@ def no_transient_left_behind():
 
 
 @pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Each test starts with no login or API calls counted against its address (the
+    counts live in files of the worker's data directory, across tests otherwise)."""
+    from django.core.cache import caches
+
+    caches["throttle"].clear()
+
+
+@pytest.fixture(autouse=True)
 def simulated_clock():
     sim = SimulatedClock(TEST_NOW)
     previous = clock.set_clock(sim)

@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from pyros.accounts import api_tokens
+from pyros.accounts.models import ApiToken
 from pyros.accounts.profiles import ProfileLevel
 from pyros.observations import json_format, store, xml_format
 from pyros.observations.models import Album, Plan, Request, Sequence
@@ -56,13 +57,13 @@ def test_token_from_password_then_create_with_token(observer):
     refused = anonymous.post("/api/token/", {"username": "alice", "password": "wrong"},
                              format="json")
     assert refused.status_code == 400
-    assert not Token.objects.filter(user=observer).exists()
+    assert not ApiToken.objects.filter(user=observer).exists()
 
     response = anonymous.post("/api/token/", {"username": "alice",
                                               "password": OBSERVER_PASSWORD}, format="json")
     assert response.status_code == 200
     token = response.json()["token"]
-    assert token == Token.objects.get(user=observer).key
+    assert ApiToken.objects.get(user=observer).digest == api_tokens.digest(token)
 
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")

@@ -8,9 +8,9 @@ import json
 from datetime import timedelta
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from pyros.accounts import api_tokens
 from pyros.accounts.profiles import ProfileLevel
 from tests.archive.clients import API, after_the_night, api, open_to_anonymous  # noqa: F401
 from tests.archive.conftest import M31, NIGHT, TAKEN
@@ -178,9 +178,8 @@ def test_anonymous_visitors_see_public_frames_when_the_site_says_so(open_to_anon
 def test_token_and_session_authentication(archived_night, observer):
     from tests.conftest import OBSERVER_PASSWORD
 
-    token = Token.objects.create(user=observer)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_tokens.issue(observer).key}")
     assert client.get(FRAMES).json()["count"] == 7
     client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
     assert client.get(FRAMES).status_code == 401

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pyros.accounts.models import Profile, User
+from pyros.accounts import api_tokens
+from pyros.accounts.models import ApiToken, Profile, User
 from pyros.cli.main import cli
 from pyros.observations.models import Album, Plan, Request, Sequence
 from pyros.programs.models import Allocation, Period, ScientificProgram
@@ -140,5 +141,9 @@ def test_user_add_and_token(initial_data):
     carol = User.objects.get(username="carol")
     assert carol.profile.name == "Observer"
     assert ScientificProgram.objects.get(name="GRB").members.filter(pk=carol.pk).exists()
-    token = run("user", "token", "carol").output.strip()
-    assert len(token) == 40 and run("user", "token", "carol").output.strip() == token
+    token = run("user", "token", "carol").stdout.strip()
+    assert len(token) == 40
+    assert ApiToken.objects.get(user=carol).digest == api_tokens.digest(token)
+    rotated = run("user", "token", "carol").stdout.strip()
+    assert len(rotated) == 40 and rotated != token
+    assert ApiToken.objects.get(user=carol).digest == api_tokens.digest(rotated)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from pyros.accounts import api_tokens
 from pyros.accounts.models import User
 from pyros.accounts.profiles import ProfileLevel
 from tests.users.conftest import UNPRIVILEGED, queued_to
@@ -18,7 +18,7 @@ LIST = "/api/users/"
 def api_for(user) -> APIClient:
     """Authenticated by token, as scripts are."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_tokens.issue(user).key}")
     return client
 
 

@@ -69,3 +69,23 @@ def user_level(user: object) -> ProfileLevel:
 
 def user_access(user: object, right: str) -> Access:
     return access(user_level(user), right)
+
+
+class ApiToken(models.Model):
+    """A user's REST API token: one per user, valid until ``expires``.
+
+    Only the SHA-256 of the key is stored, so a copy of the database (a backup, a
+    replica) holds no usable key; the key is shown once, when it is made. A key is 160
+    random bits: a plain hash is enough (no salt or slow hash needed against guessing).
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="api_token")
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the key, hex")
+    created = models.DateTimeField()
+    expires = models.DateTimeField()
+
+    class Meta:
+        ordering = ["user__username"]
+
+    def __str__(self) -> str:
+        return f"API token of {self.user} (expires {self.expires:%Y-%m-%d %H:%M} UTC)"

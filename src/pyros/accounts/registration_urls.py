@@ -4,6 +4,7 @@ Django's own password views expect them)."""
 from django.urls import path
 
 from pyros.accounts import registration_views as views
+from pyros.accounts import token_views
 
 urlpatterns = [
     path("register/", views.register, name="register"),
@@ -11,6 +12,8 @@ urlpatterns = [
     path("users/activate/<str:uidb64>/<str:token>/", views.activate_account,
          name="activate_account"),
     path("profile/", views.profile, name="profile"),
+    path("profile/token/new/", token_views.rotate, name="profile_token_rotate"),
+    path("profile/token/revoke/", token_views.revoke, name="profile_token_revoke"),
     path("profile/password/", views.password_change, name="password_change"),
     path("password/reset/", views.password_reset, name="password_reset"),
     path("password/reset/sent/", views.password_reset_done, name="password_reset_done"),

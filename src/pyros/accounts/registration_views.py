@@ -16,6 +16,7 @@ from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_http_methods
 
+from pyros.accounts import api_tokens
 from pyros.accounts.models import User, user_access
 from pyros.accounts.registration import (
     OtherEmailForm,
@@ -80,7 +81,10 @@ def profile(request: HttpRequest) -> HttpResponse:
         form.save()
         messages.success(request, "Your other e-mail is saved.")
         return redirect("profile")
-    return render(request, "accounts/profile.html", {"form": form},
+    token = api_tokens.current(request.user)
+    return render(request, "accounts/profile.html",
+                  {"form": form, "api_token": token,
+                   "api_token_expired": token is not None and api_tokens.is_expired(token)},
                   status=400 if form.errors else 200)
 
 

@@ -59,18 +59,44 @@ def user() -> None:
 
 @user.command("token")
 @click.argument("username")
-def token(username: str) -> None:
-    """Print USERNAME's REST API token, creating it if needed."""
-    setup_django()
-    require_database_ready()
-    from rest_framework.authtoken.models import Token
+@click.option("--revoke", is_flag=True, help="Delete the token instead: it stops working.")
+@click.option("--status", "show_status", is_flag=True,
+              help="Say when the token was made and when it expires (never its key).")
+@_as_option
+def token(username: str, revoke: bool, show_status: bool, actor_name: str) -> None:
+    """Make USERNAME a new REST API token and print it (the previous one stops working).
 
-    from pyros.accounts.models import User
+    The key is stored hashed: it is printed this once. Users make their own; the PI and
+    the SysAdmin make them for the accounts they manage.
+    """
+    from pyros.accounts import api_tokens, management
 
-    account = User.objects.filter(username=username, is_active=True).first()
-    if account is None:
-        raise click.ClickException(f"no active user '{username}'")
-    click.echo(Token.objects.get_or_create(user=account)[0].key)
+    if revoke and show_status:
+        raise click.UsageError("--revoke and --status cannot be used together")
+    actor, target = _accounts(actor_name, username)
+    if actor.pk != target.pk and not management.may_change_account(actor, target):
+        raise click.ClickException(
+            f"{actor.username} may not manage {username}'s token (only their own, or the "
+            "PI's and the SysAdmin's for the accounts they manage)")
+    if show_status:
+        current = api_tokens.current(target)
+        if current is None:
+            click.echo(f"{username}: no API token")
+        else:
+            state = "expired" if api_tokens.is_expired(current) else "expires"
+            click.echo(f"{username}: token made {current.created:%Y-%m-%d %H:%M} UTC, "
+                       f"{state} {current.expires:%Y-%m-%d %H:%M} UTC")
+        return
+    if revoke:
+        had = api_tokens.revoke(target)
+        click.echo(f"{username}: token revoked" if had else f"{username}: had no token")
+        return
+    if not target.is_active:
+        raise click.ClickException(f"the user '{username}' is inactive")
+    issued = api_tokens.issue(target)
+    click.echo(issued.key)
+    click.echo(f"expires {issued.expires:%Y-%m-%d %H:%M} UTC; shown once, keep it safe",
+               err=True)
 
 
 @user.command("add")

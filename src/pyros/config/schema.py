@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from pyros.config.analysis import AnalysisConfig
 from pyros.config.archive import ArchiveConfig
+from pyros.config.auth import AuthConfig
 from pyros.config.mail import MailConfig
 
 Degrees = Annotated[float, Field(ge=-360.0, le=360.0)]
@@ -202,6 +203,11 @@ class Web(Strict):
                                description="queued or running jobs one user may have")
     job_queue: int = Field(default=8, ge=1, le=1000,
                            description="queued or running jobs site-wide; beyond, 429 busy")
+    tls: bool = Field(
+        default=False,
+        description="the site is served over HTTPS by a proxy in front of PyROS (which "
+                    "redirects plain HTTP): cookies are sent over TLS only, browsers are "
+                    "told HSTS (docs/security.md)")
 
 
 class Database(Strict):
@@ -379,6 +385,7 @@ class UnitConfig(Strict):
     archive: ArchiveConfig = ArchiveConfig()
     mail: MailConfig = MailConfig()
     accounting: AccountingConfig = AccountingConfig()
+    auth: AuthConfig = AuthConfig()
 
     @model_validator(mode="after")
     def _cross_references(self) -> UnitConfig:

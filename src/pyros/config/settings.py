@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -74,13 +75,13 @@ if os.environ.get("PYTEST_VERSION") or DEBUG:
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
+    "axes",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "pyros.accounts",
@@ -112,6 +113,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "pyros.configpage.middleware.ConfigRefreshMiddleware",
+    # Last: it turns a lockout noted during the view into the 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pyros.web.urls"
@@ -141,6 +144,9 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# Axes first: it refuses a locked-out username+address before any password is hashed.
+AUTHENTICATION_BACKENDS = ["pyros.accounts.backends.LockoutBackend",
+                           "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
      "OPTIONS": {"min_length": 8}},
@@ -167,14 +173,49 @@ WHITENOISE_AUTOREFRESH = DEBUG
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that an anonymous API call is told 401 and how to authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "pyros.accounts.api_tokens.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_THROTTLE_CLASSES": ["pyros.accounts.throttling.AnonThrottle",
+                                 "pyros.accounts.throttling.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"login": UNIT.auth.login_rate, "anon": UNIT.auth.anon_rate,
+                               "user": UNIT.auth.user_rate},
+    # The address is the connection's, never a client-given X-Forwarded-For (which would
+    # let one client be any number of addresses); behind the TLS proxy, the proxy's.
+    "NUM_PROXIES": 1 if UNIT.web.tls else 0,
 }
+# --- Authentication and transport (docs/security.md) -------------------------------------
+PYROS_TOKEN_DAYS = UNIT.auth.token_days
+# Counts shared by every web worker: the rate limits and nothing else.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                 "LOCATION": str(DATA_DIR / "run" / "throttle"),
+                 "OPTIONS": {"MAX_ENTRIES": 20_000}},
+}
+AXES_FAILURE_LIMIT = UNIT.auth.failure_limit
+AXES_COOLOFF_TIME = timedelta(minutes=UNIT.auth.cool_off_minutes)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "pyros.accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+# Failures and lockouts are kept (admin: Axes); a row per successful login is not.
+AXES_DISABLE_ACCESS_LOG = True
+if UNIT.web.tls:
+    # The proxy in front terminates TLS and says so; it must also redirect plain HTTP.
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = UNIT.web.tls
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if UNIT.web.tls else 0
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "PyROS API",
     "DESCRIPTION": "Observation requests and, as they land, the rest of the observatory.",

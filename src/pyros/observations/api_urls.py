@@ -1,10 +1,10 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
+from pyros.accounts.token_api import obtain_token
 from pyros.observations import api
 
 urlpatterns = [
-    path("token/", obtain_auth_token, name="api-token"),
+    path("token/", obtain_token, name="api-token"),
     path("requests/", api.RequestListView.as_view(), name="api-request-list"),
     path("requests/<int:pk>/", api.RequestDetailView.as_view(), name="api-request-detail"),
     path("requests/<int:pk>/submit/", api.RequestSubmitView.as_view(), name="api-request-submit"),
