@@ -6,14 +6,22 @@ behind, it would keep every key readable by anyone with a copy of the database.
 """
 
 import hashlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 OLD_TABLE = "authtoken_token"
+
+
+def _aware(created: datetime | str) -> datetime:
+    """A raw column read: a string on SQLite, naive on MariaDB; it was UTC."""
+    if isinstance(created, str):
+        created = parse_datetime(created)
+    return created if timezone.is_aware(created) else created.replace(tzinfo=UTC)
 
 
 def hash_plain_tokens(apps, schema_editor):
@@ -28,7 +36,7 @@ def hash_plain_tokens(apps, schema_editor):
     expires = timezone.now() + timedelta(days=getattr(settings, "PYROS_TOKEN_DAYS", 90))
     ApiToken.objects.bulk_create(
         ApiToken(user_id=user_id, digest=hashlib.sha256(key.encode()).hexdigest(),
-                 created=created, expires=expires)
+                 created=_aware(created), expires=expires)
         for key, created, user_id in rows)
     schema_editor.execute(f"DROP TABLE {table}")
 
