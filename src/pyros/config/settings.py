@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from pyros import paths
 from pyros.config.database_link import postgresql_options
@@ -84,6 +85,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "pyros.accounts",
     "pyros.programs",
     "pyros.observations",
@@ -105,6 +107,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -215,6 +218,14 @@ SECURE_HSTS_SECONDS = 365 * 24 * 3600 if UNIT.web.tls else 0
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere, nothing from another site; pages that need more say
+# so per view (web/api_docs.py). docs/security.md explains each directive.
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": [SELF], "script-src": [SELF], "style-src": [SELF],
+    "img-src": [SELF, "data:"], "connect-src": [SELF], "font-src": [SELF],
+    "object-src": [NONE], "frame-ancestors": [NONE], "base-uri": [SELF],
+    "form-action": [SELF],
+}}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "PyROS API",

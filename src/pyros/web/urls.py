@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from pyros.accounts.throttling import throttle_logins
-from pyros.web import views
+from pyros.web import api_docs, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -38,8 +38,8 @@ urlpatterns = [
     path("api/", include("pyros.proposals.api_urls")),
     path("api/", include("pyros.jobs.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/docs/", api_docs.swagger, name="api-docs"),
+    path("api/redoc/", api_docs.redoc, name="api-redoc"),
     # The admin's login, counted against the address's login rate as the site's is.
     path("admin/login/", throttle_logins(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),
