@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONE, SELF
 
 from pyros import paths
 from pyros.config.database_link import postgresql_options
 from pyros.config.loader import active_config
 from pyros.config.mail import email_settings, mail_from_environment
+from pyros.config.security import CONTENT_SECURITY_POLICY as CSP
+from pyros.config.security import lockout_settings, throttle_settings, transport_settings
 
 DATA_DIR = paths.ensure_data_dirs()
 UNIT = active_config()
@@ -183,13 +183,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
-    "DEFAULT_THROTTLE_CLASSES": ["pyros.accounts.throttling.AnonThrottle",
-                                 "pyros.accounts.throttling.UserThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"login": UNIT.auth.login_rate, "anon": UNIT.auth.anon_rate,
-                               "user": UNIT.auth.user_rate},
-    # The address is the connection's, never a client-given X-Forwarded-For (which would
-    # let one client be any number of addresses); behind the TLS proxy, the proxy's.
-    "NUM_PROXIES": 1 if UNIT.web.tls else 0,
+    **throttle_settings(UNIT.auth, UNIT.web.tls),
 }
 # --- Authentication and transport (docs/security.md) -------------------------------------
 PYROS_TOKEN_DAYS = UNIT.auth.token_days
@@ -200,32 +194,9 @@ CACHES = {
                  "LOCATION": str(DATA_DIR / "run" / "throttle"),
                  "OPTIONS": {"MAX_ENTRIES": 20_000}},
 }
-AXES_FAILURE_LIMIT = UNIT.auth.failure_limit
-AXES_COOLOFF_TIME = timedelta(minutes=UNIT.auth.cool_off_minutes)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "pyros.accounts.lockout.lockout_response"
-AXES_VERBOSE = False
-# Failures and lockouts are kept (admin: Axes); a row per successful login is not.
-AXES_DISABLE_ACCESS_LOG = True
-if UNIT.web.tls:
-    # The proxy in front terminates TLS and says so; it must also redirect plain HTTP.
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = UNIT.web.tls
-SECURE_HSTS_SECONDS = 365 * 24 * 3600 if UNIT.web.tls else 0
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
-X_FRAME_OPTIONS = "DENY"
-# No inline script or style anywhere, nothing from another site; pages that need more say
-# so per view (web/api_docs.py). docs/security.md explains each directive.
-CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
-    "default-src": [SELF], "script-src": [SELF], "style-src": [SELF],
-    "img-src": [SELF, "data:"], "connect-src": [SELF], "font-src": [SELF],
-    "object-src": [NONE], "frame-ancestors": [NONE], "base-uri": [SELF],
-    "form-action": [SELF],
-}}
+globals().update(lockout_settings(UNIT.auth, UNIT.web.tls))
+globals().update(transport_settings(UNIT.web.tls))
+CONTENT_SECURITY_POLICY = CSP
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "PyROS API",
