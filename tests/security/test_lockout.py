@@ -118,3 +118,19 @@ def test_the_login_rate_is_checked_before_the_password_is_hashed(initial_data, m
     # The same login from an address within its rate does reach the password check.
     assert api_token("admin", ADMIN_PASSWORD, address=OTHER).status_code == 200
     assert checked == ["hash"]
+
+
+def test_the_login_bench_measures_each_case_and_leaves_nothing(initial_data):
+    from django.core.cache import caches
+
+    from pyros.accounts.login_bench import USERNAME, run_login_bench
+    from pyros.accounts.models import User
+
+    report = run_login_bench(repeats=3)
+    assert [(t.name, t.status) for t in report.timings] == [
+        ("token, right password", 200), ("token, wrong password", 400),
+        ("token, over the login rate", 429), ("token, username+address locked", 429)]
+    assert all(t.p50_ms > 0 for t in report.timings) and report.api_rate_check_p50_ms > 0
+    assert not User.objects.filter(username=USERNAME).exists()
+    assert not AccessAttempt.objects.filter(username=USERNAME).exists()
+    assert caches["throttle"].get("throttle_login_192.0.2.1") is None

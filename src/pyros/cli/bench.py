@@ -369,3 +369,25 @@ def faults(as_json: bool, speed: float, hung_after: float, agents: str,
     click.echo(json.dumps(rows_json(rows)) if as_json else markdown(rows))
     if not as_json:
         click.echo(f"\n(written to {folder})")
+
+
+@bench.command("logins")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--repeats", type=click.IntRange(3, 200), default=20, show_default=True)
+def logins(as_json: bool, repeats: int) -> None:
+    """What the token endpoint costs: a login (password hashed) against one refused by
+    the login rate or the lockout (no hash); and the rate check of every API call."""
+    setup_django()
+    require_database_ready()
+    from pyros.accounts.login_bench import run_login_bench
+
+    report = run_login_bench(repeats, progress=lambda m: None if as_json else
+                             click.echo(m, err=True))
+    if as_json:
+        click.echo(json.dumps(report.as_dict()))
+        return
+    click.echo(f"{report.database}, hasher {report.hasher}, {report.repeats} requests each")
+    for t in report.timings:
+        click.echo(f"{t.name:<32} p50 {t.p50_ms:8.2f} ms   p99 {t.p99_ms:8.2f} ms   "
+                   f"HTTP {t.status}")
+    click.echo(f"{'rate check of an API call':<32} p50 {report.api_rate_check_p50_ms:8.3f} ms")
