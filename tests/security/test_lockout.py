@@ -134,3 +134,18 @@ def test_the_login_bench_measures_each_case_and_leaves_nothing(initial_data):
     assert not User.objects.filter(username=USERNAME).exists()
     assert not AccessAttempt.objects.filter(username=USERNAME).exists()
     assert caches["throttle"].get("throttle_login_192.0.2.1") is None
+
+
+def test_an_operator_unlocks_a_user_from_the_cli(observer, admin_user):
+    from click.testing import CliRunner
+
+    from pyros.cli.main import cli
+
+    for _ in range(LIMIT):
+        web_login("alice", "wrong-password")
+    assert web_login("alice", OBSERVER_PASSWORD).status_code == 429
+    refused = CliRunner().invoke(cli, ["user", "unlock", "alice", "--as", "alice"])
+    assert refused.exit_code == 1 and "may not unlock alice" in refused.output
+    done = CliRunner().invoke(cli, ["user", "unlock", "alice", "--as", "admin"])
+    assert done.exit_code == 0 and "lockout record(s) removed" in done.output
+    assert web_login("alice", OBSERVER_PASSWORD).status_code == 302

@@ -99,6 +99,25 @@ def token(username: str, revoke: bool, show_status: bool, actor_name: str) -> No
                err=True)
 
 
+@user.command("unlock")
+@click.argument("username")
+@_as_option
+def unlock(username: str, actor_name: str) -> None:
+    """Lift USERNAME's lockouts after wrong passwords, from every address, at once."""
+    from axes.utils import reset
+
+    from pyros.accounts import management
+
+    actor, target = _accounts(actor_name, username)
+    if not management.may_change_account(actor, target):
+        raise click.ClickException(
+            f"{actor.username} may not unlock {username} (the PI and the SysAdmin may, for "
+            "the accounts they manage)")
+    lifted = reset(username=username)
+    click.echo(f"{username}: {lifted} lockout record(s) removed" if lifted
+               else f"{username}: not locked out")
+
+
 @user.command("add")
 @click.argument("username")
 @click.option("--profile", required=True,
