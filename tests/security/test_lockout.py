@@ -6,7 +6,9 @@ hashed."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from axes.models import AccessAttempt
@@ -150,3 +152,28 @@ def test_an_operator_unlocks_a_user_from_the_cli(observer, admin_user):
     done = CliRunner().invoke(cli, ["user", "unlock", "alice", "--as", "admin"])
     assert done.exit_code == 0 and "lockout record(s) removed" in done.output
     assert web_login("alice", OBSERVER_PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize("username", ["\ud800", "nul\x00here", "x" * 5000, ["alice"]])
+def test_hostile_usernames_get_a_clear_refusal(observer, username):
+    # As a hostile client sends it: JSON escapes (a lone surrogate has no UTF-8 form).
+    body = json.dumps({"username": username, "password": "x"})
+    api = APIClient(REMOTE_ADDR=ATTACKER).post("/api/token/", body,
+                                               content_type="application/json")
+    assert api.status_code == 400 and "username" in api.json()
+    if isinstance(username, str):
+        # A form's bytes: a lone surrogate arrives as its (invalid) UTF-8 bytes.
+        form = "username=" + quote(username.encode("utf-8", "surrogatepass")) + "&password=x"
+        web = Client(REMOTE_ADDR=ATTACKER).post(
+            "/login/", form, content_type="application/x-www-form-urlencoded")
+        assert web.status_code == 200 and '<div class="error">' in web.content.decode()
+
+
+def test_a_username_no_account_can_have_is_told_so_on_both_login_pages(initial_data):
+    long = {"username": "x" * 5000, "password": "x", "next": "/admin/"}
+    site = Client(REMOTE_ADDR=ATTACKER).post("/login/", long)
+    assert "A username has at most 150 characters." in site.content.decode()
+    admin = Client(REMOTE_ADDR=ATTACKER).post("/admin/login/", long)
+    assert admin.status_code == 200
+    assert "A username has at most 150 characters." in admin.content.decode()
+    assert not AccessAttempt.objects.exists()

@@ -9,7 +9,7 @@ hashed; wrong passwords count towards the username+address lockout (django-axes)
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -35,8 +35,13 @@ class ObtainToken(APIView):
 
     @extend_schema(
         request=Credentials,
-        responses={200: inline_serializer("IssuedToken", {
-            "token": serializers.CharField(), "expires": serializers.DateTimeField()})},
+        responses={
+            200: inline_serializer("IssuedToken", {
+                "token": serializers.CharField(), "expires": serializers.DateTimeField()}),
+            400: OpenApiResponse(description="Wrong username or password, or a bad field."),
+            429: OpenApiResponse(description="Too many attempts from this address, or this "
+                                             "username locked from it: see Retry-After."),
+        },
         summary="A new API token (replaces the previous one)",
     )
     def post(self, request: Request) -> Response:

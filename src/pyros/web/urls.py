@@ -3,12 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from pyros.accounts.login_forms import AdminLoginForm, LoginForm
 from pyros.accounts.throttling import throttle_logins
 from pyros.web import api_docs, views
 
+admin.site.login_form = AdminLoginForm
+
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", throttle_logins(auth_views.LoginView.as_view()), name="login"),
+    path("login/", throttle_logins(auth_views.LoginView.as_view(form_class=LoginForm)),
+         name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("pyros.accounts.registration_urls")),
     path("requests/", include("pyros.observations.urls")),
