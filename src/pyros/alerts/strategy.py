@@ -15,7 +15,6 @@ an alert is never accepted for a target the planner would then refuse.
 
 from __future__ import annotations
 
-import json
 import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from pyros import safejson
 from pyros.alerts.templates import (
     MAX_TILED_RADIUS,
     Exposures,
@@ -149,9 +149,15 @@ def load_strategy(source: str | Path) -> Strategy:
         except OSError as exc:
             raise StrategyError(f"{name}: cannot read the strategy: {exc.strerror}") from exc
     try:
-        data = json.loads(source) if source.lstrip().startswith("{") else tomllib.loads(source)
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise StrategyError(f"{name}: not valid TOML or JSON: {exc}") from exc
+        if source.lstrip().startswith("{"):
+            data = safejson.loads(source)
+        else:
+            data = tomllib.loads(source)
+            safejson.check_value(data)
+    except RecursionError:  # tomllib recurses into nested arrays and tables
+        raise StrategyError(f"{name}: nested deeper than {safejson.MAX_DEPTH} levels") from None
+    except (safejson.JSONInputError, tomllib.TOMLDecodeError) as exc:
+        raise StrategyError(f"{name}: not valid TOML or JSON: {exc}") from None
     return parse_strategy(data, name)
 
 

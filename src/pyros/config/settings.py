@@ -111,6 +111,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL in the address, hostile JSON in the body: a 400 before any view
+    # (docs/robustness.md).
+    "pyros.web.middleware.RefuseHostileInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -181,7 +184,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # limit clamped to 1000, offset bounded: no overflow in the database.
+    "DEFAULT_PAGINATION_CLASS": "pyros.web.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     **throttle_settings(UNIT.auth, UNIT.web.tls),
 }

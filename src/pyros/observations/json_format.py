@@ -6,6 +6,7 @@ import json
 
 from pydantic import ValidationError
 
+from pyros import safejson
 from pyros.observations.problems import Problem, RequestInvalid, problems_from_validation
 from pyros.observations.spec import RequestSpec
 
@@ -27,11 +28,9 @@ def parse_json_request(data: bytes) -> RequestSpec:
         raise RequestInvalid([Problem("file", None,
                                       f"too large ({len(data)} bytes; limit {MAX_FILE_BYTES})")])
     try:
-        decoded = json.loads(data)
-    except RecursionError as exc:
-        raise RequestInvalid([Problem("file", None, "not valid JSON: nested too deep")]) from exc
-    except ValueError as exc:  # bad syntax or encoding, an integer of thousands of digits
-        raise RequestInvalid([Problem("file", None, f"not valid JSON: {exc}")]) from exc
+        decoded = safejson.loads(data)
+    except safejson.JSONInputError as exc:
+        raise RequestInvalid([Problem("file", None, str(exc))]) from None
     return spec_from_data(decoded)
 
 

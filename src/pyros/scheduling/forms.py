@@ -3,11 +3,11 @@ how to plan it."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
 
+from pyros import safejson
 from pyros.scheduling.api import ENGINES, MAX_TIME_LIMIT, MIN_TIME_LIMIT
 from pyros.scheduling.planner import DEFAULT_TIME_LIMIT
 
@@ -46,7 +46,7 @@ class SimulationForm(forms.Form):
         where = f"{upload.name}: " if upload is not None else ""
         try:
             raw = upload.read() if upload is not None else text.encode()
-            cleaned["data"] = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            cleaned["data"] = safejson.loads(raw)
+        except safejson.JSONInputError as exc:
             raise forms.ValidationError(f"{where}not a JSON file ({exc})") from None
         return cleaned
