@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 from pyros.agents.api import DetailOut
 from pyros.analysis.models import Candidate, FrameAnalysis, MasterCalibration
 from pyros.analysis.views import ALL_IMAGES, IMAGES, visible_images
+from pyros.dates import parse_day
 from pyros.images.models import Image
 from pyros.monitoring.api import ReadsPage
 from pyros.web.params import int_param
@@ -145,9 +146,9 @@ def _night_param(params) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ParseError(f"night must be a date YYYY-MM-DD, not '{raw}'") from None
+        return parse_day(raw, "night")
+    except ValueError as exc:
+        raise ParseError(str(exc)) from None
 
 
 class ImageListView(ImagesApiView):

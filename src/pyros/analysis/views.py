@@ -8,7 +8,6 @@ and follow the ``alerts`` right, as the alert page that shows them.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from pyros.accounts.models import user_access
 from pyros.accounts.rights import Access
 from pyros.analysis.models import Candidate
 from pyros.analysis.plots import series_svg
+from pyros.dates import parse_day
 from pyros.images.models import Image
 from pyros.observations.access import visible_requests
 
@@ -52,9 +52,9 @@ def nights(request: HttpRequest) -> HttpResponse:
 
 def night(request: HttpRequest, night: str) -> HttpResponse:
     try:
-        day = date.fromisoformat(night)
-    except ValueError:
-        raise Http404("not a night (YYYY-MM-DD)") from None
+        day = parse_day(night, "the night")
+    except ValueError as exc:
+        raise Http404(str(exc)) from None
     images = list(visible_images(request.user).filter(night=day).order_by("date_obs", "id"))
     if not images:
         raise Http404(f"no image of yours on the night of {day}")

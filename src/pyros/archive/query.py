@@ -14,6 +14,7 @@ from datetime import date
 from typing import Protocol
 
 from pyros.archive.search import Cone, Filters, SearchError
+from pyros.dates import parse_day
 
 MAX_ID = 2**63 - 1
 MAX_TEXT = 100
@@ -51,11 +52,9 @@ def day(params: Params, name: str) -> date | None:
     if raw == "":
         return None
     try:
-        if len(raw) != 10:
-            raise ValueError(raw)
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise SearchError(f"{name} must be a date YYYY-MM-DD, not '{raw}'") from None
+        return parse_day(raw, name)
+    except ValueError as exc:
+        raise SearchError(str(exc)) from None
 
 
 def degrees(params: Params, name: str) -> float | None:

@@ -35,6 +35,7 @@ from pyros.accounts.models import user_access, user_level
 from pyros.accounts.rights import Access
 from pyros.agents.api import DetailOut
 from pyros.config.schema import UnitConfig
+from pyros.dates import parse_day
 from pyros.majordome import store
 from pyros.majordome.controls import ACTIONS, Action, Situation, refusal
 from pyros.majordome.models import LogKind, MajordomeState, NightLogEntry, ObservatoryControl
@@ -299,11 +300,7 @@ def parse_night(raw: str | None, unit: UnitConfig, now: datetime) -> date:
     """``YYYY-MM-DD``, tonight when not given; ValueError with a sentence otherwise."""
     if raw in (None, ""):
         return tonight(unit, now)
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValueError(f"night must be a date, YYYY-MM-DD (the date of its evening), "
-                         f"not '{raw}'") from None
+    return parse_day(raw, "night (the date of its evening)")
 
 
 def parse_kind(raw: str | None) -> LogKind | None:

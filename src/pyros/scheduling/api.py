@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 from pyros import clock
 from pyros.agents.api import DetailOut
 from pyros.config.loader import active_config
+from pyros.dates import parse_day
 from pyros.jobs.api import BUSY_RESPONSE, Busy, JobAcceptedOut, accepted
 from pyros.jobs.store import JobRefused
 from pyros.monitoring.api import ReadsPage
@@ -233,9 +234,9 @@ def _date_param(params: Any, name: str) -> date | None:
     if raw == "":
         return None
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ParseError(f"{name} must be a date (YYYY-MM-DD), not '{raw}'") from None
+        return parse_day(raw, name)
+    except ValueError as exc:
+        raise ParseError(str(exc)) from None
 
 
 # --- Views -----------------------------------------------------------------------------
