@@ -17,7 +17,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ParseError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request as ApiRequest
@@ -29,6 +28,7 @@ from pyros.accounts.models import User, user_access
 from pyros.accounts.profiles import ProfileLevel
 from pyros.accounts.rights import Access
 from pyros.accounts.user_query import UserFilter, find_users, profile_label
+from pyros.web.pagination import BoundedLimitOffsetPagination
 
 TAGS = ["users"]
 _OUTPUT = ConfigDict(json_schema_serialization_defaults_required=True)
@@ -157,7 +157,7 @@ class UserListView(UsersApiView):
         users = find_users(UserFilter(text=params.get("q", ""), profile=profile,
                                       active=_bool_param(params, "active"),
                                       program=params.get("program", "")))
-        paginator = LimitOffsetPagination()
+        paginator = BoundedLimitOffsetPagination()
         page = paginator.paginate_queryset(users, request, view=self)
         return paginator.get_paginated_response([_json(user_out(u)) for u in page or []])
 

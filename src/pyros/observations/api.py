@@ -24,7 +24,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ParseError, PermissionDenied
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request as ApiRequest
@@ -54,6 +53,7 @@ from pyros.observations.spec import (
     RequestSpec,
     SequenceFields,
 )
+from pyros.web.pagination import BoundedLimitOffsetPagination
 
 TAGS = ["requests"]
 
@@ -287,7 +287,7 @@ class RequestListView(RequestsApiView):
         program = request.query_params.get("program")
         if program:
             requests = requests.filter(program__name=program)
-        paginator = LimitOffsetPagination()
+        paginator = BoundedLimitOffsetPagination()
         page = paginator.paginate_queryset(
             requests.prefetch_related("sequences__albums__plans"), request, view=self)
         return paginator.get_paginated_response(

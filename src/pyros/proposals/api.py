@@ -17,7 +17,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ParseError, PermissionDenied
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request as ApiRequest
@@ -27,6 +26,7 @@ from rest_framework.views import APIView
 from pyros.proposals import access, store
 from pyros.proposals.models import Proposal, ProposalStatus
 from pyros.proposals.spec import ProposalSpec, TargetSpec, problems_of
+from pyros.web.pagination import BoundedLimitOffsetPagination
 
 TAGS = ["proposals"]
 _OUTPUT = ConfigDict(json_schema_serialization_defaults_required=True)
@@ -181,7 +181,7 @@ class ProposalListView(ProposalsApiView):
             proposals = proposals.filter(status=wanted)
         if request.query_params.get("period"):
             proposals = proposals.filter(call__period__name=request.query_params["period"])
-        paginator = LimitOffsetPagination()
+        paginator = BoundedLimitOffsetPagination()
         page = paginator.paginate_queryset(
             proposals.order_by("-created_at", "-id").prefetch_related("targets",
                                                                       "co_investigators"),
