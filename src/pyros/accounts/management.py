@@ -94,7 +94,8 @@ def editable_fields() -> tuple[str, ...]:
 def parse_profile(text: str) -> ProfileLevel:
     """A profile by its key (``ie_is``), name (``IE/IS``) or level (``3``)."""
     key = text.strip().upper().replace("/", "_").replace("-", "_")
-    if key.isdigit() and int(key) in {p.value for p in ProfileLevel}:
+    if (key.isascii() and key.isdigit() and len(key) < 3
+            and int(key) in {p.value for p in ProfileLevel}):
         return ProfileLevel(int(key))
     try:
         return ProfileLevel[key]

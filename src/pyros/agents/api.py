@@ -174,7 +174,7 @@ def parse_level(value: str) -> int:
     text = value.strip()
     if text.upper() in LEVELS:
         return LEVELS[text.upper()]
-    if text.isdigit():
+    if text.isascii() and text.isdigit() and len(text) < 10:  # "²" is a digit to isdigit
         return int(text)
     raise ParseError(f"unknown level '{value}' (a number, or one of {', '.join(LEVELS)})")
 

@@ -353,7 +353,7 @@ def strategy(request: HttpRequest) -> HttpResponse:
     if may_act:
         start = active
         source = request.GET.get("from", "")
-        if source.isdigit():
+        if source.isascii() and source.isdigit() and len(source) < 10:
             start = get_object_or_404(Strategy, version=int(source))
         context["form"] = StrategyForm(initial={"text": start.text})
         context["start"] = start
