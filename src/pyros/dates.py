@@ -14,16 +14,17 @@ EARLIEST = date(1900, 1, 1)
 LATEST = date(2199, 12, 31)
 
 
-def parse_day(raw: str, name: str) -> date:
+def parse_day(raw: str, name: str, hint: str = "") -> date:
     """``raw`` as ``YYYY-MM-DD`` between :data:`EARLIEST` and :data:`LATEST`, or
-    ValueError with a sentence that names ``name`` (and never echoes invalid text)."""
+    ValueError with a sentence that names ``name`` (``hint`` after the format) and
+    never echoes invalid text."""
     try:
         if len(raw) != 10:
             raise ValueError(raw)
         day = date.fromisoformat(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a date YYYY-MM-DD, not '{safe_text(raw, 40)}'"
-                         ) from None
+        raise ValueError(f"{name} must be a date YYYY-MM-DD{hint}, "
+                         f"not '{safe_text(raw, 40)}'") from None
     if not EARLIEST <= day <= LATEST:
         raise ValueError(f"{name} must be between {EARLIEST} and {LATEST}, not {day}")
     return day

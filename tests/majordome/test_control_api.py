@@ -243,7 +243,7 @@ def test_the_night_log_by_night_and_kind():
 
 @pytest.mark.parametrize(("query", "problem"), [
     ({"night": "21/11/2026"},
-     "night must be a date, YYYY-MM-DD (the date of its evening), not '21/11/2026'"),
+     "night must be a date YYYY-MM-DD (the date of its evening), not '21/11/2026'"),
     ({"kind": "gossip"},
      "kind must be one of STATE, SEQUENCE, CALIBRATION, SAFETY, OPERATOR, DEVICE, PLAN, "
      "not 'gossip'"),

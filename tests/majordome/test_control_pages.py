@@ -399,5 +399,5 @@ def test_the_night_log_page_filters_by_night_and_kind():
 def test_a_bad_night_is_said_so():
     response = Client().get("/observatory/log/?night=tonight")
     assert response.status_code == 400
-    assert ("night must be a date, YYYY-MM-DD (the date of its evening), not "
+    assert ("night must be a date YYYY-MM-DD (the date of its evening), not "
             "&#x27;tonight&#x27;") in response.content.decode()

@@ -162,7 +162,7 @@ def test_the_history_is_newest_first_without_entries(observer, midnight):
     assert get(HISTORY, night="2026-11-22")["count"] == 0
     assert APIClient().get(HISTORY, {"limit": 0}).status_code == 400
     assert APIClient().get(HISTORY, {"night": "yesterday"}).json() == {
-        "detail": "night must be a date (YYYY-MM-DD), not 'yesterday'"}
+        "detail": "night must be a date YYYY-MM-DD, not 'yesterday'"}
 
 
 def test_one_plan_by_its_id(observer, midnight):

@@ -300,7 +300,7 @@ def parse_night(raw: str | None, unit: UnitConfig, now: datetime) -> date:
     """``YYYY-MM-DD``, tonight when not given; ValueError with a sentence otherwise."""
     if raw in (None, ""):
         return tonight(unit, now)
-    return parse_day(raw, "night (the date of its evening)")
+    return parse_day(raw, "night", " (the date of its evening)")
 
 
 def parse_kind(raw: str | None) -> LogKind | None:
