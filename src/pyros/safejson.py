@@ -57,24 +57,6 @@ def safe_text(text: str, length: int = 60) -> str:
     return cleaned + ("…" if len(text) > length else "")
 
 
-def _refuse_constant(name: str) -> Any:
-    raise JSONInputError(f"{name} is not a number JSON allows (a finite number is needed)")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise JSONInputError(f"{safe_text(text, 20)} is too large a number")
-    return value
-
-
-def _bounded_int(text: str) -> int:
-    value = int(text)
-    if abs(value) > INT_LIMIT:
-        raise JSONInputError(f"the integer of {len(text)} digits is beyond 64 bits")
-    return value
-
-
 def check_value(value: Any, where: str = "", depth: int = 0) -> None:
     """Refuse, in already-decoded data (TOML, or JSON with a suspect escape), what
     :func:`loads` refuses: nesting past :data:`MAX_DEPTH`, a lone surrogate or NUL in a
@@ -115,16 +97,34 @@ def loads(data: str | bytes, max_depth: int = MAX_DEPTH) -> Any:
             raise JSONInputError(f"not UTF-8 text (byte {exc.start})") from None
     if too_deep(data, max_depth):
         raise JSONInputError(f"nested deeper than {max_depth} levels")
+    # The hooks only note what check_value then finds and names by its place: most
+    # bodies need no walk at all.
+    suspect: list[str] = []
+
+    def parse_float(text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            suspect.append(text)
+        return value
+
+    def parse_int(text: str) -> int:
+        value = int(text)
+        if abs(value) > INT_LIMIT:
+            suspect.append(text)
+        return value
+
+    def parse_constant(name: str) -> float:
+        suspect.append(name)
+        return float(name)
+
     try:
-        value = json.loads(data, parse_constant=_refuse_constant,
-                           parse_float=_finite_float, parse_int=_bounded_int)
-    except JSONInputError:
-        raise
+        value = json.loads(data, parse_constant=parse_constant, parse_float=parse_float,
+                           parse_int=parse_int)
     except json.JSONDecodeError as exc:
         raise JSONInputError(f"not valid JSON: {exc.msg} (line {exc.lineno}, "
                              f"column {exc.colno})") from None
     except (ValueError, RecursionError) as exc:  # int digits limit; a nesting we missed
         raise JSONInputError(f"not valid JSON: {safe_text(str(exc), 120)}") from None
-    if _SUSPECT_ESCAPE.search(data) or _LONE_SURROGATE.search(data):
+    if suspect or _SUSPECT_ESCAPE.search(data) or _LONE_SURROGATE.search(data):
         check_value(value)
     return value

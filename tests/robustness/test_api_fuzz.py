@@ -6,7 +6,7 @@ everything) and as an anonymous client. Its ``not_a_server_error`` check must ne
 fire: any 5xx fails the test, naming the operation and a curl command that reproduces
 it.
 
-``PYROS_FUZZ_EXAMPLES`` (default 12) is the number of examples per operation, per
+``PYROS_FUZZ_EXAMPLES`` (default 25) is the number of examples per operation, per
 generation mode and per client; the default keeps the whole file within a few minutes
 on one core, a larger number searches longer (docs/robustness.md)."""
 
@@ -31,7 +31,7 @@ from schemathesis.generation import GenerationMode
 from pyros.accounts.profiles import ProfileLevel
 from tests.conftest import make_user
 
-EXAMPLES = int(os.environ.get("PYROS_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("PYROS_FUZZ_EXAMPLES", "25"))
 
 
 @contextmanager
