@@ -101,4 +101,4 @@ def test_json_integers_of_thousands_of_digits_and_deep_nesting_are_refused():
     [problem] = json_problems(huge)
     assert problem.startswith("file: not valid JSON: Exceeds the limit (4300 digits)")
     assert json_problems(b"[" * 100_000 + b"]" * 100_000) == [
-        "file: not valid JSON: nested too deep"]
+        "file: nested deeper than 64 levels"]

@@ -79,3 +79,12 @@ def test_days_that_are_not_dates_are_refused(raw: str):
 
 def test_a_day_within_the_bounds_is_read():
     assert parse_day("2026-11-21", "night") == date(2026, 11, 21)
+
+
+def test_numbers_may_be_left_to_a_caller_that_names_their_fields():
+    """A request file's spec says "field 'duration': …" of a NaN: safejson lets it by."""
+    decoded = safejson.loads('{"duration": NaN, "ra": 1e400, "n": 99999999999999999999}',
+                             numbers=False)
+    assert decoded["ra"] == float("inf") and decoded["n"] == 99999999999999999999
+    with pytest.raises(safejson.JSONInputError, match="not valid text"):
+        safejson.loads('{"duration": NaN, "name": "\\ud800"}', numbers=False)

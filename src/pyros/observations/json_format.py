@@ -28,7 +28,7 @@ def parse_json_request(data: bytes) -> RequestSpec:
         raise RequestInvalid([Problem("file", None,
                                       f"too large ({len(data)} bytes; limit {MAX_FILE_BYTES})")])
     try:
-        decoded = safejson.loads(data)
+        decoded = safejson.loads(data, numbers=False)  # the spec names each number's field
     except safejson.JSONInputError as exc:
         raise RequestInvalid([Problem("file", None, str(exc))]) from None
     return spec_from_data(decoded)
