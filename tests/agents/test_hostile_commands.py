@@ -41,6 +41,7 @@ def test_a_hostile_generic_command_fails_and_the_agent_goes_on(name, args, messa
     ({"x": float("inf")}, "not a finite number"),
     ({"x": [1.0, float("nan")]}, "args.x[1]: nan is not a finite number"),
     ({"x": "\ud800"}, "lone surrogate"),
+    ({"x": "a\x00b"}, "args.x: not valid text \\(a NUL character\\)"),
     ({"x": {"y": object()}}, "object is not a JSON value"),
     ({"x": "a" * 70_000}, "longer than 65536"),
 ])

@@ -66,7 +66,7 @@ MAX_ARGS_CHARACTERS = 65_536
 def check_args(args: Any) -> None:
     """Arguments a command can carry: JSON that every database stores and every reader
     takes back. 1e400 (infinite once parsed) broke PostgreSQL's JSON and an agent;
-    a lone surrogate cannot be written as UTF-8; deep or huge arguments are refused
+    a lone surrogate cannot be written as UTF-8 and a NUL not stored by PostgreSQL; deep or huge arguments are refused
     before they cost anyone anything. CommandError says which."""
 
     def visit(value: Any, where: str, depth: int) -> None:
@@ -79,6 +79,8 @@ def check_args(args: Any) -> None:
                 value.encode("utf-8")
             except UnicodeEncodeError:
                 raise CommandError(f"{where}: not valid text (a lone surrogate)") from None
+            if "\x00" in value:  # PostgreSQL's JSON cannot hold U+0000
+                raise CommandError(f"{where}: not valid text (a NUL character)")
         elif isinstance(value, dict):
             for key, item in value.items():
                 visit(str(key), f"{where} key", depth + 1)
