@@ -66,8 +66,8 @@ MAX_ARGS_CHARACTERS = 65_536
 def check_args(args: Any) -> None:
     """Arguments a command can carry: JSON that every database stores and every reader
     takes back. 1e400 (infinite once parsed) broke PostgreSQL's JSON and an agent;
-    a lone surrogate cannot be written as UTF-8 and a NUL not stored by PostgreSQL; deep or huge arguments are refused
-    before they cost anyone anything. CommandError says which."""
+    a lone surrogate cannot be written as UTF-8 and a NUL not stored by PostgreSQL;
+    deep or huge arguments are refused before they cost anyone anything. CommandError says which."""
 
     def visit(value: Any, where: str, depth: int) -> None:
         if depth > MAX_ARGS_DEPTH:
