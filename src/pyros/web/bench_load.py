@@ -316,6 +316,7 @@ def _jobs_outcome(heavy: Heavy) -> dict[str, int]:
 
 def run_load_bench(options: LoadOptions, *, env: dict[str, str] | None = None,
                    progress=lambda message: None) -> dict[str, Any]:
+    from django.conf import settings
     from django.db import connection
 
     from pyros import clock
@@ -325,7 +326,11 @@ def run_load_bench(options: LoadOptions, *, env: dict[str, str] | None = None,
     world = _prepare(options)
     connection.close()  # the servers' turn; SQLite's writers one at a time
     port = options.port or free_ports(1)[0]
-    servers = Servers(port, dict(env if env is not None else os.environ))
+    # The sessions it made are signed with this process's secret key: the server must
+    # have the same one, wherever its data directory is.
+    server_env = dict(env if env is not None else os.environ)
+    server_env["PYROS_SECRET_KEY"] = settings.SECRET_KEY
+    servers = Servers(port, server_env)
     try:
         progress(f"starting gunicorn on {servers.base} ({servers.sizing})")
         servers.wait_ready()
