@@ -176,14 +176,15 @@ class PostgreSQL:
         s = self.settings
         params = {"dbname": dbname or self.name, "host": s.get("HOST"), "port": s.get("PORT"),
                   "user": s.get("USER"), "password": s.get("PASSWORD")}
-        params.update(s.get("OPTIONS") or {})
+        params.update(s.get("OPTIONS") or {})  # the link's timeouts among them
+        params.setdefault("connect_timeout", 20)
         return {key: value for key, value in params.items() if value not in (None, "")}
 
     def _connect(self, dbname: str | None = None):
         import psycopg
 
         try:
-            return psycopg.connect(**self._params(dbname), connect_timeout=20)
+            return psycopg.connect(**self._params(dbname))
         except psycopg.OperationalError as exc:
             raise BackupError(f"cannot connect to PostgreSQL database {dbname or self.name}: "
                               f"{str(exc).strip()}") from exc
@@ -228,7 +229,7 @@ class PostgreSQL:
         from psycopg import sql
 
         try:
-            psycopg.connect(**self._params(), connect_timeout=20).close()
+            psycopg.connect(**self._params()).close()
             return
         except psycopg.OperationalError as exc:
             if "does not exist" not in str(exc):
