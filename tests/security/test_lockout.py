@@ -191,3 +191,21 @@ def test_a_username_no_account_can_have_is_told_so_on_both_login_pages(initial_d
     assert admin.status_code == 200
     assert "A username has at most 150 characters." in admin.content.decode()
     assert not AccessAttempt.objects.exists()
+
+
+@pytest.mark.parametrize("url", ["/register/", "/password/reset/"])
+def test_registrations_and_password_resets_share_the_address_rate(initial_data, url,
+                                                                  still_clock):
+    from django.core import mail
+
+    rate = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["login"].split("/")[0])
+    client = Client(REMOTE_ADDR=ATTACKER)
+    for i in range(rate):
+        assert client.post(url, {"email": f"nobody{i}@example.org"}).status_code != 429
+    sent = len(mail.outbox)
+    refused = client.post(url, {"email": "victim@example.org"})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "Too many registrations or password resets" in refused.content.decode()
+    assert len(mail.outbox) == sent  # refused before anything is mailed
+    assert Client(REMOTE_ADDR=OTHER).post(
+        url, {"email": "someone@example.org"}).status_code != 429

@@ -63,9 +63,13 @@ class UserThrottle(_SharedCache, UserRateThrottle):
         return super().get_cache_key(request, view)
 
 
-def throttle_logins(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def throttle_logins(view: Callable[..., HttpResponse],
+                    reason: str = "Too many login attempts from your address.",
+                    ) -> Callable[..., HttpResponse]:
     """A login page whose POSTs count against the address's ``login`` rate; over it,
-    a page that says when to try again (429, ``Retry-After``) instead of the form."""
+    a page that says when to try again (429, ``Retry-After``) instead of the form.
+    Registration and password reset, which send mails, count against the same rate:
+    a flood of them would fill the mail queue and others' inboxes."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -74,7 +78,7 @@ def throttle_logins(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
             if not throttle.allow_request(request, None):
                 wait = max(1, round(throttle.wait() or 1))
                 response = render(request, "accounts/locked_out.html", {
-                    "reason": "Too many login attempts from your address.",
+                    "reason": reason,
                     "wait_seconds": wait}, status=429)
                 response["Retry-After"] = str(wait)
                 return response
