@@ -7,7 +7,10 @@ MariaDB, and the others once (``tests/databases.py``; docs/testing.md).
 
 from __future__ import annotations
 
+import contextlib
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -91,9 +94,19 @@ def no_transient_left_behind():
 @pytest.fixture(autouse=True)
 def fresh_rate_limits():
     """Each test starts with no login or API calls counted against its address (the
-    counts live in files of the worker's data directory, across tests otherwise)."""
+    counts live in files of the worker's data directory, across tests otherwise).
+
+    The settings were read before each xdist worker got its own data directory
+    (tests/workers.py): the cache is moved there, or the two workers of a part would
+    count each other's logins and clear each other's counts mid-test."""
     from django.core.cache import caches
 
+    own = str(Path(os.environ["PYROS_HOME"]) / "run" / "throttle")
+    if settings.CACHES["throttle"]["LOCATION"] != own:
+        settings.CACHES["throttle"]["LOCATION"] = own
+        with contextlib.suppress(AttributeError):  # not opened yet in this thread
+            del caches["throttle"]
+    assert caches["throttle"]._dir == os.path.abspath(own)
     caches["throttle"].clear()
 
 
