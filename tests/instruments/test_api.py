@@ -57,6 +57,10 @@ def test_anonymous_and_visitors_are_refused(visitor, devices):
 
 
 def test_an_observer_reads_every_device_and_the_mode(observer_user, devices):
+    from pyros.instruments.previews import preview_path
+
+    # A camera preview another test of this worker left in the data directory.
+    preview_path("VIS").unlink(missing_ok=True)
     set_mode(Mode.SCHEDULER, by="majordome")
     response = api(observer_user).get(URL)
     assert response.status_code == 200
