@@ -38,6 +38,8 @@ PATIENCE = 240.0
 OPEN_STATES = ("SCHEDULER_READY", "OBSERVING")
 CLOSED_STATES = ("CLOSING", "PASSIVE_NO_PLC", "STANDBY")
 STEADY_FOR = 2.0  # wall seconds the night must stay steady before the next fault
+#: Wall seconds by which "ready" may follow the watchdog's first renewal.
+READY_MARGIN = 1.0
 
 
 class FaultNight:
@@ -321,8 +323,11 @@ class FaultNight:
         tripped = any(s.tripped != self._tripped_before for s in samples)
         closing = ledger.closing_transitions(marks["log"], CLOSED_STATES)
         without_majordome = row.fault.startswith(("kill -9 majordome", "majordome hung"))
+        # "ready" is when the probe saw the new majordome's first heartbeat; its first
+        # decision, which renews the watchdog, may come up to READY_MARGIN earlier (the
+        # probe's polling and one decision period): only a longer absence must trip it.
         needed = bool(closing) or (without_majordome and row.ready is not None and
-                                   row.ready * self.speed > self.heartbeat)
+                                   (row.ready - READY_MARGIN) * self.speed > self.heartbeat)
         if tripped and closed:
             row.safety = "the devices' watchdog closed and parked"
         elif closing and closed:
