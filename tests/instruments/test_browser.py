@@ -6,6 +6,7 @@ shows as its preview."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -142,7 +143,11 @@ def test_the_cameras_page_shows_the_new_preview(page: Page, operator, data_home,
     expect(preview).to_have_attribute("src", re.compile(r"/instruments/cameras/VIS/preview"
                                                         r"\.png\?v=\d+$"))
     # Visible is not loaded: wait for the browser to have decoded the new preview.
-    page.wait_for_function("(img => img.complete && img.naturalWidth > 0)"
-                           "(document.querySelector('[data-preview-of]'))")
+    # (Polled from here: wait_for_function evaluates a string in the page, which the
+    # Content-Security-Policy's script-src 'self' forbids.)
+    deadline = time.monotonic() + LIVE / 1000
+    while not preview.evaluate("img => img.complete && img.naturalWidth > 0"):
+        assert time.monotonic() < deadline, "the new preview was never decoded"
+        page.wait_for_timeout(100)
     assert page.evaluate("document.querySelector('[data-preview-of]').naturalWidth") == 512
     page.screenshot(path=str(artifacts / "instruments-cameras.png"), full_page=True)
