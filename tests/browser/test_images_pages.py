@@ -4,6 +4,8 @@ measured and found, with the candidate's cutouts."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from PIL import Image as Picture
 from playwright.sync_api import Page, expect
@@ -49,8 +51,12 @@ def test_an_observer_follows_the_quality_of_their_night(
     new = page.locator("#candidates img[alt=new]")
     expect(new).to_be_visible()
     # Visible is not loaded: wait for the browser to have decoded the cutout.
-    page.wait_for_function("(img => img.complete && img.naturalWidth > 0)"
-                           "(document.querySelector('#candidates img[alt=new]'))")
+    # (Polled from here: wait_for_function evaluates a string in the page, which the
+    # Content-Security-Policy's script-src 'self' forbids.)
+    deadline = time.monotonic() + 20
+    while not new.evaluate("img => img.complete && img.naturalWidth > 0"):
+        assert time.monotonic() < deadline, "the cutout was never decoded"
+        page.wait_for_timeout(100)
     assert page.evaluate("document.querySelector('#candidates img[alt=new]').naturalWidth") \
         == 64
     page.screenshot(path=str(artifacts / "images-frame.png"), full_page=True)
