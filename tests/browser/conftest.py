@@ -52,3 +52,15 @@ def page(browser, live_server) -> Iterator:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def wait_until_decoded(image, timeout_s: float = 20.0) -> None:
+    """Visible is not loaded: wait for the browser to have decoded ``image`` (a locator).
+    Polled from here: ``page.wait_for_function`` evaluates a string in the page, which
+    the Content-Security-Policy's ``script-src 'self'`` forbids."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not image.evaluate("img => img.complete && img.naturalWidth > 0"):
+        assert time.monotonic() < deadline, "the image was never decoded"
+        image.page.wait_for_timeout(100)

@@ -4,8 +4,6 @@ measured and found, with the candidate's cutouts."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from PIL import Image as Picture
 from playwright.sync_api import Page, expect
@@ -13,7 +11,7 @@ from playwright.sync_api import Page, expect
 from pyros.analysis.models import Candidate
 from tests.analysis.conftest import START
 from tests.analysis.test_pages import NIGHT, night_of_frames  # noqa: F401
-from tests.browser.conftest import artifacts, browser, page  # noqa: F401
+from tests.browser.conftest import artifacts, browser, page, wait_until_decoded  # noqa: F401
 from tests.conftest import OBSERVER_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,13 +48,7 @@ def test_an_observer_follows_the_quality_of_their_night(
     expect(page.locator("#analysis-status")).to_contain_text("4.2 s after the readout")
     new = page.locator("#candidates img[alt=new]")
     expect(new).to_be_visible()
-    # Visible is not loaded: wait for the browser to have decoded the cutout.
-    # (Polled from here: wait_for_function evaluates a string in the page, which the
-    # Content-Security-Policy's script-src 'self' forbids.)
-    deadline = time.monotonic() + 20
-    while not new.evaluate("img => img.complete && img.naturalWidth > 0"):
-        assert time.monotonic() < deadline, "the cutout was never decoded"
-        page.wait_for_timeout(100)
+    wait_until_decoded(new)
     assert page.evaluate("document.querySelector('#candidates img[alt=new]').naturalWidth") \
         == 64
     page.screenshot(path=str(artifacts / "images-frame.png"), full_page=True)

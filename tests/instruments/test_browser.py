@@ -6,7 +6,6 @@ shows as its preview."""
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -17,7 +16,7 @@ from pyros.agents.models import Command
 from pyros.agents.states import CommandState
 from pyros.instruments.models import DeviceState, Mode
 from pyros.instruments.previews import preview_path, write_preview
-from tests.browser.conftest import artifacts, browser, page  # noqa: F401
+from tests.browser.conftest import artifacts, browser, page, wait_until_decoded  # noqa: F401
 from tests.conftest import OBSERVER_PASSWORD, TEST_NOW
 from tests.instruments.conftest import set_mode
 from tests.instruments.test_previews import sky_with_a_star
@@ -142,12 +141,6 @@ def test_the_cameras_page_shows_the_new_preview(page: Page, operator, data_home,
     expect(preview).to_be_visible()
     expect(preview).to_have_attribute("src", re.compile(r"/instruments/cameras/VIS/preview"
                                                         r"\.png\?v=\d+$"))
-    # Visible is not loaded: wait for the browser to have decoded the new preview.
-    # (Polled from here: wait_for_function evaluates a string in the page, which the
-    # Content-Security-Policy's script-src 'self' forbids.)
-    deadline = time.monotonic() + LIVE / 1000
-    while not preview.evaluate("img => img.complete && img.naturalWidth > 0"):
-        assert time.monotonic() < deadline, "the new preview was never decoded"
-        page.wait_for_timeout(100)
+    wait_until_decoded(preview, LIVE / 1000)
     assert page.evaluate("document.querySelector('[data-preview-of]').naturalWidth") == 512
     page.screenshot(path=str(artifacts / "instruments-cameras.png"), full_page=True)
