@@ -76,12 +76,14 @@ class Supervisor:
                                        daemon=True) if web else None
         if web:
             from pyros.config.loader import active_config
-            from pyros.web.serving import gunicorn_argv
+            from pyros.web.serving import gunicorn_argv, ocs_binds
 
+            unit = active_config()
             self.children.append(Child("web", gunicorn_argv(
-                python, web, active_config().web, pid_file=paths.run_dir() / "web.pid",
+                python, web, unit.web, pid_file=paths.run_dir() / "web.pid",
                 access_log=paths.logs_dir() / "web-access.log",
-                error_log=paths.logs_dir() / "web.log"), is_agent=False))
+                error_log=paths.logs_dir() / "web.log",
+                extra_binds=ocs_binds(web, unit.ocs)), is_agent=False))
             # The long work the web site queues (pyros.jobs) runs beside it.
             self.children.append(Child("jobs", [python, "-m", "pyros.jobs.runner"],
                                        is_agent=False))

@@ -15,6 +15,7 @@ from pyros.config.analysis import AnalysisConfig
 from pyros.config.archive import ArchiveConfig
 from pyros.config.auth import AuthConfig
 from pyros.config.mail import MailConfig
+from pyros.config.ocs import OcsConfig
 
 Degrees = Annotated[float, Field(ge=-360.0, le=360.0)]
 
@@ -386,9 +387,13 @@ class UnitConfig(Strict):
     mail: MailConfig = MailConfig()
     accounting: AccountingConfig = AccountingConfig()
     auth: AuthConfig = AuthConfig()
+    ocs: OcsConfig = OcsConfig()
 
     @model_validator(mode="after")
     def _cross_references(self) -> UnitConfig:
+        if self.ocs.port is not None and self.ocs.port == self.web.port:
+            raise ValueError(f"ocs.port {self.ocs.port} is the web site's port: the OCS API "
+                             "needs a port of its own (docs/tom.md)")
         if self.mount.device not in self.devices:
             raise ValueError(f"mount.device {self.mount.device!r} is not a key of [devices]")
         if self.devices[self.mount.device].kind != "mount":

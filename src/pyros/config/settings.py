@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The OCS API for TOMs on its own port (docs/tom.md): before CommonMiddleware.
+    "pyros.ocs.routing.OcsPortMiddleware",
     "django.middleware.common.CommonMiddleware",
     # A NUL in the address, hostile JSON in the body: a 400 before any view
     # (docs/robustness.md).

@@ -11,13 +11,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pyros.config.ocs import OcsConfig
 from pyros.config.schema import Web
 
 
+def ocs_binds(bind: str, ocs: OcsConfig) -> list[str]:
+    """The OCS API's address (docs/tom.md): the site's host on ``[ocs] port``, if set."""
+    if ocs.port is None:
+        return []
+    return [f"{bind.rsplit(':', 1)[0]}:{ocs.port}"]
+
+
 def gunicorn_argv(python: str, bind: str, web: Web, *, pid_file: Path, access_log: Path,
-                  error_log: Path) -> list[str]:
+                  error_log: Path, extra_binds: list[str] | None = None) -> list[str]:
+    binds = [part for address in [bind, *(extra_binds or [])] for part in ("--bind", address)]
     return [
-        python, "-m", "gunicorn", "pyros.web.wsgi:application", "--bind", bind,
+        python, "-m", "gunicorn", "pyros.web.wsgi:application", *binds,
         "--worker-class", "gthread", "--workers", str(web.workers),
         "--threads", str(web.threads), "--timeout", str(web.timeout),
         "--graceful-timeout", "5", "--pid", str(pid_file),
