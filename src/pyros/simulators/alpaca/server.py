@@ -85,10 +85,10 @@ class AlpacaSimulator:
         self._released.set()
         self._http.shutdown()
         self._http.server_close()
-        if self._udp is not None:
-            self._udp.close()
         for thread in self._threads:
             thread.join(timeout=5)
+        if self._udp is not None:
+            self._udp.close()
 
     def __enter__(self) -> AlpacaSimulator:
         return self.start()
@@ -98,9 +98,12 @@ class AlpacaSimulator:
 
     def _answer_discovery(self) -> None:
         answer = json.dumps({"AlpacaPort": self.port}).encode()
-        while True:
+        self._udp.settimeout(0.1)  # type: ignore[union-attr]
+        while not self._released.is_set():
             try:
                 data, sender = self._udp.recvfrom(1024)  # type: ignore[union-attr]
+            except TimeoutError:
+                continue
             except OSError:
                 return  # closed by stop()
             if data.strip() == DISCOVERY_MESSAGE:
