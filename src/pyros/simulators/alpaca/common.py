@@ -19,6 +19,7 @@ VALUE_NOT_SET = 0x402
 NOT_CONNECTED = 0x407
 INVALID_WHILE_PARKED = 0x408
 INVALID_OPERATION = 0x40B
+DRIVER_ERROR = 0x500
 
 
 class AlpacaFault(Exception):
@@ -87,6 +88,7 @@ class SimDevice:
         self.clock = clock
         self.connected = False
         self.device_state = True
+        self.refuse_connection = False
         self.lock = threading.RLock()
 
     def call(self, method: str, member: str, params: dict[str, str]) -> Any:
@@ -106,13 +108,17 @@ class SimDevice:
         return self.connected
 
     def put_connected(self, params: dict) -> None:
-        self.connected = boolean(params, "Connected")
+        connected = boolean(params, "Connected")
+        if connected and self.refuse_connection:
+            raise AlpacaFault(DRIVER_ERROR, f"{self.name}: the hardware does not answer "
+                                            "(COM port not found)")
+        self.connected = connected
 
     def get_connecting(self, params: dict) -> bool:
         return False
 
     def put_connect(self, params: dict) -> None:
-        self.connected = True
+        self.put_connected({"connected": "True"})
 
     def put_disconnect(self, params: dict) -> None:
         self.connected = False

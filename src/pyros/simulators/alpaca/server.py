@@ -3,12 +3,15 @@ the Management API) and the UDP discovery responder, for tests, benchmarks and t
 the ``alpaca`` backend without hardware (``pyros sim alpaca``).
 
 Faults for the tests of error paths: ``silent`` (requests are held unanswered, so
-clients time out), a device's ``connected`` set False (it answers NotConnected), a
-device's ``device_state`` False (no Platform 7 DeviceState), ``stop()`` (server gone).
+clients time out), ``fault`` (answers that are not JSON, or that echo another
+transaction), a device's ``connected`` set False (it answers NotConnected, as a driver
+its server restarted), its ``device_state`` False (no Platform 7 DeviceState), its
+``refuse_connection`` (its hardware cannot be reached), ``stop()`` (server gone).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import socket
@@ -40,6 +43,35 @@ def default_devices(clock: SimClock, filters: list[str] | None = None) -> list[S
             SimSafetyMonitor("Sim safety monitor", clock)]
 
 
+class _HttpServer(ThreadingHTTPServer):
+    """Keeps its open connections, so that stop() ends the keep-alive ones too: a
+    server gone is gone for its clients' pooled connections as well."""
+
+    daemon_threads = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = super().get_request()
+        with self._connections_lock:
+            self.connections.add(connection)
+        return connection, address
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        with self._connections_lock:
+            for connection in self.connections:
+                with contextlib.suppress(OSError):  # already closed by the client
+                    connection.shutdown(socket.SHUT_RDWR)
+
+
 class AlpacaSimulator:
     """Serves ``devices`` on ``host:port`` (port 0: any free one); answers discovery on
     ``discovery_port`` (None: no discovery)."""
@@ -53,10 +85,13 @@ class AlpacaSimulator:
             number = sum(1 for kind, _ in self.devices if kind == device.device_type)
             self.devices[(device.device_type, number)] = device
         self.silent = threading.Event()  # set: hold every request unanswered
+        #: None, "garbage" (answers that are not JSON) or "misecho" (answers that echo
+        #: another ClientTransactionID).
+        self.fault: str | None = None
+        self.last_request: tuple[str, str, dict[str, str]] | None = None
         self._released = threading.Event()
         self._server_transactions = itertools.count(1)
-        self._http = ThreadingHTTPServer((host, port), _handler(self))
-        self._http.daemon_threads = True
+        self._http = _HttpServer((host, port), _handler(self))
         self.host, self.port = self._http.server_address[:2]
         self._udp: socket.socket | None = None
         if discovery_port is not None:
@@ -85,6 +120,7 @@ class AlpacaSimulator:
         self._released.set()
         self._http.shutdown()
         self._http.server_close()
+        self._http.close_connections()
         for thread in self._threads:
             thread.join(timeout=5)
         if self._udp is not None:
@@ -153,6 +189,10 @@ def _handler(simulator: AlpacaSimulator) -> type[BaseHTTPRequestHandler]:
                     return
                 body = self.rfile.read(length).decode("utf-8", "replace")
                 params.update({k.lower(): v for k, v in parse_qsl(body, keep_blank_values=True)})
+            simulator.last_request = (method, url.path, params)
+            if simulator.fault == "garbage":
+                self._send(200, "application/json", b"<html>proxy error</html>")
+                return
             parts = [p for p in url.path.lower().split("/") if p]
             client = _int(params.get("clienttransactionid"))
             if parts[:2] == ["management", "apiversions"]:
@@ -224,6 +264,8 @@ def _handler(simulator: AlpacaSimulator) -> type[BaseHTTPRequestHandler]:
                                  "ClientTransactionID": client, "ServerTransactionID": server})
 
         def _ids(self, client: int) -> dict[str, int]:
+            if simulator.fault == "misecho":
+                client += 1
             return {"ClientTransactionID": client,
                     "ServerTransactionID": simulator.next_server_transaction()}
 
