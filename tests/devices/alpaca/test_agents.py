@@ -97,7 +97,8 @@ def test_alpaca_weather_feeds_the_monitorings_safety_decision(alpaca):
                Sensor(quantity="rain_detected", device="safety", value="IsSafe", unit="bool",
                       invert=True)]
     synthesis = synthesize(document, sensors, now, 60.0)
-    assert (synthesis.get("wind_speed"), synthesis.get("rain_detected")) == (22.0, True)
+    assert (synthesis.get("wind_speed"), synthesis.get("rain_detected")) == (22.0, True), \
+        synthesis.values
     decision = monitor.evaluator.evaluate(synthesis)
     assert not decision.safe
     assert any("wind 22 m/s" in reason for reason in decision.reasons)

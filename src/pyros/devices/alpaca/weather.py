@@ -70,7 +70,8 @@ class AlpacaSafetyMonitor(AlpacaDevice, WeatherStation):
 
     def status(self, timeout: float = 5.0) -> WeatherStatus:
         safe = bool(self.link.get("issafe", timeout))
-        reading = WeatherReading(sensor=self.name, name="IsSafe", value=1.0 if safe else 0.0,
+        # 0/1, as the PLC document wants a "bool" unit
+        reading = WeatherReading(sensor=self.name, name="IsSafe", value=int(safe),
                                  unit="bool", valid=True)
         return WeatherStatus(connected=True, safe=safe, readings=(reading,), time=clock.now())
 
