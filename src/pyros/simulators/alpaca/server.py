@@ -168,6 +168,10 @@ TYPE_NAMES = {"telescope": "Telescope", "dome": "Dome", "camera": "Camera",
 def _handler(simulator: AlpacaSimulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body leave in one segment: else Nagle's algorithm and the
+        # client's delayed ACK add 40 ms to every keep-alive answer.
+        disable_nagle_algorithm = True
+        wbufsize = 1 << 16
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # quiet: tests and benchmarks make thousands of requests
