@@ -69,6 +69,9 @@ class _AlpacaLinks:
         if not device.address:
             raise UnsupportedBackend(f"device {name}: an alpaca device needs address, its "
                                      "server's host:port (`pyros device discover` finds them)")
+        if device.alpaca_type and device.kind != "weather":
+            raise UnsupportedBackend(f"device {name}: alpaca_type is for weather devices "
+                                     f"only (this one is a {device.kind})")
         if device.address not in self.servers:
             self.servers[device.address] = AlpacaServer(device.address)
         device_type = device.alpaca_type or self.TYPES[device.kind]
