@@ -91,8 +91,8 @@ def test_an_abort_from_another_thread_ends_a_slew_promptly(alpaca_factory):
     assert not mount.status().slewing
 
 
-def test_the_dome_opens_turns_follows_parks_and_closes(alpaca):
-    dome = alpaca.devices.dome
+def test_the_dome_opens_turns_follows_parks_and_closes(alpaca_factory):
+    dome = alpaca_factory(speed=4.0).devices.dome  # a shutter of 1 s: seen OPENING
     assert not dome.is_rolloff
     assert dome.status().shutter is ShutterState.CLOSED
     dome.open(wait=False)
@@ -198,7 +198,8 @@ def test_the_cooler_is_set_and_switched_off(alpaca):
     assert not simulated.cooler_on and camera.status().cooler_setpoint is None
 
 
-def test_the_filter_wheel_knows_the_drivers_names_and_turns(alpaca):
+def test_the_filter_wheel_knows_the_drivers_names_and_turns(alpaca_factory):
+    alpaca = alpaca_factory(speed=1.0)  # two slots in 1 s: seen moving
     wheel = alpaca.devices.filter_wheels["VIS"]
     assert wheel.filters == alpaca.unit.channel("VIS").filters
     wheel.set_filter("r", wait=False)

@@ -16,16 +16,17 @@ from pyros.simulators.thread import example_on_free_ports
 
 
 def _read_until(process: subprocess.Popen, marker: str, timeout: float) -> str:
-    """Standard output until a line holding ``marker`` (the server is then started)."""
+    """Standard output until it holds ``marker`` (the server is then started): raw reads,
+    so that no line waits in a buffer that select() cannot see."""
     selector = selectors.DefaultSelector()
     selector.register(process.stdout, selectors.EVENT_READ)
     text, end = "", time.monotonic() + timeout
     while marker not in text and time.monotonic() < end:
         if selector.select(timeout=0.5):
-            line = process.stdout.readline()
-            if not line:
+            chunk = os.read(process.stdout.fileno(), 65536)
+            if not chunk:
                 break
-            text += line
+            text += chunk.decode()
     return text
 
 
@@ -36,7 +37,7 @@ def test_pyros_sim_alpaca_serves_the_units_devices(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "pyros.cli", "sim", "alpaca", "--port", str(http),
          "--discovery-port", str(udp), "--speed", "10"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         env={**os.environ, "PYROS_CONFIG": str(config)})
     try:
         printed = _read_until(process, "[[channels]] NIR", 60.0)
