@@ -172,24 +172,26 @@ class AlpacaLink:
             try:
                 listed = self.get("devicestate", timeout)
                 values = {str(item["Name"]).lower(): item["Value"] for item in listed}
-                if all(name.lower() in values for name in names):
-                    return {name: values[name.lower()] for name in names}
-            except DeviceRefused:
-                pass
-            except (KeyError, TypeError):
-                pass  # a devicestate we cannot read: ask member by member from now on
-            self._device_state = False
-        if not tolerant:
-            return {name: self.get(name, timeout) for name in names}
-        values = {}
-        for name in names:
-            try:
-                values[name] = self.get(name, timeout)
-            except (DeviceRefused, DeviceError) as error:
-                if isinstance(error, DeviceDisconnected | DeviceTimeout):
-                    raise
-                values[name] = None
-        return values
+            except (DeviceDisconnected, DeviceTimeout):
+                raise
+            except (DeviceError, KeyError, TypeError):
+                # None (NotImplemented, HTTP 400 or 404), or one we cannot read.
+                self._device_state = False
+            else:
+                # A value the driver cannot give now is left out of devicestate.
+                return {name: values[name.lower()] if name.lower() in values
+                        else self._member(name, timeout, tolerant) for name in names}
+        return {name: self._member(name, timeout, tolerant) for name in names}
+
+    def _member(self, name: str, timeout: float, tolerant: bool) -> Any:
+        try:
+            return self.get(name, timeout)
+        except (DeviceDisconnected, DeviceTimeout):
+            raise
+        except DeviceError:
+            if not tolerant:
+                raise
+            return None
 
     def _call(self, method: str, member: str, timeout: float, params: dict[str, Any]) -> Any:
         try:
