@@ -53,12 +53,19 @@ class AlpacaDevice:
               aborted: type[DeviceError] = MotionAborted) -> None:
         """Poll ``done`` until true. ``aborted`` if abort() was called since ``started``
         (the abort count when the action began): a motion stopped by an abort is also
-        "done", and must not pass for arrived."""
+        "done", and must not pass for arrived; an error the stop causes (a shutter
+        stopped half-way reports an error) is the abort too."""
         deadline = Deadline(timeout)
         while True:
             if self._aborts != started:
                 raise aborted(self.name, f"{what} was aborted before it finished")
-            if done():
+            try:
+                finished = done()
+            except DeviceError as error:  # the device stopping because of our abort
+                if self._aborts == started:
+                    raise
+                raise aborted(self.name, f"{what} was aborted before it finished") from error
+            if finished:
                 if self._aborts != started:
                     raise aborted(self.name, f"{what} was aborted before it finished")
                 return
