@@ -239,3 +239,14 @@ def test_weather_readings_and_the_safety_monitors_verdict(alpaca):
     readings = {r.name: r for r in again.readings}
     assert readings["WindSpeed"].value == 17.5
     assert readings["Humidity"].value is None and not readings["Humidity"].valid
+
+
+def test_a_relative_focuser_is_moved_by_steps_and_its_position_counted(alpaca):
+    simulated = alpaca.simulator.device("focuser")
+    simulated.absolute = False
+    focuser = alpaca.devices.focusers["focuser"]
+    assert focuser.status().position == 0  # counted from the connection
+    focuser.move_by(300)
+    focuser.move_to(100)
+    assert focuser.status().position == 100
+    assert simulated.position.value() == 25_100

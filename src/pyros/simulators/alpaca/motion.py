@@ -277,12 +277,13 @@ class SimFocuser(SimDevice):
     STATE = ("Position", "IsMoving", "Temperature")
     MAX_STEP = 50_000
 
-    def __init__(self, name: str, clock: SimClock) -> None:
+    def __init__(self, name: str, clock: SimClock, absolute: bool = True) -> None:
         super().__init__(name, clock)
+        self.absolute = absolute  # False: a relative focuser, moved by steps
         self.position = _Motion(25_000.0, 10_000.0, clock)
 
     def get_absolute(self, params: dict) -> bool:
-        return True
+        return self.absolute
 
     def get_maxstep(self, params: dict) -> int:
         return self.MAX_STEP
@@ -291,6 +292,8 @@ class SimFocuser(SimDevice):
         return self.MAX_STEP
 
     def get_position(self, params: dict) -> int:
+        if not self.absolute:
+            raise AlpacaFault(NOT_IMPLEMENTED, "a relative focuser has no position")
         return round(self.position.value())
 
     def get_ismoving(self, params: dict) -> bool:
@@ -301,6 +304,8 @@ class SimFocuser(SimDevice):
 
     def put_move(self, params: dict) -> None:
         target = integer(params, "Position")
+        if not self.absolute:  # steps to move by
+            target += round(self.position.value())
         if not 0 <= target <= self.MAX_STEP:
             raise AlpacaFault(INVALID_VALUE, f"position {target} is outside 0..{self.MAX_STEP}")
         self.position.go(float(target))
