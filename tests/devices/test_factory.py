@@ -45,3 +45,31 @@ def test_configuration_mistakes_are_named():
     with pytest.raises(ConfigError, match=r"channels\[0\]\.filter_wheel 'nope' is not a key"):
         parse_config(EXAMPLE.replace('camera = "camera_vis"',
                                      'camera = "camera_vis"\nfilter_wheel = "nope"'))
+
+
+ALPACA_MOUNT = EXAMPLE.replace(
+    '[devices.mount]\nkind = "mount"\nbackend = "sim"\naddress = "127.0.0.1:5000"',
+    '[devices.mount]\nkind = "mount"\nbackend = "alpaca"\naddress = "127.0.0.1:11111"')
+
+
+def test_an_alpaca_device_is_built_from_its_address_and_number():
+    from pyros.devices.alpaca.devices import AlpacaMount
+
+    devices = build_devices(parse_config(ALPACA_MOUNT.replace(
+        'address = "127.0.0.1:11111"', 'address = "127.0.0.1:11111"\nalpaca_device = 2')))
+    assert isinstance(devices.mount, AlpacaMount)
+    assert (devices.mount.link.device_type, devices.mount.link.number) == ("telescope", 2)
+    assert devices.mount.link.server.address == "127.0.0.1:11111"
+    assert isinstance(devices.cameras["VIS"], SimCamera)
+
+
+def test_alpaca_configuration_mistakes_are_named():
+    with pytest.raises(UnsupportedBackend, match="an alpaca device needs address"):
+        build_devices(parse_config(ALPACA_MOUNT.replace('address = "127.0.0.1:11111"', "")))
+    with pytest.raises(UnsupportedBackend, match="alpaca_type is for weather devices only"):
+        build_devices(parse_config(ALPACA_MOUNT.replace(
+            'address = "127.0.0.1:11111"',
+            'address = "127.0.0.1:11111"\nalpaca_type = "safetymonitor"')))
+    with pytest.raises(ConfigError, match="alpaca_device"):
+        parse_config(ALPACA_MOUNT.replace('address = "127.0.0.1:11111"',
+                                          'address = "127.0.0.1:11111"\nalpaca_device = -1'))

@@ -392,3 +392,26 @@ def logins(as_json: bool, repeats: int) -> None:
                    f"CPU p50 {t.cpu_p50_ms:8.2f} ms   HTTP {t.status}")
     click.echo(f"{'rate check of an API call':<32} p50 {report.api_rate_check_p50_ms:8.3f} ms"
                f"   CPU p50 {report.api_rate_check_cpu_p50_ms:8.3f} ms")
+
+
+@bench.command("alpaca")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--repeats", type=click.IntRange(10, 100_000), default=200, show_default=True)
+@click.option("--sensor", type=click.IntRange(16, 8192), default=1024, show_default=True,
+              help="Side of the simulated camera's square sensor, pixels.")
+@click.option("--address", help="An Alpaca server to measure instead of our simulator "
+                                "(device 0 of each type is used: it will move).")
+def alpaca(as_json: bool, repeats: int, sensor: int, address: str | None) -> None:
+    """Per-operation time of the alpaca backend against the same requests sent directly
+    (httpx) and through alpyca, in the same run (docs/alpaca.md)."""
+    from pyros.simulators.alpaca.bench import run_alpaca_bench
+
+    report = run_alpaca_bench(repeats, (sensor, sensor), address,
+                              progress=lambda m: None if as_json else click.echo(m, err=True))
+    if as_json:
+        click.echo(json.dumps(report.as_dict()))
+        return
+    click.echo(f"server {report.server}, sensor {sensor}x{sensor}")
+    for operation, ratios in report.ratios().items():
+        shown = "   ".join(f"{k} {v:5.2f}" for k, v in ratios.items())
+        click.echo(f"{operation:<32} {shown}")

@@ -135,3 +135,51 @@ def expose(channel: str, seconds: float, filter_name: str | None, frame_type: st
     path = _run(devices.cameras[name].expose, seconds, out, frame_type=FrameType(
         frame_type.upper()), binning=binning, object_name=object_name)
     click.echo(str(path))
+
+
+@device.command("discover")
+@click.option("--address", default="255.255.255.255", show_default=True,
+              help="Where the discovery datagram goes: the broadcast address, or one host.")
+@click.option("--port", type=click.IntRange(1, 65535), default=32227, show_default=True,
+              help="Alpaca's UDP discovery port.")
+@click.option("--timeout", type=click.FloatRange(0.1, 30), default=2.0, show_default=True,
+              help="Seconds to wait for answers.")
+@click.option("--json", "as_json", is_flag=True)
+def discover(address: str, port: int, timeout: float, as_json: bool) -> None:
+    """Find ASCOM Alpaca servers and list their devices, as [devices] entries."""
+    from pyros.devices.alpaca.discovery import configured_devices
+    from pyros.devices.alpaca.discovery import discover as find_servers
+
+    try:
+        servers = find_servers(address, port, timeout)
+    except OSError as exc:
+        raise click.ClickException(f"cannot send the discovery datagram to {address}:{port}: "
+                                   f"{exc.strerror or exc}") from exc
+    found = []
+    for server in servers:
+        try:
+            devices = [vars(d) | {"kind": d.kind} for d in configured_devices(server.address)]
+            found.append({"server": server.address, "devices": devices})
+        except DeviceError as exc:
+            found.append({"server": server.address, "error": exc.reason, "devices": []})
+    if as_json:
+        click.echo(json.dumps(found, indent=2))
+        return
+    if not found:
+        click.echo(f"no Alpaca server answered on {address}:{port} within {timeout:g} s")
+        return
+    for entry in found:
+        click.echo(f"# Alpaca server {entry['server']}"
+                   + (f": {entry['error']}" if "error" in entry else ""))
+        for d in entry["devices"]:
+            if d["kind"] is None:
+                click.echo(f"#   {d['device_type']} {d['number']} ({d['name']}): not driven "
+                           "by PyROS")
+                continue
+            name = "".join(c if c.isalnum() else "_" for c in d["name"].lower()).strip("_")
+            lines = [f"[devices.{name or d['device_type']}]", f'kind = "{d["kind"]}"',
+                     'backend = "alpaca"', f'address = "{d["server"]}"',
+                     f"alpaca_device = {d['number']}"]
+            if d["device_type"] == "safetymonitor":
+                lines.append('alpaca_type = "safetymonitor"')
+            click.echo("\n".join(lines) + "\n")

@@ -194,3 +194,50 @@ def _list_transients() -> None:
         click.echo(f"ra {t.ra:9.5f} dec {t.dec:+9.5f}  mag {t.magnitude:5.2f} at "
                    f"t0+{t.reference:g} s  decay {t.decay:g}  t0 {t.t0.isoformat()}  "
                    f"({shown})")
+
+
+@sim.command("alpaca")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=11111, show_default=True)
+@click.option("--discovery-port", type=click.IntRange(1, 65535), default=32227,
+              show_default=True, help="UDP port answering Alpaca discovery.")
+@click.option("--speed", type=click.FloatRange(0.01, 1000), default=1.0, show_default=True)
+def alpaca(host: str, port: int, discovery_port: int, speed: float) -> None:
+    """Serve the unit's devices as an ASCOM Alpaca server (in the foreground, Ctrl-C
+    stops it) and print the [devices] entries that use it (docs/alpaca.md)."""
+    from pyros.config.loader import ConfigError, active_config
+    from pyros.simulators.alpaca.common import SimClock
+    from pyros.simulators.alpaca.server import AlpacaSimulator
+    from pyros.simulators.alpaca.unit import devices_for_unit, unit_on_alpaca
+
+    try:
+        unit = active_config()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        simulator = AlpacaSimulator(host, port, discovery_port, speed,
+                                    devices_for_unit(unit, SimClock(speed)))
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port} / UDP "
+                                   f"{discovery_port}: {exc.strerror or exc}") from exc
+    on_alpaca = unit_on_alpaca(unit, simulator.address)
+    click.echo(f"# Alpaca server on {simulator.address}, discovery on UDP {discovery_port}")
+    for name, device in on_alpaca.devices.items():
+        if device.backend != "alpaca":
+            continue
+        extra = f'\nalpaca_type = "{device.alpaca_type}"' if device.alpaca_type else ""
+        click.echo(f'[devices.{name}]\nkind = "{device.kind}"\nbackend = "alpaca"\n'
+                   f'address = "{device.address}"\nalpaca_device = {device.alpaca_device}'
+                   f"{extra}\n")
+    for channel in on_alpaca.channels:
+        click.echo(f"# [[channels]] {channel.name}: camera = \"{channel.camera}\", "
+                   f"filter_wheel = \"{channel.filter_wheel}\"")
+    sys.stdout.flush()  # the entries show at once, even in a pipe or a log
+    simulator.start()
+    try:
+        while True:
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        simulator.stop()

@@ -96,11 +96,16 @@ DeviceKind = Literal["mount", "dome", "camera", "filterwheel", "focuser", "plc",
 
 class Device(Strict):
     kind: DeviceKind
-    backend: Literal["sim", "indi", "plc"]
+    backend: Literal["sim", "indi", "alpaca", "plc"]
     address: str = Field(
         default="", pattern=r"^$|^[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$", description="host:port"
     )
     indi_device: str | None = Field(default=None, description="INDI device name")
+    alpaca_device: int = Field(default=0, ge=0, le=4_294_967_295,
+                               description="Alpaca device number on its server")
+    alpaca_type: Literal["observingconditions", "safetymonitor"] | None = Field(
+        default=None, description="for an Alpaca weather device: which Alpaca device type "
+                                  "(observingconditions by default)")
 
 
 class Computer(Strict):
