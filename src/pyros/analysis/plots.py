@@ -35,8 +35,11 @@ def _ticks(low: float, high: float) -> list[float]:
 
 
 def series_svg(points: list[tuple[datetime, float]], title: str, unit: str, *,
-               inverted: bool = False, css: str = "") -> str:
-    """An SVG of ``points`` (time, value); an empty frame saying so when there are none."""
+               inverted: bool = False, css: str = "", time_format: str = "%H:%M",
+               marks: tuple[float, ...] = ()) -> str:
+    """An SVG of ``points`` (time, value); an empty frame saying so when there are none.
+    ``marks`` are values drawn as dashed lines across (thresholds), when in range;
+    ``time_format`` labels the first and last times (days for a trend)."""
     head = (f'<svg class="plot {escape(css)}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
             f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
             f'<text x="{LEFT}" y="11" class="plot-title">{escape(title)} '
@@ -69,14 +72,20 @@ def series_svg(points: list[tuple[datetime, float]], title: str, unit: str, *,
                      f'y2="{y(tick):.1f}" class="plot-grid"/><text x="{LEFT - 4}" '
                      f'y="{y(tick) + 3:.1f}" text-anchor="end" class="plot-tick">'
                      f'{tick:g}</text>')
-    for stamp, label in ((t0, points[0][0]), (t1, points[-1][0])):
+    parts += [f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(mark):.1f}" y2="{y(mark):.1f}" '
+              f'class="plot-limit"><title>threshold {mark:g}</title></line>'
+              for mark in marks if v0 <= mark <= v1]
+    first, last = min(t for t, _ in points), max(t for t, _ in points)
+    for stamp, label in ((t0, first), (t1, last)):
         parts.append(f'<text x="{x(stamp):.1f}" y="{HEIGHT - 6}" text-anchor="middle" '
-                     f'class="plot-tick">{label:%H:%M}</text>')
+                     f'class="plot-tick">{label.strftime(time_format)}</text>')
+    tip = time_format + (":%S" if time_format.endswith("%M") else "")
     ordered = sorted(zip(times, values, strict=True))
     line = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in ordered)
     parts.append(f'<polyline points="{line}" class="plot-line"/>')
     parts += [f'<circle cx="{x(t):.1f}" cy="{y(v):.1f}" r="2.2" class="plot-point">'
-              f'<title>{datetime.fromtimestamp(t, UTC):%H:%M:%S}: {v:.3g}</title></circle>'
+              f'<title>{datetime.fromtimestamp(t, UTC).strftime(tip)}: {v:.3g}'
+              f'</title></circle>'
               for t, v in ordered]
     parts.append("</svg>")
     return "".join(parts)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pyros.config.analysis import AnalysisConfig
 from pyros.config.archive import ArchiveConfig
 from pyros.config.auth import AuthConfig
+from pyros.config.health import HealthConfig
 from pyros.config.mail import MailConfig
 
 Degrees = Annotated[float, Field(ge=-360.0, le=360.0)]
@@ -386,6 +387,7 @@ class UnitConfig(Strict):
     mail: MailConfig = MailConfig()
     accounting: AccountingConfig = AccountingConfig()
     auth: AuthConfig = AuthConfig()
+    health: HealthConfig = HealthConfig()
 
     @model_validator(mode="after")
     def _cross_references(self) -> UnitConfig:
