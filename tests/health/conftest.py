@@ -92,7 +92,7 @@ def make_night(night: date = NIGHT, *, fwhm_shift: float = 0.0) -> None:
     NightLogEntry.objects.create(time=dark + timedelta(minutes=5), night=night,
                                  kind=LogKind.SAFETY, message="not closed within 180 s")
     NightLogEntry.objects.create(time=closing + timedelta(seconds=61), night=night,
-                                 kind=LogKind.STATE,
+                                 kind=LogKind.NIGHT,
                                  message="night ended: the observatory is closed",
                                  detail={"key": night_end_key(night)})
     for minutes, wind in ((0, 3.0), (30, 9.0)):

@@ -15,13 +15,13 @@ from pyros.majordome.models import NIGHT_ENDED, LogKind, NightLogEntry, night_en
 
 
 def night_end_entry(night: date) -> NightLogEntry | None:
-    return NightLogEntry.objects.filter(night=night, kind=LogKind.STATE,
+    return NightLogEntry.objects.filter(night=night, kind=LogKind.NIGHT,
                                         detail__key=night_end_key(night)).first()
 
 
 def ended_nights(since: date) -> list[date]:
     """The nights since ``since`` whose end the majordome logged, oldest first."""
-    rows = NightLogEntry.objects.filter(night__gte=since, kind=LogKind.STATE,
+    rows = NightLogEntry.objects.filter(night__gte=since, kind=LogKind.NIGHT,
                                         message__startswith=NIGHT_ENDED)
     return sorted({row.night for row in rows
                    if isinstance(row.detail, dict)

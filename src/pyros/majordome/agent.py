@@ -343,7 +343,7 @@ class MajordomeAgent(Agent):
                 or not inputs.closed or self.state in MOVING_OR_OPEN:
             return
         self._ended_nights.add(night)
-        self._night_log(LogKind.STATE, f"{NIGHT_ENDED}: the observatory is closed ({night})",
+        self._night_log(LogKind.NIGHT, f"{NIGHT_ENDED}: the observatory is closed ({night})",
                         now=now, detail={"key": night_end_key(night), "state": self.state.value})
 
     # --- the dome and the mount ----------------------------------------------------------

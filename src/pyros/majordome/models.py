@@ -108,6 +108,7 @@ class LogKind(models.TextChoices):
     OPERATOR = "OPERATOR", "Operator"
     DEVICE = "DEVICE", "Device"
     PLAN = "PLAN", "Plan"
+    NIGHT = "NIGHT", "End of the night"
 
 
 #: The night log's line that ends a night (see MajordomeAgent._note_night_end).
