@@ -101,7 +101,12 @@ def make_night(night: date = NIGHT, *, fwhm_shift: float = 0.0) -> None:
                                     temperature=6.0)
 
 
+#: The morning after, when the pages look at the night.
+MORNING = datetime(2026, 11, 22, 17, 0, tzinfo=UTC)
+
+
 @pytest.fixture
-def fixture_night(db):
+def fixture_night(db, simulated_clock):
     make_night()
+    simulated_clock.set(MORNING)
     return NIGHT
