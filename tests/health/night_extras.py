@@ -11,7 +11,7 @@ from pyros.analysis.models import Candidate, FrameAnalysis
 from pyros.observations import json_format
 from pyros.observations import store as requests_store
 from pyros.programs.models import TimeCharge
-from pyros.scheduling.models import ScheduledSequence, Schedule
+from pyros.scheduling.models import Schedule, ScheduledSequence
 from tests.conftest import request_dict
 from tests.health.conftest import DARK, NIGHT
 
