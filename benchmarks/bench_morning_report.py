@@ -22,7 +22,7 @@ from tests.conftest import make_user
 from tests.health.simulated import run_night
 
 RUNS = 3
-SEQUENCES = 3
+SEQUENCES = 2
 
 
 @pytest.mark.django_db(transaction=True)

@@ -42,7 +42,7 @@ def run_night(owner, *, sequences: int = 1) -> Morning:
         night.plan()
         night.tick_until(lambda: Sequence.objects.filter(
             request=request, status=SequenceStatus.EXECUTED).count() == sequences,
-            what="the sequences executed")
+            wall=GENEROUS * 2 * sequences, what="the sequences executed")
         night.jump(MORNING)
         night.tick_until(lambda: NightLogEntry.objects.filter(kind=LogKind.NIGHT).exists(),
                          what="the end of the night")

@@ -38,7 +38,7 @@ def series_svg(points: list[tuple[datetime, float]], title: str, unit: str, *,
                inverted: bool = False, css: str = "", time_format: str = "%H:%M",
                marks: tuple[float, ...] = ()) -> str:
     """An SVG of ``points`` (time, value); an empty frame saying so when there are none.
-    ``marks`` are values drawn as dashed lines across (thresholds), when in range;
+    ``marks`` are values drawn as dashed lines across (thresholds), always in range;
     ``time_format`` labels the first and last times (days for a trend)."""
     head = (f'<svg class="plot {escape(css)}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
             f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
@@ -51,9 +51,10 @@ def series_svg(points: list[tuple[datetime, float]], title: str, unit: str, *,
     times = [t.timestamp() for t, _ in points]
     values = [v for _, v in points]
     t0, t1 = min(times), max(times)
-    v0, v1 = min(values), max(values)
+    v0, v1 = min(values + list(marks)), max(values + list(marks))
     if v1 - v0 < 1e-9:
-        v0, v1 = v0 - 0.5, v1 + 0.5
+        half = abs(v0) * 0.05 or 0.5
+        v0, v1 = v0 - half, v1 + half
     pad = (v1 - v0) * 0.08
     v0, v1 = v0 - pad, v1 + pad
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -74,7 +75,7 @@ def series_svg(points: list[tuple[datetime, float]], title: str, unit: str, *,
                      f'{tick:g}</text>')
     parts += [f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(mark):.1f}" y2="{y(mark):.1f}" '
               f'class="plot-limit"><title>threshold {mark:g}</title></line>'
-              for mark in marks if v0 <= mark <= v1]
+              for mark in marks]
     first, last = min(t for t, _ in points), max(t for t, _ in points)
     for stamp, label in ((t0, first), (t1, last)):
         parts.append(f'<text x="{x(stamp):.1f}" y="{HEIGHT - 6}" text-anchor="middle" '
