@@ -46,6 +46,9 @@ def test_report_builds_and_prints_the_path(fixture_night):
     assert code == 0, out + err
     path = Path(out.strip())
     assert path.is_file() and path == Path(NightReport.objects.get(night=NIGHT).path)
+    # Without --night, in the morning (09:18 local time): the night just ended.
+    code, out, err = run("report")
+    assert code == 0 and Path(out.strip()) == path
     code, out, err = run("report", "--night", "2026-13-40")
     assert code == 2 and "--night" in err and "Traceback" not in err
 

@@ -11,7 +11,8 @@ from pyros.cli.context import require_database_ready, setup_django
 
 
 def _night(raw: str | None) -> date:
-    """``YYYY-MM-DD``, or last night (the night before tonight) when not given."""
+    """``YYYY-MM-DD``, or when not given the last night whose morning has come (in the
+    morning: the night just ended; in the evening: the one before)."""
     from datetime import timedelta
 
     from pyros import clock
@@ -20,7 +21,7 @@ def _night(raw: str | None) -> date:
     from pyros.scheduling.problem import night_of
 
     if raw is None:
-        return night_of(clock.now(), active_config().site.longitude) - timedelta(days=1)
+        return night_of(clock.now() - timedelta(hours=12), active_config().site.longitude)
     try:
         return parse_day(raw, "--night", " (the date of its evening)")
     except ValueError as exc:
