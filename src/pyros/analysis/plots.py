@@ -77,8 +77,10 @@ def series_svg(points: list[tuple[datetime, float]], title: str, unit: str, *,
               f'class="plot-limit"><title>threshold {mark:g}</title></line>'
               for mark in marks]
     first, last = min(t for t, _ in points), max(t for t, _ in points)
-    for stamp, label in ((t0, first), (t1, last)):
-        parts.append(f'<text x="{x(stamp):.1f}" y="{HEIGHT - 6}" text-anchor="middle" '
+    # The first label from its time rightwards, the last leftwards: inside the frame.
+    anchors = ("start", "end") if t1 > t0 else ("middle", "middle")
+    for stamp, label, anchor in ((t0, first, anchors[0]), (t1, last, anchors[1])):
+        parts.append(f'<text x="{x(stamp):.1f}" y="{HEIGHT - 6}" text-anchor="{anchor}" '
                      f'class="plot-tick">{label.strftime(time_format)}</text>')
     tip = time_format + (":%S" if time_format.endswith("%M") else "")
     ordered = sorted(zip(times, values, strict=True))
