@@ -60,12 +60,36 @@ def test_the_page_is_for_staff_only(fixture_night, observer, staff):
     html = page.content.decode()
     assert 'id="span-30"' in html and 'id="span-365"' in html
     assert 'data-metric="fwhm"' in html and "trend-fwhm" in html
+    assert "relation-dark" in html and "relation-focus" in html
     assert "<script>" not in html and 'src="/static/health/health.js"' in html
     outsider = Client()
     outsider.force_login(observer)
     assert outsider.get("/health/").status_code == 403
     assert outsider.get("/health/reports/2026-11-21/").status_code == 403
     assert Client().get("/health/").status_code == 302  # to the login page
+
+
+def test_figures_against_each_other_pair_by_night(db):
+    from datetime import timedelta
+
+    from pyros.health.relations import pairs, relations
+    from tests.health.conftest import make_night
+
+    make_night()
+    make_night(NIGHT + timedelta(days=1))
+    unit = with_thresholds()
+    summarise_night(NIGHT, unit)
+    summarise_night(NIGHT + timedelta(days=1), unit)
+    last = NIGHT + timedelta(days=1)
+    assert pairs("dark_current", "dark_temperature", True, last, 30) == {
+        "VIS": [(-20.0, 0.02), (-20.0, 0.02)]}
+    assert pairs("focus_position", "ambient_temperature", False, last, 30) == {
+        "focuser": [(7.0, 1005.0), (7.0, 1005.0)]}
+    assert pairs("focus_position", "ambient_temperature", False, last, 1) == {
+        "focuser": [(7.0, 1005.0)]}
+    found = relations(last, 30)
+    assert [(r.name, r.points) for r in found] == [("dark", 2), ("focus", 2)]
+    assert found[0].svg.count('class="plot-point"') == 2
 
 
 def test_thresholds_show_on_the_pages(fixture_night, staff, settings):

@@ -23,7 +23,7 @@ class Plot:
     svg: str = ""
 
 
-def _ticks(low: float, high: float) -> list[float]:
+def ticks(low: float, high: float) -> list[float]:
     span = high - low
     step = 10 ** math.floor(math.log10(span / 2)) if span > 0 else 1.0
     for factor in (1, 2, 5, 10):
@@ -68,7 +68,7 @@ def series_svg(points: list[tuple[datetime, float]], title: str, unit: str, *,
 
     parts = [head, f'<rect x="{LEFT}" y="{TOP}" width="{inner_w}" height="{inner_h}" '
                    f'class="plot-frame"/>']
-    for tick in _ticks(v0, v1):
+    for tick in ticks(v0, v1):
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" '
                      f'y2="{y(tick):.1f}" class="plot-grid"/><text x="{LEFT - 4}" '
                      f'y="{y(tick) + 3:.1f}" text-anchor="end" class="plot-tick">'

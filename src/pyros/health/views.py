@@ -25,6 +25,7 @@ from pyros.dates import parse_day
 from pyros.health import mails
 from pyros.health.metrics import METRICS
 from pyros.health.models import NightReport
+from pyros.health.relations import relations
 from pyros.health.report import gather
 from pyros.health.trends import recent_warnings, series
 from pyros.scheduling.problem import night_of
@@ -76,7 +77,7 @@ def health(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
     last = today()
     return render(request, "health/health.html", {
-        "spans": [(days, metric_plots(last, days)) for days in SPANS],
+        "spans": [(days, metric_plots(last, days), relations(last, days)) for days in SPANS],
         "health_warnings": recent_warnings(settings.UNIT, last),
         "reports": NightReport.objects.all()[:30],
         "subscribed": mails.is_subscribed(request.user),
