@@ -12,14 +12,16 @@ from pyros.accounts.profiles import ProfileLevel
 from pyros.health.morning import build_report
 from pyros.health.summarise import summarise_night
 from tests.conftest import OBSERVER_PASSWORD, make_user
-from tests.health.conftest import NIGHT, with_thresholds
+from tests.health.conftest import MORNING, NIGHT, make_night, with_thresholds
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-pytest_plugins = ["tests.health.conftest"]
 
 
-def test_trends_warnings_subscription_and_report(page: Page, initial_data, fixture_night, artifacts,
-                                                 monkeypatch):
+
+def test_trends_warnings_subscription_and_report(page: Page, initial_data, simulated_clock,
+                                                 artifacts, monkeypatch):
+    make_night()
+    simulated_clock.set(MORNING)
     monkeypatch.setattr(settings, "UNIT", with_thresholds(fwhm={"max": 1.5}))
     summarise_night(NIGHT, settings.UNIT)
     build_report(NIGHT, settings.UNIT)
@@ -43,6 +45,7 @@ def test_trends_warnings_subscription_and_report(page: Page, initial_data, fixtu
     page.get_by_role("button", name="365 days").click()
     expect(page.locator("#span-365")).to_be_visible()
     expect(page.locator("#span-30")).to_be_hidden()
+    expect(page.locator("#span-365 svg.relation-dark .plot-point")).to_have_count(1)
     page.screenshot(path=str(artifacts / "health-page.png"), full_page=True)
 
     page.get_by_role("button", name="Mail me the morning report").click()
