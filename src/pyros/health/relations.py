@@ -96,7 +96,7 @@ def relations(last: date, days: int) -> list[Relation]:
     for name, y_metric, x_metric, same_channel in RELATIONS:
         y_info, x_info = METRICS[y_metric], METRICS[x_metric]
         for label, points in pairs(y_metric, x_metric, same_channel, last, days).items():
-            title = f"{y_info.title} ({y_info.unit}) against {x_info.title.lower()} · {label}"
+            title = f"{y_info.title} ({y_info.unit}) · {label}"  # x: the axis' label
             found.append(Relation(name, scatter_svg(points, title,
                                                     f"{x_info.title} ({x_info.unit})",
                                                     f"relation-{name}"), len(points)))
