@@ -143,6 +143,10 @@ HOSTILE: list[tuple[str, str, Any, str]] = [
     ("analysis", "queue", {"night": "2026-02-30"}, "night: Input should be a valid date"),
     ("analysis", "queue", {"night": "yesterday"}, "night: Input should be a valid date"),
     ("analysis", "queue", {"night": NESTED}, "night: Input should be a valid date"),
+    # health
+    ("health", "report", {"night": "2026-02-30"}, "night: Input should be a valid date"),
+    ("health", "report", {"night": "2026-11-21", "mail": "yes"}, "mail: Input should be a "
+                                                                  "valid boolean"),
 ]
 
 

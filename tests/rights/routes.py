@@ -163,6 +163,11 @@ ROUTES: dict[str, Route] = {
     "programs:program-detail": req(args=PROGRAM),
     # --- system, instruments, observatory
     "agents:system": Route("system"),
+    "health": Route("system", buttons=("health-subscription",)),
+    "health-subscription": Route("system", read=(), act=("POST",), gate=R),
+    "health-report": Route("system", args=lambda w: {"night": "2026-11-21"}),
+    "health-report-file": Route("system", args=lambda w: {"night": "2026-11-21"},
+                                missing=True),  # no report built: 404 to those allowed
     "instruments:telescope": Route("telescope"),
     "instruments:cameras": Route("cameras"),
     "instruments:camera-preview": Route("cameras", args=lambda w: {"channel": "VIS"},

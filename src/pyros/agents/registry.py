@@ -15,6 +15,7 @@ AGENTS: dict[str, str] = {
     "analysis": "pyros.analysis.agent:AnalysisAgent",
     "agentB": "pyros.agents.testing:AgentB",
     "devices": "pyros.instruments.agent:DevicesAgent",
+    "health": "pyros.health.agent:HealthAgent",
     "majordome": "pyros.majordome.agent:MajordomeAgent",
     "monitoring": "pyros.monitoring.agent:MonitoringAgent",
     "scheduler": "pyros.scheduling.agent:SchedulerAgent",

@@ -23,7 +23,7 @@ class Plot:
     svg: str = ""
 
 
-def _ticks(low: float, high: float) -> list[float]:
+def ticks(low: float, high: float) -> list[float]:
     span = high - low
     step = 10 ** math.floor(math.log10(span / 2)) if span > 0 else 1.0
     for factor in (1, 2, 5, 10):
@@ -35,8 +35,11 @@ def _ticks(low: float, high: float) -> list[float]:
 
 
 def series_svg(points: list[tuple[datetime, float]], title: str, unit: str, *,
-               inverted: bool = False, css: str = "") -> str:
-    """An SVG of ``points`` (time, value); an empty frame saying so when there are none."""
+               inverted: bool = False, css: str = "", time_format: str = "%H:%M",
+               marks: tuple[float, ...] = ()) -> str:
+    """An SVG of ``points`` (time, value); an empty frame saying so when there are none.
+    ``marks`` are values drawn as dashed lines across (thresholds), always in range;
+    ``time_format`` labels the first and last times (days for a trend)."""
     head = (f'<svg class="plot {escape(css)}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
             f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
             f'<text x="{LEFT}" y="11" class="plot-title">{escape(title)} '
@@ -48,9 +51,10 @@ def series_svg(points: list[tuple[datetime, float]], title: str, unit: str, *,
     times = [t.timestamp() for t, _ in points]
     values = [v for _, v in points]
     t0, t1 = min(times), max(times)
-    v0, v1 = min(values), max(values)
+    v0, v1 = min(values + list(marks)), max(values + list(marks))
     if v1 - v0 < 1e-9:
-        v0, v1 = v0 - 0.5, v1 + 0.5
+        half = abs(v0) * 0.05 or 0.5
+        v0, v1 = v0 - half, v1 + half
     pad = (v1 - v0) * 0.08
     v0, v1 = v0 - pad, v1 + pad
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -64,19 +68,27 @@ def series_svg(points: list[tuple[datetime, float]], title: str, unit: str, *,
 
     parts = [head, f'<rect x="{LEFT}" y="{TOP}" width="{inner_w}" height="{inner_h}" '
                    f'class="plot-frame"/>']
-    for tick in _ticks(v0, v1):
+    for tick in ticks(v0, v1):
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" '
                      f'y2="{y(tick):.1f}" class="plot-grid"/><text x="{LEFT - 4}" '
                      f'y="{y(tick) + 3:.1f}" text-anchor="end" class="plot-tick">'
                      f'{tick:g}</text>')
-    for stamp, label in ((t0, points[0][0]), (t1, points[-1][0])):
-        parts.append(f'<text x="{x(stamp):.1f}" y="{HEIGHT - 6}" text-anchor="middle" '
-                     f'class="plot-tick">{label:%H:%M}</text>')
+    parts += [f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(mark):.1f}" y2="{y(mark):.1f}" '
+              f'class="plot-limit"><title>threshold {mark:g}</title></line>'
+              for mark in marks]
+    first, last = min(t for t, _ in points), max(t for t, _ in points)
+    # The first label from its time rightwards, the last leftwards: inside the frame.
+    anchors = ("start", "end") if t1 > t0 else ("middle", "middle")
+    for stamp, label, anchor in ((t0, first, anchors[0]), (t1, last, anchors[1])):
+        parts.append(f'<text x="{x(stamp):.1f}" y="{HEIGHT - 6}" text-anchor="{anchor}" '
+                     f'class="plot-tick">{label.strftime(time_format)}</text>')
+    tip = time_format + (":%S" if time_format.endswith("%M") else "")
     ordered = sorted(zip(times, values, strict=True))
     line = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in ordered)
     parts.append(f'<polyline points="{line}" class="plot-line"/>')
     parts += [f'<circle cx="{x(t):.1f}" cy="{y(v):.1f}" r="2.2" class="plot-point">'
-              f'<title>{datetime.fromtimestamp(t, UTC):%H:%M:%S}: {v:.3g}</title></circle>'
+              f'<title>{datetime.fromtimestamp(t, UTC).strftime(tip)}: {v:.3g}'
+              f'</title></circle>'
               for t, v in ordered]
     parts.append("</svg>")
     return "".join(parts)

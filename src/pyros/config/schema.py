@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pyros.config.analysis import AnalysisConfig
 from pyros.config.archive import ArchiveConfig
 from pyros.config.auth import AuthConfig
+from pyros.config.health import HealthConfig
 from pyros.config.mail import MailConfig
 from pyros.config.ocs import OcsConfig
 
@@ -393,6 +394,7 @@ class UnitConfig(Strict):
     accounting: AccountingConfig = AccountingConfig()
     auth: AuthConfig = AuthConfig()
     ocs: OcsConfig = OcsConfig()
+    health: HealthConfig = HealthConfig()
 
     @model_validator(mode="after")
     def _cross_references(self) -> UnitConfig:

@@ -13,6 +13,8 @@ class OutgoingMail(models.Model):
     to = models.EmailField(max_length=254)
     subject = models.CharField(max_length=255)
     body = models.TextField()
+    html = models.TextField(blank=True, help_text="an HTML alternative of the body "
+                                                  "(the morning report)")
     #: Why it is sent ("registration", "activation", "password reset" ...), for the PI.
     kind = models.CharField(max_length=40, blank=True)
     created = models.DateTimeField()

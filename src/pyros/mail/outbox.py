@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from smtplib import SMTPRecipientsRefused, SMTPSenderRefused
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import close_old_connections, transaction
 
 from pyros import clock
@@ -39,13 +39,14 @@ LEASE = timedelta(minutes=5)
 
 
 def queue_mail(to: str | Iterable[str], subject: str, body: str, kind: str = "",
-               ) -> list[OutgoingMail]:
+               html: str = "") -> list[OutgoingMail]:
     """Store one mail per recipient in the current transaction, and send them when it
-    commits (at once outside a transaction). Empty addresses are skipped."""
+    commits (at once outside a transaction). Empty addresses are skipped; ``html``, when
+    given, is sent as the body's HTML alternative."""
     recipients = [to] if isinstance(to, str) else list(to)
     now = clock.now()
     mails = [OutgoingMail.objects.create(to=address, subject=subject[:255], body=body,
-                                         kind=kind, created=now, next_attempt=now)
+                                         html=html, kind=kind, created=now, next_attempt=now)
              for address in dict.fromkeys(recipients) if address]
     if mails:
         ids = [mail.pk for mail in mails]
@@ -70,8 +71,11 @@ def _claim(pk: int, now: datetime) -> bool:
 def _send(mail: OutgoingMail, connection) -> str:
     """Send one claimed mail; the error ("" when sent) is recorded on its row."""
     try:
-        EmailMessage(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to],
-                     connection=connection).send()
+        message = EmailMultiAlternatives(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL,
+                                         [mail.to], connection=connection)
+        if mail.html:
+            message.attach_alternative(mail.html, "text/html")
+        message.send()
     except Exception as exc:  # whatever the backend raises: kept, shown, retried
         error = f"{type(exc).__name__}: {exc}"[:2000]
         _failed(mail, error)

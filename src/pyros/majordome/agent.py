@@ -50,7 +50,7 @@ from pyros.devices.interfaces import ShutterState
 from pyros.majordome import calibrations, store
 from pyros.majordome.disk import DiskCheck
 from pyros.majordome.executor import Executor
-from pyros.majordome.models import LogKind
+from pyros.majordome.models import NIGHT_ENDED, LogKind, night_end_key
 from pyros.majordome.offline import NO_DATABASE, HeldLog, offline_inputs, outage_summary
 from pyros.majordome.persist import persist
 from pyros.majordome.states import (
@@ -78,6 +78,9 @@ MONITORING = "monitoring"  # the agent that talks to the PLC
 SafetyReasons = Annotated[tuple[Reason, ...], Field(max_length=100)]
 CONTEXT_EVERY = 10.0  # seconds between two readings of the weather for the headers
 DARKS_BEFORE_DUSK = 6.0  # degrees of sun above open_sun_altitude: dusk's darks begin
+#: States in which a night is not over yet.
+MOVING_OR_OPEN = frozenset({State.OPENING, State.CLOSING, State.SCHEDULER_READY,
+                            State.OBSERVING, State.REMOTE})
 
 
 @dataclass
@@ -132,6 +135,8 @@ class MajordomeAgent(Agent):
         self._offline_since: datetime | None = None  # the database unreachable since
         self._held = HeldLog()  # the night log written meanwhile
         self._give_back_pending = False  # work lost with the database, to give back
+        self._dark_nights: set[date] = set()  # nights this agent saw the sun set on
+        self._ended_nights: set[date] = set()  # nights whose end it logged
 
     @property
     def unit(self) -> UnitConfig:
@@ -290,6 +295,7 @@ class MajordomeAgent(Agent):
             inputs = replace(inputs, busy=self._busy_outside())
             changed = self._transition(decide(self.state, inputs), inputs, now) or changed
         self._heartbeat()
+        self._note_night_end(sun, night, inputs, now)
         self._refresh_context(around)
         self.last_inputs = inputs
         running = self.running
@@ -325,6 +331,20 @@ class MajordomeAgent(Agent):
         elif decision.state == State.OPENING:
             self._start_motion(self._open_orders)
         return decision
+
+    def _note_night_end(self, sun: Sun, night: date, inputs: Inputs, now: datetime) -> None:
+        """Log the end of a night once: the first decision of the morning (DAY) with the
+        observatory closed and nothing moving, after a night this agent ran through. The
+        health agent builds the morning report from it; nothing here waits for that."""
+        if sun.phase != Phase.DAY:
+            self._dark_nights.add(night)
+            return
+        if sun.evening or night not in self._dark_nights or night in self._ended_nights \
+                or not inputs.closed or self.state in MOVING_OR_OPEN:
+            return
+        self._ended_nights.add(night)
+        self._night_log(LogKind.NIGHT, f"{NIGHT_ENDED}: the observatory is closed ({night})",
+                        now=now, detail={"key": night_end_key(night), "state": self.state.value})
 
     # --- the dome and the mount ----------------------------------------------------------
 

@@ -9,7 +9,7 @@ logs each action.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import models
 
@@ -108,6 +108,17 @@ class LogKind(models.TextChoices):
     OPERATOR = "OPERATOR", "Operator"
     DEVICE = "DEVICE", "Device"
     PLAN = "PLAN", "Plan"
+    NIGHT = "NIGHT", "End of the night"
+
+
+#: The night log's line that ends a night (see MajordomeAgent._note_night_end).
+NIGHT_ENDED = "night ended"
+
+
+def night_end_key(night: date) -> str:
+    """The ``detail["key"]`` of the line that ends ``night`` (like the calibrations'
+    ``…:end``)."""
+    return f"night-{night.isoformat()}:end"
 
 
 class NightLogEntry(models.Model):

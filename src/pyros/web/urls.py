@@ -26,6 +26,7 @@ urlpatterns = [
     path("images/", include("pyros.archive.urls")),
     path("images/", include("pyros.analysis.urls")),
     path("config/", include("pyros.configpage.urls")),
+    path("health/", include("pyros.health.urls")),
     path("users/", include("pyros.accounts.management_urls")),
     path("proposals/", include("pyros.proposals.urls")),
     path("api/", include("pyros.observations.api_urls")),
