@@ -14,20 +14,22 @@ reverse makes the reported ICRS position agree with what was asked.
 
 Aborts: INDI drivers answer an abort by setting the interrupted property Idle or Alert,
 which ends the wait for it (or for the image) with a DeviceError; a device that was
-aborted meanwhile raises MotionAborted or ExposureAborted instead. Watchdog: none here
-(``has_watchdog`` is False); on an INDI site, run INDI's own watchdog driver
-(``indi_watchdog``), which parks the mount and the dome when its heartbeat stops.
+aborted meanwhile raises MotionAborted or ExposureAborted instead. Watchdog: INDI's own
+WatchDog driver (``indi_watchdog``) when the unit has one, which parks the mount and the
+dome when its heartbeat stops (:mod:`pyros.devices.indi.watchdog`).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from astropy import units as u
 from astropy.coordinates import FK5, SkyCoord
@@ -35,7 +37,7 @@ from astropy.time import Time
 
 from pyros import astro, clock
 from pyros.clock import Clock
-from pyros.config.schema import Site
+from pyros.config.schema import Channel, Site
 from pyros.devices.errors import (
     DeviceError,
     DeviceRefused,
@@ -43,6 +45,7 @@ from pyros.devices.errors import (
     MotionAborted,
 )
 from pyros.devices.indi.client import DeviceLink, Property
+from pyros.devices.indi.headers import Companions, correct_header, read_circumstances
 from pyros.devices.indi.protocol import State
 from pyros.devices.interfaces import (
     Camera,
@@ -66,6 +69,9 @@ from pyros.devices.interfaces import (
 )
 from pyros.devices.targets import check_target
 
+if TYPE_CHECKING:
+    from pyros.devices.indi.watchdog import IndiWatchdog
+
 log = logging.getLogger(__name__)
 
 #: A driver that has defined nothing new for this long (s) has sent its definitions.
@@ -81,6 +87,14 @@ def icrs_to_eod(ra: float, dec: float, when: datetime) -> tuple[float, float]:
     eod = SkyCoord(ra=ra * u.deg, dec=dec * u.deg, frame="icrs").transform_to(
         FK5(equinox=Time(when)))
     return float(eod.ra.hour), float(eod.dec.deg)
+
+
+def angular_distance(ra1: float, dec1: float, ra2: float, dec2: float) -> float:
+    """Degrees between two positions given in degrees (haversine: exact for the
+    arcseconds a pointing check compares)."""
+    p1, p2, dra = math.radians(dec1), math.radians(dec2), math.radians(ra2 - ra1)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dra / 2) ** 2
+    return math.degrees(2 * math.asin(min(1.0, math.sqrt(h))))
 
 
 def eod_to_icrs(ra_hours: float, dec: float, when: datetime) -> tuple[float, float]:
@@ -106,6 +120,8 @@ class _IndiDevice:
 
     name: str
     _marker: tuple[str, ...] = ()
+    #: Properties whose values a status reports: never read from a placeholder.
+    _values: tuple[str, ...] = ()
 
     def _init_link(self, link: DeviceLink) -> None:
         self.link = link
@@ -145,13 +161,27 @@ class _IndiDevice:
     def connect(self, timeout: float = 10.0) -> None:
         deadline = _Deadline(timeout)
         connection = self.link.get("CONNECTION", timeout)
-        if not (connection.is_on("CONNECT") and connection.state is State.OK):
+        connecting = not (connection.is_on("CONNECT") and connection.state is State.OK)
+        if connecting:
             self.link.set("CONNECTION", {"CONNECT": True}, timeout=deadline.left())
         if self._marker:
             self.link.wait_any(self._marker, deadline.left())
             self.link.settle(SETTLE, deadline.left())
+        if connecting:
+            self._await_values(deadline)
         self._setup(deadline.left())
         self._set_up_for = self.link.generation
+
+    def _await_values(self, deadline: _Deadline) -> None:
+        """After connecting the driver, until the properties a status reports carry
+        values: the driver defines them with placeholders first (a mount at 0h/0°, Idle),
+        and a status read from those would be wrong rather than unknown."""
+        properties = self.link.properties()
+        for name in self._values:
+            if name in properties and not properties[name].reported:
+                self.link.wait(name, lambda p: p.reported, deadline.left(),
+                               f"a value of {self.link.indi_device}.{name} (the driver "
+                               "sent only the placeholder it defines on connecting)")
 
     def _ready(self, timeout: float) -> dict[str, Property]:
         """The device's properties, connecting and setting up the driver if needed."""
@@ -187,20 +217,46 @@ class _IndiDevice:
             self.link.set(name, {element: True}, timeout=timeout, echoes=False)
 
 
+class _Watched:
+    """The mount's and the dome's watchdog: INDI's WatchDog driver when the unit has one
+    (:mod:`pyros.devices.indi.watchdog`), shared by both."""
+
+    _watchdog: IndiWatchdog | None
+
+    @property
+    def has_watchdog(self) -> bool:
+        return self._watchdog is not None
+
+    def arm_watchdog(self, seconds: float, timeout: float = 5.0) -> None:
+        if self._watchdog is None:
+            raise DeviceRefused(self.name, "no watchdog: add indi_watchdog to the unit's "  # type: ignore[attr-defined]
+                                           "devices (docs/devices.md)")
+        self._watchdog.arm(seconds, timeout)
+
+    def _tripped_at(self) -> datetime | None:
+        return self._watchdog.tripped_at() if self._watchdog is not None else None
+
+
 # --- mount ----------------------------------------------------------------------------
 
 
-class IndiMount(_IndiDevice, Mount):
+class IndiMount(_Watched, _IndiDevice, Mount):
     """An INDI telescope. ``clock`` gives the time for target checks and coordinate
     conversions (the process-wide clock when None); it must agree with the mount's.
-    No watchdog: see the module's docstring."""
+    Its watchdog, if any, is INDI's WatchDog driver."""
 
     _marker = ("EQUATORIAL_EOD_COORD",)
+    _values = ("EQUATORIAL_EOD_COORD",)
 
     def __init__(self, name: str, link: DeviceLink, site: Site,
-                 capabilities: MountCapabilities, clock: Clock | None = None) -> None:
+                 capabilities: MountCapabilities, clock: Clock | None = None, *,
+                 pointing_tolerance: float = 30.0, watchdog: IndiWatchdog | None = None
+                 ) -> None:
         super().__init__(name)
         self._init_link(link)
+        self.pointing_tolerance = pointing_tolerance  # arcseconds
+        self.last_miss: float | None = None  # arcseconds, of the last slew waited for
+        self._watchdog = watchdog
         self.site = site
         self._capabilities = capabilities
         self._clock = clock
@@ -244,18 +300,48 @@ class IndiMount(_IndiDevice, Mount):
                            # position stops being Busy.
                            slewing=eod.state is State.BUSY and not parked,
                            tracking=tracking, parked=parked,
-                           at_limit=at_limit, time=now)
+                           at_limit=at_limit, time=now,
+                           watchdog_tripped_at=self._tripped_at())
 
     def slew(self, ra: float, dec: float, *, wait: bool = True, timeout: float = 300.0) -> None:
+        """Tracking goes on before the goto: a driver asked to "track on arrival" with
+        tracking off ends where the sky has drifted meanwhile (arcminutes after a long
+        slew). With ``wait``, the mount then settles (``settle_time``) and the position
+        reached is checked against the target: a miss beyond ``pointing_tolerance`` is
+        a DeviceError that says by how much."""
         now = self._now()
         check_target(self.name, ra, dec, now, self.site, self._capabilities)
         deadline = _Deadline(timeout)
         properties = self._ready(deadline.left())
+        park = properties.get("TELESCOPE_PARK")
+        if not (park is not None and park.is_on("PARK")):  # a parked mount refuses the goto
+            track = properties.get("TELESCOPE_TRACK_STATE")
+            if track is not None and not track.is_on("TRACK_ON"):
+                self.link.set("TELESCOPE_TRACK_STATE", {"TRACK_ON": True},
+                              timeout=deadline.left())
         self._switch_if_off(properties, "ON_COORD_SET", "TRACK", deadline.left())
         ra_hours, dec_eod = icrs_to_eod(ra, dec, now)
-        with self._abortable("the slew"):
+        with self._abortable("the slew") as stop_if_aborted:
             self.link.set("EQUATORIAL_EOD_COORD", {"RA": ra_hours, "DEC": dec_eod},
                           timeout=deadline.left(), wait=wait, tolerance=POSITION_TOLERANCE)
+            if not wait:
+                return
+            settled = time.monotonic() + self._capabilities.settle_time
+            while time.monotonic() < settled:
+                stop_if_aborted()
+                time.sleep(min(0.1, max(settled - time.monotonic(), 0.0)))
+            stop_if_aborted()
+            self._check_arrival(ra_hours, dec_eod)
+
+    def _check_arrival(self, ra_hours: float, dec: float) -> None:
+        reached = self.link.get("EQUATORIAL_EOD_COORD", 5.0)
+        miss = angular_distance(ra_hours * 15.0, dec, self._number(reached, "RA") * 15.0,
+                                self._number(reached, "DEC")) * 3600.0
+        self.last_miss = miss
+        if miss > self.pointing_tolerance:
+            raise DeviceError(self.name, f"the slew ended {miss:.1f}\" from the target "
+                                         f"(tolerance {self.pointing_tolerance:g}\"): the "
+                                         "mount did not arrive")
 
     def track(self, on: bool, timeout: float = 10.0) -> None:
         deadline = _Deadline(timeout)
@@ -284,16 +370,23 @@ class IndiMount(_IndiDevice, Mount):
 # --- dome -----------------------------------------------------------------------------
 
 
-class IndiDome(_IndiDevice, Dome):
+class IndiDome(_Watched, _IndiDevice, Dome):
     """An INDI dome, or a roll-off roof: a dome without ``ABS_DOME_POSITION``, opened by
-    unparking and closed by parking as INDI's roll-off drivers do. No watchdog: see the
-    module's docstring."""
+    unparking and closed by parking as INDI's roll-off drivers do. Its watchdog, if any, is
+    INDI's WatchDog driver."""
 
     _marker = ("DOME_SHUTTER", "DOME_PARK", "ABS_DOME_POSITION", "DOME_MOTION")
 
-    def __init__(self, name: str, link: DeviceLink) -> None:
+    def __init__(self, name: str, link: DeviceLink, *,
+                 watchdog: IndiWatchdog | None = None) -> None:
         super().__init__(name)
         self._init_link(link)
+        self._watchdog = watchdog
+
+    def _setup(self, timeout: float) -> None:
+        # Parking closes the shutter: what the watchdog's park is for.
+        self._switch_if_off(self.link.properties(), "DOME_SHUTTER_PARK_POLICY",
+                            "SHUTTER_CLOSE_ON_PARK", timeout)
 
     @property
     def is_rolloff(self) -> bool:
@@ -311,7 +404,7 @@ class IndiDome(_IndiDevice, Dome):
             azimuth=self._number(position, "DOME_ABSOLUTE_POSITION") if position else None,
             moving=moving, following=sync is not None and sync.is_on("DOME_AUTOSYNC_ENABLE"),
             parked=park is not None and park.is_on("PARK") and park.state is State.OK,
-            time=clock.now())
+            time=clock.now(), watchdog_tripped_at=self._tripped_at())
 
     @staticmethod
     def _shutter(properties: dict[str, Property]) -> ShutterState:
@@ -380,10 +473,20 @@ class IndiCamera(_IndiDevice, Camera):
 
     _marker = ("CCD_EXPOSURE",)
 
-    def __init__(self, name: str, link: DeviceLink, readout_time: float = 10.0) -> None:
+    def __init__(self, name: str, link: DeviceLink, readout_time: float = 10.0, *,
+                 channel: Channel | None = None, snoop: dict[str, str] | None = None,
+                 companions: Companions | None = None) -> None:
+        """``channel``: the configuration the sensor is checked against; ``snoop``: the
+        driver's ``ACTIVE_DEVICES`` (``ACTIVE_TELESCOPE``, ``ACTIVE_FILTER``,
+        ``ACTIVE_FOCUSER``: INDI names on the same indiserver); ``companions``: the
+        devices whose state each image's header must show."""
         super().__init__(name)
         self._init_link(link)
         self.readout_time = readout_time
+        self.channel = channel
+        self.snoop = dict(snoop or {})
+        self.companions = companions or Companions()
+        self.last_corrections: list[str] = []
         self._setpoint: float | None = None
         self._last_image: str | None = None
         self._awaiting_image = False
@@ -392,10 +495,36 @@ class IndiCamera(_IndiDevice, Camera):
         deadline = _Deadline(timeout)
         self.link.enable_blob(deadline.left(), name="CCD1")
         properties = self.link.properties()
+        self._check_sensor(properties)
+        active = properties.get("ACTIVE_DEVICES")
+        wanted = {k: v for k, v in self.snoop.items() if active is not None and k in active.values}
+        if active is not None and wanted and any(active.values[k] != v for k, v in wanted.items()):
+            self.link.set("ACTIVE_DEVICES", wanted, timeout=deadline.left())
         # Images to us, uncompressed FITS: what the archive and astropy read as they are.
         self._switch_if_off(properties, "UPLOAD_MODE", "UPLOAD_CLIENT", deadline.left())
         self._switch_if_off(properties, "CCD_COMPRESSION", "INDI_DISABLED", deadline.left())
         self._switch_if_off(properties, "CCD_TRANSFER_FORMAT", "FORMAT_FITS", deadline.left())
+
+    def _check_sensor(self, properties: dict[str, Property]) -> None:
+        """The sensor the driver reports (``CCD_INFO``) is the one configured."""
+        if self.channel is None:
+            return
+        info = self._require(properties, "CCD_INFO", "no sensor size")
+        width, height = int(self._number(info, "CCD_MAX_X")), int(self._number(info, "CCD_MAX_Y"))
+        channel = self.channel
+        problems = []
+        if (width, height) != (channel.width, channel.height):
+            problems.append(f"the sensor is {width}x{height} pixels, the channel says "
+                            f"{channel.width}x{channel.height}")
+        pixel = info.values.get("CCD_PIXEL_SIZE")
+        if channel.pixel_size is not None and isinstance(pixel, float) and \
+                abs(pixel - channel.pixel_size) > 0.01:
+            problems.append(f"its pixels are {pixel:.2f} \u00b5m, the channel says "
+                            f"{channel.pixel_size:g} \u00b5m")
+        if problems:
+            raise DeviceError(self.name, f"{self.link.indi_device} does not match channel "
+                                         f"{channel.name}: {'; '.join(problems)} (fix the "
+                                         "configuration or the driver's settings)")
 
     def status(self, timeout: float = 5.0) -> CameraStatus:
         properties = self._ready(timeout)
@@ -432,11 +561,13 @@ class IndiCamera(_IndiDevice, Camera):
             self._configure(properties, FrameType(frame_type), binning, region, object_name,
                             deadline)
             stop_if_aborted()  # aborted while setting up: start nothing
+            known = read_circumstances(self.companions, min(5.0, deadline.left()))
             self._awaiting_image = True
             try:
                 self._take(properties, seconds, path, deadline)
             finally:
                 self._awaiting_image = False
+        self.last_corrections = correct_header(path, known)
         return path
 
     def _take(self, properties: dict[str, Property], seconds: float, path: Path,
@@ -513,9 +644,20 @@ class IndiFilterWheel(_IndiDevice, FilterWheel):
 
     _marker = ("FILTER_SLOT",)
 
-    def __init__(self, name: str, link: DeviceLink) -> None:
+    def __init__(self, name: str, link: DeviceLink, expected: list[str] | None = None) -> None:
+        """``expected``: the channel's filters, each of which the wheel must hold."""
         super().__init__(name)
         self._init_link(link)
+        self.expected = list(expected or [])
+
+    def _setup(self, timeout: float) -> None:
+        names = self._names(self.link.properties())
+        missing = [f for f in self.expected if f not in names]
+        if missing:
+            raise DeviceError(self.name, f"{self.link.indi_device} has no filter "
+                                         f"{', '.join(missing)} (its filters: "
+                                         f"{', '.join(names) or 'none'}; fix the channel's "
+                                         "filters or the wheel's FILTER_NAME)")
 
     @property
     def filters(self) -> list[str]:
