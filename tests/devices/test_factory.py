@@ -4,7 +4,7 @@ import pytest
 
 from pyros import paths
 from pyros.config.loader import ConfigError, parse_config
-from pyros.devices.factory import UnsupportedBackend, build_devices
+from pyros.devices.factory import build_devices
 from pyros.devices.indi.devices import IndiCamera, IndiFilterWheel, IndiMount
 from pyros.devices.sim import SimCamera, SimFilterWheel, SimMount
 
@@ -47,7 +47,8 @@ def test_devices_name_their_indiserver_and_the_camera_snoops_its_neighbours():
         'backend = "indi"\nserver = "dome_pc"\nindi_device = "Filter Simulator"\n\n'
         '[devices.watchdog]\nkind = "watchdog"\nbackend = "indi"\nserver = "dome_pc"\n'
         'indi_device = "WatchDog"')
-    text = text.replace('camera = "camera_vis"', 'camera = "camera_vis"\nfilter_wheel = "wheel_vis"')
+    text = text.replace('camera = "camera_vis"',
+                        'camera = "camera_vis"\nfilter_wheel = "wheel_vis"')
     text = text.replace("[devices.mount]", '[indi_servers]\ndome_pc = "10.0.0.7:7624"\n\n'
                                            "[devices.mount]")
     devices = build_devices(parse_config(text))

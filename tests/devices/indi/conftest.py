@@ -6,6 +6,7 @@ unix socket in the test's temporary directory, relayed inside the namespace).
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import shutil
@@ -24,6 +25,7 @@ DRIVERS = {
     "wheel": ("indi_simulator_wheel", "Filter Simulator"),
     "focuser": ("indi_simulator_focus", "Focuser Simulator"),
     "weather": ("indi_simulator_weather", "Weather Simulator"),
+    "watchdog": ("indi_watchdog", "WatchDog"),
 }
 
 
@@ -52,6 +54,32 @@ class NamespacedIndiserver:
 
     def kill(self) -> None:
         self._command("kill")
+
+    def run(self, *argv: str) -> dict:
+        """One of INDI's own clients (indi_getprop, indi_setprop, indi_eval), run next
+        to indiserver: ``{"rc", "out", "err", "seconds"}``."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write("run " + json.dumps(list(argv)) + "\n")
+        self.process.stdin.flush()
+        ready, _, _ = select.select([self.process.stdout], [], [], 150.0)
+        assert ready, f"{argv[0]} did not return"
+        return json.loads(self.process.stdout.readline())
+
+    def getprop(self, *patterns: str) -> dict[str, str]:
+        """The drivers' own values, as ``indi_getprop`` prints them: ``{"Device.PROP.ELEMENT":
+        text}`` (the last of any repeated line)."""
+        done = self.run("indi_getprop", "-t", "3", *patterns)
+        values = {}
+        for line in done["out"].splitlines():
+            key, sep, value = line.partition("=")
+            if sep:
+                values[key] = value
+        assert values, f"indi_getprop {patterns} printed nothing: {done['err']}"
+        return values
+
+    def state(self, device: str, prop: str) -> str:
+        """The property's state as the driver reports it (``indi_getprop -1``... `_STATE`)."""
+        return self.getprop(f"{device}.{prop}._STATE")[f"{device}.{prop}._STATE"]
 
     def start(self) -> None:
         self._command("start")

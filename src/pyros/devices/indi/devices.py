@@ -317,8 +317,9 @@ class IndiMount(_Watched, _IndiDevice, Mount):
         if not (park is not None and park.is_on("PARK")):  # a parked mount refuses the goto
             track = properties.get("TELESCOPE_TRACK_STATE")
             if track is not None and not track.is_on("TRACK_ON"):
+                # INDI mounts keep the tracking switch Busy while they track.
                 self.link.set("TELESCOPE_TRACK_STATE", {"TRACK_ON": True},
-                              timeout=deadline.left())
+                              timeout=deadline.left(), wait=False)
         self._switch_if_off(properties, "ON_COORD_SET", "TRACK", deadline.left())
         ra_hours, dec_eod = icrs_to_eod(ra, dec, now)
         with self._abortable("the slew") as stop_if_aborted:
@@ -346,8 +347,9 @@ class IndiMount(_Watched, _IndiDevice, Mount):
     def track(self, on: bool, timeout: float = 10.0) -> None:
         deadline = _Deadline(timeout)
         self._require(self._ready(timeout), "TELESCOPE_TRACK_STATE", "no tracking control")
+        # Busy while tracking: the order is done once the driver accepted it.
         self.link.set("TELESCOPE_TRACK_STATE", {"TRACK_ON" if on else "TRACK_OFF": True},
-                      timeout=deadline.left())
+                      timeout=deadline.left(), wait=not on)
 
     def park(self, *, wait: bool = True, timeout: float = 300.0) -> None:
         if not self._capabilities.can_park:
