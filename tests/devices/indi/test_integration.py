@@ -19,6 +19,9 @@ stamps statuses. Skipped only when indiserver is not installed.
 from __future__ import annotations
 
 import concurrent.futures
+import select
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -44,6 +47,7 @@ from pyros.devices.indi.devices import (
 )
 from pyros.devices.indi.headers import Companions
 from pyros.devices.indi.protocol import State
+from pyros.devices.indi.watchdog import IndiWatchdog
 from pyros.devices.interfaces import (
     CameraState,
     FrameType,
@@ -405,6 +409,74 @@ def test_weather_readings_and_verdict(weather: IndiWeatherStation) -> None:
     assert weather.status().safe is False
     conditions(12.5, 0.0)
     assert weather.status().safe is True
+
+
+# --- the watchdog: INDI's WatchDog driver ---------------------------------------------
+
+CHILD = Path(__file__).with_name("pyros_until_killed.py")
+
+
+@pytest.fixture(scope="module")
+def watchdog(indiserver: NamespacedIndiserver, client: IndiClient) -> IndiWatchdog:
+    return IndiWatchdog("watchdog", client.device(indiserver.device("watchdog"), "watchdog"),
+                        "Telescope Simulator", "Dome Simulator")
+
+
+def unpark_everything(dome: IndiDome, mount: IndiMount, watchdog: IndiWatchdog) -> None:
+    """Disarmed, and the dome and the mount unparked, for the tests that follow."""
+    watchdog.arm(0)
+    until(lambda: dome.link.get("DOME_PARK", 5).state is not State.BUSY, 60, "the dome parked")
+    dome.link.set("DOME_PARK", {"UNPARK": True}, timeout=30)
+    until(lambda: not mount.status().slewing, 60, "the mount parked")
+    mount.unpark()
+
+
+def test_killing_pyros_with_the_dome_open_closes_it_and_parks_the_mount(
+        indiserver: NamespacedIndiserver, dome: IndiDome, mount: IndiMount,
+        watchdog: IndiWatchdog) -> None:
+    indiserver.device("watchdog")
+    period = 5.0
+    child = subprocess.Popen([sys.executable, str(CHILD), indiserver.socket, str(period)],
+                             stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[3])
+    try:
+        assert child.stdout is not None
+        ready, _, _ = select.select([child.stdout], [], [], 90.0)
+        assert ready and child.stdout.readline().strip() == "armed"
+        time.sleep(2 * period)  # heartbeats keep the dome open well past the period
+        assert driver(indiserver, "Dome Simulator", "DOME_SHUTTER.SHUTTER_OPEN") == "On"
+        assert driver(indiserver, "WatchDog", "WATCHDOG_Trigger.TRIGGER_CLIENT") == "On"
+        assert driver(indiserver, "WatchDog", "WATCHDOG_HEARTBEAT.WATCHDOG_HEARTBEAT_VALUE") \
+            == "5"
+    finally:
+        child.kill()  # SIGKILL: PyROS gets no chance to close anything
+        child.wait()
+
+    def closed_and_parked() -> bool:
+        values = indiserver.getprop("Dome Simulator.DOME_SHUTTER.SHUTTER_CLOSE",
+                                    "Dome Simulator.DOME_SHUTTER._STATE",
+                                    "Dome Simulator.DOME_PARK.PARK",
+                                    "Dome Simulator.DOME_PARK._STATE",
+                                    "Telescope Simulator.TELESCOPE_PARK.PARK",
+                                    "Telescope Simulator.TELESCOPE_PARK._STATE")
+        return set(values.values()) == {"On", "Ok"}
+
+    until(closed_and_parked, 90, "the dome closed and parked, the mount parked")
+    # PyROS, connected again, reads the same.
+    assert (dome.status().shutter, dome.status().parked) == (ShutterState.CLOSED, True)
+    assert mount.status().parked
+    unpark_everything(dome, mount, watchdog)
+
+
+def test_a_watchdog_left_without_heartbeat_is_seen_tripping(
+        dome: IndiDome, mount: IndiMount, watchdog: IndiWatchdog) -> None:
+    watched = IndiDome("dome", dome.link, watchdog=watchdog)
+    assert watched.has_watchdog and not dome.has_watchdog
+    watched.open(timeout=60)
+    assert watched.status().watchdog_tripped_at is None
+    watched.arm_watchdog(2.0)
+    until(lambda: watched.status().shutter is ShutterState.CLOSED, 60, "the shutter closed")
+    assert watched.status().watchdog_tripped
+    unpark_everything(dome, mount, watchdog)
 
 
 # --- losing indiserver (last: it kills the server) ------------------------------------

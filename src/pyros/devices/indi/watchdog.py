@@ -78,11 +78,13 @@ class IndiWatchdog(_IndiDevice):
 
     def tripped_at(self) -> datetime | None:
         """When PyROS first saw the driver run its shutdown after being armed (None if
-        it has not, or if PyROS was not connected to see it)."""
+        it has not, or if PyROS was not connected to see it). Arming never touches
+        ``WATCHDOG_SHUTDOWN``: any update of it since is the driver's shutdown (Busy,
+        then Ok when done; only Ok on a second trip, when its client is still up)."""
         if self._armed_version is None:
             return self._tripped_at
         shutdown = self.link.find("WATCHDOG_SHUTDOWN")
-        if shutdown is not None and shutdown.busy_at > self._armed_version:
+        if shutdown is not None and shutdown.version > self._armed_version:
             self._tripped_at = clock.now()
             self._armed_version = None  # the driver's timer is spent: it disarmed itself
         return self._tripped_at
