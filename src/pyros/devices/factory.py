@@ -29,6 +29,7 @@ class UnitDevices:
     filter_wheels: dict[str, FilterWheel] = field(default_factory=dict)  # by channel name
     focusers: dict[str, Focuser] = field(default_factory=dict)
     weather_stations: dict[str, WeatherStation] = field(default_factory=dict)
+    watchdog: object | None = None  # INDI's WatchDog driver, shared by mount and dome
 
     @property
     def dome(self) -> Dome | None:
@@ -94,7 +95,7 @@ def build_devices(unit: UnitConfig) -> UnitDevices:
              else indi.IndiMount(m.device, links.link(m.device, mount_device), unit.site,
                                  capabilities, pointing_tolerance=m.pointing_tolerance,
                                  watchdog=watchdog))
-    devices = UnitDevices(mount=mount)
+    devices = UnitDevices(mount=mount, watchdog=watchdog)
     for name, device in domes.items():
         devices.domes[name] = (sim.SimDome(name, device.address) if backend(name) == "sim"
                                else indi.IndiDome(name, links.link(name, device),

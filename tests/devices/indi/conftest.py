@@ -6,12 +6,15 @@ unix socket in the test's temporary directory, relayed inside the namespace).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import select
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -111,6 +114,51 @@ class NamespacedIndiserver:
             self.process.kill()
             raise RuntimeError(f"the namespaced indiserver helper said {got!r}, not {line!r} "
                                f"(exit code {self.process.poll()})\n{self.log()}")
+
+
+class TcpRelay:
+    """127.0.0.1:port relayed to the namespaced indiserver's socket: what a configuration
+    (host:port) and the ``pyros`` command in a subprocess need to reach it."""
+
+    def __init__(self, socket_path: str) -> None:
+        from pyros.ports import free_port
+
+        self.socket_path = socket_path
+        self.port = free_port()
+        self.address = f"127.0.0.1:{self.port}"
+        self.loop = asyncio.new_event_loop()
+        self.server = self.loop.run_until_complete(
+            asyncio.start_server(self._relay, "127.0.0.1", self.port))
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            far_reader, far_writer = await asyncio.open_unix_connection(self.socket_path)
+        except OSError:
+            writer.close()
+            return
+        await asyncio.gather(self._pipe(reader, far_writer), self._pipe(far_reader, writer),
+                             return_exceptions=True)
+
+    @staticmethod
+    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError):
+            while data := await reader.read(1 << 16):
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    def close(self) -> None:
+        async def stop() -> None:
+            self.server.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(5)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
 
 
 @pytest.fixture(scope="module")
