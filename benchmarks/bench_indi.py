@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from pyros.devices.indi.camera import IndiCamera
 from pyros.devices.indi.client import IndiClient
 from pyros.devices.indi.devices import (
-    IndiCamera,
     IndiFilterWheel,
     IndiFocuser,
     IndiMount,

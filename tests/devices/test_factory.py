@@ -5,7 +5,8 @@ import pytest
 from pyros import paths
 from pyros.config.loader import ConfigError, parse_config
 from pyros.devices.factory import build_devices
-from pyros.devices.indi.devices import IndiCamera, IndiFilterWheel, IndiMount
+from pyros.devices.indi.camera import IndiCamera
+from pyros.devices.indi.devices import IndiFilterWheel, IndiMount
 from pyros.devices.sim import SimCamera, SimFilterWheel, SimMount
 
 EXAMPLE = paths.EXAMPLE_CONFIG.read_text()

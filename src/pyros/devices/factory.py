@@ -74,6 +74,7 @@ def build_weather_stations(unit: UnitConfig,
 def build_devices(unit: UnitConfig) -> UnitDevices:
     from pyros.devices import sim
     from pyros.devices.indi import devices as indi
+    from pyros.devices.indi.camera import IndiCamera
     from pyros.devices.indi.headers import Companions
 
     links = _IndiLinks(unit)
@@ -128,7 +129,7 @@ def build_devices(unit: UnitConfig) -> UnitDevices:
                  if other is not None and links.same_server(camera, unit.devices[other])}
         companions = Companions(mount=mount, wheel=devices.filter_wheels.get(channel.name),
                                 focuser=devices.focusers.get(focuser) if focuser else None)
-        devices.cameras[channel.name] = indi.IndiCamera(
+        devices.cameras[channel.name] = IndiCamera(
             channel.camera, links.link(channel.camera, camera),
             readout_time=channel.readout_time, channel=channel, snoop=snoop,
             companions=companions)

@@ -35,9 +35,9 @@ from pyros import astro
 from pyros.clock import RealClock
 from pyros.config.schema import Channel, Site
 from pyros.devices.errors import DeviceDisconnected, DeviceError, DeviceRefused
+from pyros.devices.indi.camera import IndiCamera
 from pyros.devices.indi.client import DeviceLink, IndiClient, NewValues, Property
 from pyros.devices.indi.devices import (
-    IndiCamera,
     IndiDome,
     IndiFilterWheel,
     IndiFocuser,
