@@ -50,19 +50,21 @@ class Circumstances:
 
 def read_circumstances(companions: Companions, timeout: float) -> Circumstances:
     """The devices' states; one that does not answer leaves its keywords as they are."""
-    filter_name = ra = dec = focus = None
-    try:
-        if companions.wheel is not None:
-            filter_name = companions.wheel.status(timeout).filter or None
-        if companions.mount is not None:
-            status = companions.mount.status(timeout)
-            ra, dec = status.ra, status.dec
-        if companions.focuser is not None:
-            focus = companions.focuser.status(timeout).position
-    except DeviceError as error:
-        log.warning("image header: %s did not answer (%s); its keywords stay the driver's",
-                    error.device, error.reason)
-    return Circumstances(filter_name, ra, dec, focus)
+    def ask(device: Mount | FilterWheel | Focuser | None):
+        if device is None:
+            return None
+        try:
+            return device.status(timeout)
+        except DeviceError as error:
+            log.warning("image header: %s did not answer (%s); its keywords stay the "
+                        "driver's", error.device, error.reason)
+            return None
+
+    wheel, mount, focuser = (ask(companions.wheel), ask(companions.mount),
+                             ask(companions.focuser))
+    return Circumstances(filter=wheel.filter or None if wheel else None,
+                         ra=mount.ra if mount else None, dec=mount.dec if mount else None,
+                         focus=focuser.position if focuser else None)
 
 
 def correct_header(path: Path, known: Circumstances) -> list[str]:
@@ -92,12 +94,8 @@ def _pointing(header: fits.Header, ra: float, dec: float, changes: list[str]) ->
     driver_ra, driver_dec = header.get("RA"), header.get("DEC")
     if isinstance(driver_ra, float) and isinstance(driver_dec, float) and \
             angular_distance(ra, dec, driver_ra, driver_dec) * 3600 <= POINTING_AGREEMENT:
-        agreed = True
-    else:
-        agreed = False
-        changes.append(f"RA/DEC: {driver_ra}/{driver_dec} -> {ra:.6f}/{dec:.6f}")
-    if agreed:
         return
+    changes.append(f"RA/DEC: {driver_ra}/{driver_dec} -> {ra:.6f}/{dec:.6f}")
     header["RA"] = (ra, "Object ICRS RA in degrees (from the mount)")
     header["DEC"] = (dec, "Object ICRS DEC in degrees (from the mount)")
     header["OBJCTRA"] = (Angle(ra, u.deg).to_string(unit=u.hour, sep=" ", precision=2,
