@@ -217,20 +217,30 @@ def test_a_target_below_the_horizon_is_refused_without_sending_it(mount: IndiMou
     assert not mount.status().slewing
 
 
-def test_park_and_unpark(mount: IndiMount) -> None:
+def test_park_and_unpark(indiserver: NamespacedIndiserver, mount: IndiMount) -> None:
+    def driver_park() -> tuple[str, str, str]:
+        values = indiserver.getprop("Telescope Simulator.TELESCOPE_PARK.PARK",
+                                    "Telescope Simulator.TELESCOPE_PARK._STATE",
+                                    "Telescope Simulator.TELESCOPE_TRACK_STATE.TRACK_ON")
+        return (values["Telescope Simulator.TELESCOPE_PARK.PARK"],
+                values["Telescope Simulator.TELESCOPE_PARK._STATE"],
+                values["Telescope Simulator.TELESCOPE_TRACK_STATE.TRACK_ON"])
+
     # A park position next to where the mount is keeps the test short.
     mount.link.set("TELESCOPE_PARK_POSITION", {"PARK_HA": -5.3, "PARK_DEC": 79.0},
                    timeout=5, echoes=False)
     mount.park(timeout=60)
     status = mount.status()
     assert (status.parked, status.slewing, status.tracking) == (True, False, False)
+    assert driver_park() == ("On", "Ok", "Off")
     with pytest.raises(DeviceError, match=r"EQUATORIAL_EOD_COORD refused: .*unpark"):
         mount.slew(at_hour_angle(-5.5), 80.0, timeout=10)
     mount.unpark()
     assert not mount.status().parked
+    assert driver_park()[0] == "Off"
 
 
-def test_abort_stops_a_slew(mount: IndiMount) -> None:
+def test_abort_stops_a_slew(indiserver: NamespacedIndiserver, mount: IndiMount) -> None:
     ra, dec = at_hour_angle(0.0), 45.0  # the zenith: a long way from the pole
     mount.slew(ra, dec, wait=False)
     assert mount.status().slewing
@@ -242,6 +252,8 @@ def test_abort_stops_a_slew(mount: IndiMount) -> None:
     time.sleep(0.5)
     still = mount.status()
     assert separation(still.ra, still.dec, stopped.ra, stopped.dec) < 0.05
+    assert separation(*driver_position(indiserver, mount), still.ra, still.dec) < 0.05
+    assert indiserver.state("Telescope Simulator", "EQUATORIAL_EOD_COORD") != "Busy"
 
 
 # --- dome, filter wheel, focuser ------------------------------------------------------
@@ -385,7 +397,8 @@ def test_the_cooler(camera: IndiCamera) -> None:
 # --- weather station ------------------------------------------------------------------
 
 
-def test_weather_readings_and_verdict(weather: IndiWeatherStation) -> None:
+def test_weather_readings_and_verdict(indiserver: NamespacedIndiserver,
+                                     weather: IndiWeatherStation) -> None:
     # WEATHER_CONTROL is the simulator's own panel: what its sensors will read.
     def conditions(temperature: float, rain: float) -> None:
         weather.link.set("WEATHER_CONTROL", {"Temperature": temperature, "Precip": rain},
@@ -407,6 +420,10 @@ def test_weather_readings_and_verdict(weather: IndiWeatherStation) -> None:
     conditions(11.0, 10.0)
     assert readings()["WEATHER_RAIN_HOUR"].value == 10.0
     assert weather.status().safe is False
+    driver = indiserver.getprop("Weather Simulator.WEATHER_PARAMETERS.*")
+    assert {name.rsplit(".", 1)[1]: float(value) for name, value in driver.items()} == \
+        {name: reading.value for name, reading in readings().items()}
+    assert indiserver.state("Weather Simulator", "WEATHER_STATUS") == "Alert"
     conditions(12.5, 0.0)
     assert weather.status().safe is True
 
