@@ -151,7 +151,7 @@ def indi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
 
 
 def test_indi_abort_ends_a_blocked_exposure(indi, tmp_path: Path, later) -> None:
-    from pyros.devices.indi.devices import IndiCamera
+    from pyros.devices.indi.camera import IndiCamera
 
     server, client = indi
     camera = IndiCamera("camera", client.device(server.device("camera"), "camera"),

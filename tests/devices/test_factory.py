@@ -5,7 +5,8 @@ import pytest
 from pyros import paths
 from pyros.config.loader import ConfigError, parse_config
 from pyros.devices.factory import UnsupportedBackend, build_devices
-from pyros.devices.indi.devices import IndiCamera, IndiFilterWheel, IndiMount
+from pyros.devices.indi.camera import IndiCamera
+from pyros.devices.indi.devices import IndiFilterWheel, IndiMount
 from pyros.devices.sim import SimCamera, SimFilterWheel, SimMount
 
 EXAMPLE = paths.EXAMPLE_CONFIG.read_text()
@@ -39,9 +40,39 @@ def test_indi_devices_share_one_connection_per_server():
     assert devices.mount.link.client is devices.cameras["VIS"].link.client
 
 
+def test_devices_name_their_indiserver_and_the_camera_snoops_its_neighbours():
+    text = INDI_MOUNT.replace('address = "127.0.0.1:7624"', 'server = "dome_pc"').replace(
+        '[devices.camera_vis]\nkind = "camera"\nbackend = "sim"\naddress = "127.0.0.1:5001"',
+        '[devices.camera_vis]\nkind = "camera"\nbackend = "indi"\nserver = "dome_pc"\n'
+        'indi_device = "CCD Simulator"\n\n[devices.wheel_vis]\nkind = "filterwheel"\n'
+        'backend = "indi"\nserver = "dome_pc"\nindi_device = "Filter Simulator"\n\n'
+        '[devices.watchdog]\nkind = "watchdog"\nbackend = "indi"\nserver = "dome_pc"\n'
+        'indi_device = "WatchDog"')
+    text = text.replace('camera = "camera_vis"',
+                        'camera = "camera_vis"\nfilter_wheel = "wheel_vis"')
+    text = text.replace("[devices.mount]", '[indi_servers]\ndome_pc = "10.0.0.7:7624"\n\n'
+                                           "[devices.mount]")
+    devices = build_devices(parse_config(text))
+    camera = devices.cameras["VIS"]
+    assert isinstance(camera, IndiCamera) and isinstance(devices.mount, IndiMount)
+    assert camera.link.client.address == "10.0.0.7:7624"
+    assert devices.mount.link.client is camera.link.client
+    # The focuser is simulated: the driver cannot snoop it, PyROS writes its keyword.
+    assert camera.snoop == {"ACTIVE_TELESCOPE": "Telescope Simulator",
+                            "ACTIVE_FILTER": "Filter Simulator"}
+    assert camera.companions.focuser is devices.focusers["focuser"]
+    assert camera.companions.wheel is devices.filter_wheels["VIS"]
+    assert devices.mount.has_watchdog  # INDI's WatchDog driver; the sim dome has its own
+
+
 def test_configuration_mistakes_are_named():
-    with pytest.raises(UnsupportedBackend, match="needs indi_device"):
-        build_devices(parse_config(INDI_MOUNT.replace('indi_device = "Telescope Simulator"', "")))
+    with pytest.raises(ConfigError, match=r"devices\.mount: an indi device needs indi_device"):
+        parse_config(INDI_MOUNT.replace('indi_device = "Telescope Simulator"', ""))
+    with pytest.raises(ConfigError, match=r"server 'far' is not a key of \[indi_servers\]"):
+        parse_config(INDI_MOUNT.replace('address = "127.0.0.1:7624"', 'server = "far"'))
+    with pytest.raises(ConfigError, match="either server or address"):
+        parse_config(INDI_MOUNT.replace('address = "127.0.0.1:7624"',
+                                        'address = "127.0.0.1:7624"\nserver = "far"'))
     with pytest.raises(ConfigError, match=r"channels\[0\]\.filter_wheel 'nope' is not a key"):
         parse_config(EXAMPLE.replace('camera = "camera_vis"',
                                      'camera = "camera_vis"\nfilter_wheel = "nope"'))

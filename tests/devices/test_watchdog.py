@@ -1,6 +1,7 @@
 """The second safety layer: armed, then left without the majordome's heartbeat, the
 simulated dome closes and the mount parks by themselves; heartbeats, disarming, or a
-device already safe leave everything as it is. The INDI backend has no watchdog."""
+device already safe leave everything as it is. An INDI device has one only when the unit
+has INDI's WatchDog driver (tests/devices/indi/test_integration.py)."""
 
 from __future__ import annotations
 
@@ -86,11 +87,11 @@ def test_bad_periods_are_refused(observatory):
         observatory.mount.arm_watchdog(1e9)
 
 
-def test_the_indi_backend_has_no_watchdog():
+def test_an_indi_device_without_the_watchdog_driver_has_no_watchdog():
     from pyros.devices.indi.client import IndiClient
     from pyros.devices.indi.devices import IndiDome
 
     dome = IndiDome("dome", IndiClient("127.0.0.1", 1).device("Dome Simulator", "dome"))
     assert not dome.has_watchdog
-    with pytest.raises(DeviceRefused, match="dome: no watchdog in this backend"):
+    with pytest.raises(DeviceRefused, match="dome: no watchdog: add indi_watchdog"):
         dome.arm_watchdog(60.0)

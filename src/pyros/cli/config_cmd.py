@@ -16,7 +16,12 @@ def config() -> None:
 
 @config.command("check")
 @click.argument("file", type=click.Path(path_type=Path))
-def check(file: Path) -> None:
+@click.option("--probe", is_flag=True,
+              help="Also connect to the configured indiservers: is each INDI device there, "
+                   "what does it lack, does it match the configuration?")
+@click.option("--timeout", type=click.FloatRange(0.5, 120), default=10.0, show_default=True,
+              help="Seconds each device gets to answer the probe.")
+def check(file: Path, probe: bool, timeout: float) -> None:
     """Validate FILE; print what it describes, or every problem with its key."""
     try:
         unit = load_config(file)
@@ -29,6 +34,28 @@ def check(file: Path) -> None:
         click.echo(f"  channel {channel.name}: {channel.detector}, filters "
                    f"{', '.join(channel.filters)}")
     click.echo(f"  devices: {', '.join(f'{n} ({d.backend})' for n, d in unit.devices.items())}")
+    if probe:
+        _probe(unit, timeout)
+
+
+def _probe(unit, timeout: float) -> None:
+    from pyros.devices.factory import UnsupportedBackend
+    from pyros.devices.probe import probe
+
+    try:
+        results = probe(unit, timeout)
+    except UnsupportedBackend as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not results:
+        click.echo("probe: no INDI device in this configuration")
+        return
+    for result in results:
+        click.echo(f"  {result.describe()}")
+    failed = [r.name for r in results if not r.ok]
+    if failed:
+        raise click.ClickException(f"probe: {len(failed)} of {len(results)} INDI devices not "
+                                   f"ready: {', '.join(failed)}")
+    click.echo(f"probe: all {len(results)} INDI devices ready")
 
 
 @config.command("path")

@@ -29,6 +29,19 @@ def _jsonable(value):
     return str(value) if not isinstance(value, int | float | bool | type(None) | str) else value
 
 
+def _report(status) -> dict:
+    """A status as flat values; a weather station's readings as ``name=value unit``."""
+    values = asdict(status)
+    readings = values.pop("readings", None)
+    report = {k: _jsonable(v) for k, v in values.items()}
+    for reading in readings or ():
+        value = reading["value"]
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        report[reading["name"]] = (f"{shown} {reading['unit']}".strip() if reading["valid"]
+                                   else f"{shown} (invalid)")
+    return report
+
+
 def _run(action, *args, **kwargs):
     try:
         return action(*args, **kwargs)
@@ -38,7 +51,7 @@ def _run(action, *args, **kwargs):
 
 @click.group()
 def device() -> None:
-    """The mount, dome, cameras, filter wheels and focuser."""
+    """The mount, dome, cameras, filter wheels, focuser and weather stations."""
 
 
 @device.command("status")
@@ -49,11 +62,12 @@ def status(as_json: bool, timeout: float) -> None:
     devices = _devices()
     everything = {"mount": devices.mount, **devices.domes, **devices.focusers,
                   **{f"camera {n}": c for n, c in devices.cameras.items()},
-                  **{f"filters {n}": w for n, w in devices.filter_wheels.items()}}
+                  **{f"filters {n}": w for n, w in devices.filter_wheels.items()},
+                  **{f"weather {n}": w for n, w in devices.weather_stations.items()}}
     report = {}
     for label, dev in everything.items():
         try:
-            report[label] = {k: _jsonable(v) for k, v in asdict(dev.status(timeout)).items()}
+            report[label] = _report(dev.status(timeout))
         except DeviceError as exc:
             report[label] = {"connected": False, "error": exc.reason}
     if as_json:

@@ -63,6 +63,10 @@ class Mount(Strict):
     slew_rate_ra: float = Field(gt=0.0, description="degrees per second")
     slew_rate_dec: float = Field(gt=0.0, description="degrees per second")
     settle_time: float = Field(default=5.0, ge=0.0, description="seconds")
+    pointing_tolerance: float = Field(
+        default=30.0, gt=0.0, le=3600.0,
+        description="arcseconds: a slew that ends farther from its target (as the mount "
+                    "reports it, after settle_time) is an error")
     limits: MountLimits = MountLimits()
 
 
@@ -75,9 +79,15 @@ class Channel(Strict):
     filter_wheel: str | None = Field(
         default=None, description="name of its filter wheel in [devices], when the wheel is a "
                                   "device of its own (INDI); a sim camera serves its own wheel")
+    focuser: str | None = Field(
+        default=None, description="name of its focuser in [devices] (default: the unit's "
+                                  "only focuser, if it has one)")
     width: int = Field(gt=0, le=100_000, description="pixels")
     height: int = Field(gt=0, le=100_000, description="pixels")
     pixel_scale: float = Field(gt=0.0, description="arcseconds per pixel")
+    pixel_size: float | None = Field(
+        default=None, gt=0.0, le=100.0,
+        description="microns; when set, a real camera's reported pixel size must match")
     readout_time: float = Field(ge=0.0, description="seconds")
     filter_change_time: float = Field(default=2.0, ge=0.0, description="seconds")
     filters: list[str] = Field(min_length=1)
@@ -92,7 +102,8 @@ class Channel(Strict):
         return filters
 
 
-DeviceKind = Literal["mount", "dome", "camera", "filterwheel", "focuser", "plc", "weather"]
+DeviceKind = Literal["mount", "dome", "camera", "filterwheel", "focuser", "plc", "weather",
+                     "watchdog"]
 
 
 class Device(Strict):
@@ -107,6 +118,26 @@ class Device(Strict):
     alpaca_type: Literal["observingconditions", "safetymonitor"] | None = Field(
         default=None, description="for an Alpaca weather device: which Alpaca device type "
                                   "(observingconditions by default)")
+    server: str | None = Field(
+        default=None, description="an INDI device's indiserver: a key of [indi_servers] "
+                                  "(instead of its own address)")
+
+    @model_validator(mode="after")
+    def _one_place(self) -> Device:
+        if self.server is not None and self.address:
+            raise ValueError("give a device either server or address, not both")
+        if self.backend == "indi" and not self.indi_device:
+            raise ValueError("an indi device needs indi_device, the driver's device name "
+                             "(e.g. \"Telescope Simulator\")")
+        if self.kind == "watchdog" and self.backend != "indi":
+            raise ValueError("a watchdog is INDI's WatchDog driver: backend = \"indi\"")
+        return self
+
+    def indi_address(self, servers: dict[str, str]) -> str:
+        """Where its indiserver listens."""
+        if self.server is not None:
+            return servers[self.server]
+        return self.address or "localhost:7624"
 
 
 class Computer(Strict):
@@ -314,6 +345,27 @@ class Calibrations(Strict):
         return self
 
 
+def check_device_references(unit: UnitConfig) -> None:
+    """INDI servers, channels' focusers and watchdogs name things that exist."""
+    import re
+
+    for name, address in unit.indi_servers.items():
+        if not re.match(r"^[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$", address):
+            raise ValueError(f"indi_servers.{name}: {address!r} is not host:port")
+    for name, device in unit.devices.items():
+        if device.server is not None and device.server not in unit.indi_servers:
+            known = ", ".join(unit.indi_servers) or "none"
+            raise ValueError(f"devices.{name}.server {device.server!r} is not a key of "
+                             f"[indi_servers] (servers: {known})")
+    for i, channel in enumerate(unit.channels):
+        focuser = channel.focuser
+        if focuser is not None and (focuser not in unit.devices
+                                    or unit.devices[focuser].kind != "focuser"):
+            raise ValueError(f"channels[{i}].focuser {focuser!r} is not a focuser of [devices]")
+    if len(unit.devices_of_kind("watchdog")) > 1:
+        raise ValueError("[devices]: at most one watchdog")
+
+
 def check_flat_filters(channels: list[Channel], calibrations: Calibrations) -> None:
     """``flat_filters`` names channels and filters of the unit: a typo would otherwise
     cost every night's flats silently."""
@@ -381,6 +433,9 @@ class UnitConfig(Strict):
     mount: Mount
     channels: list[Channel] = Field(min_length=1)
     devices: dict[str, Device]
+    indi_servers: dict[str, str] = Field(
+        default_factory=dict, description="name -> host:port of each indiserver; INDI "
+                                          "devices name theirs with server")
     computers: list[Computer] = Field(min_length=1)
     safety: Safety = Safety()
     monitoring: Monitoring = Monitoring()
@@ -420,6 +475,7 @@ class UnitConfig(Strict):
             if wheel is not None and self.devices[wheel].kind != "filterwheel":
                 raise ValueError(f"channels[{i}].filter_wheel {wheel!r} is not a device of "
                                  "kind filterwheel")
+        check_device_references(self)
         detectors = [c.detector for c in self.channels]
         if len(set(detectors)) != len(detectors):
             raise ValueError("channels: two channels have the same detector name")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pyros.config.schema import Device, UnitConfig
+from pyros.config.schema import Channel, Device, UnitConfig
 from pyros.devices.interfaces import (
     Camera,
     Dome,
@@ -29,6 +29,7 @@ class UnitDevices:
     filter_wheels: dict[str, FilterWheel] = field(default_factory=dict)  # by channel name
     focusers: dict[str, Focuser] = field(default_factory=dict)
     weather_stations: dict[str, WeatherStation] = field(default_factory=dict)
+    watchdog: object | None = None  # INDI's WatchDog driver, shared by mount and dome
 
     @property
     def dome(self) -> Dome | None:
@@ -36,9 +37,10 @@ class UnitDevices:
 
 
 class _IndiLinks:
-    """One INDI connection per indiserver address, shared by its devices."""
+    """One INDI connection per indiserver, shared by its devices."""
 
-    def __init__(self) -> None:
+    def __init__(self, unit: UnitConfig) -> None:
+        self.unit = unit
         self.clients: dict[str, object] = {}
 
     def link(self, name: str, device: Device):
@@ -47,10 +49,15 @@ class _IndiLinks:
         if not device.indi_device:
             raise UnsupportedBackend(f"device {name}: an indi device needs indi_device, the "
                                      "driver's device name (e.g. \"Telescope Simulator\")")
-        address = device.address or "localhost:7624"
+        address = device.indi_address(self.unit.indi_servers)
         if address not in self.clients:
             self.clients[address] = IndiClient.from_address(address)
         return self.clients[address].device(device.indi_device, label=name)
+
+    def same_server(self, a: Device, b: Device) -> bool:
+        servers = self.unit.indi_servers
+        return a.backend == b.backend == "indi" and \
+            a.indi_address(servers) == b.indi_address(servers)
 
 
 class _AlpacaLinks:
@@ -85,7 +92,7 @@ def build_weather_stations(unit: UnitConfig, links: _IndiLinks | None = None,
     from pyros.devices.alpaca import weather as alpaca
     from pyros.devices.indi import devices as indi
 
-    links = links or _IndiLinks()
+    links = links or _IndiLinks(unit)
     alpaca_links = alpaca_links or _AlpacaLinks()
     stations: dict[str, WeatherStation] = {}
     for name, device in unit.devices_of_kind("weather").items():
@@ -128,8 +135,10 @@ def _alpaca_devices(unit: UnitConfig, links: _AlpacaLinks) -> dict[str, object]:
 def build_devices(unit: UnitConfig) -> UnitDevices:
     from pyros.devices import sim
     from pyros.devices.indi import devices as indi
+    from pyros.devices.indi.camera import IndiCamera
+    from pyros.devices.indi.headers import Companions
 
-    links, alpaca_links = _IndiLinks(), _AlpacaLinks()
+    links, alpaca_links = _IndiLinks(unit), _AlpacaLinks()
 
     def backend(name: str) -> str:
         chosen = unit.devices[name].backend
@@ -143,15 +152,19 @@ def build_devices(unit: UnitConfig) -> UnitDevices:
     capabilities = MountCapabilities(m.slew_rate_ra, m.slew_rate_dec, m.settle_time,
                                      m.limits.min_altitude, m.limits.max_hour_angle)
     mount_device = unit.devices[m.device]
+    domes = unit.devices_of_kind("dome")
+    watchdog = _indi_watchdog(unit, links, mount_device, domes)
     mount = (sim.SimMount(m.device, mount_device.address, unit) if backend(m.device) == "sim"
              else alpaca[m.device] if backend(m.device) == "alpaca"
              else indi.IndiMount(m.device, links.link(m.device, mount_device), unit.site,
-                                 capabilities))
-    devices = UnitDevices(mount=mount)
-    for name, device in unit.devices_of_kind("dome").items():
+                                 capabilities, pointing_tolerance=m.pointing_tolerance,
+                                 watchdog=watchdog))
+    devices = UnitDevices(mount=mount, watchdog=watchdog)
+    for name, device in domes.items():
         devices.domes[name] = (sim.SimDome(name, device.address) if backend(name) == "sim"
                                else alpaca[name] if backend(name) == "alpaca"
-                               else indi.IndiDome(name, links.link(name, device)))
+                               else indi.IndiDome(name, links.link(name, device),
+                                                  watchdog=watchdog))
     for name, device in unit.devices_of_kind("focuser").items():
         devices.focusers[name] = (sim.SimFocuser(name, device.address) if backend(name) == "sim"
                                   else alpaca[name] if backend(name) == "alpaca"
@@ -159,14 +172,6 @@ def build_devices(unit: UnitConfig) -> UnitDevices:
     devices.weather_stations = build_weather_stations(unit, links, alpaca_links)
     for channel in unit.channels:
         camera = unit.devices[channel.camera]
-        if backend(channel.camera) == "sim":
-            devices.cameras[channel.name] = sim.SimCamera(channel.camera, camera.address, channel)
-        elif backend(channel.camera) == "alpaca":
-            devices.cameras[channel.name] = alpaca[channel.camera]
-        else:
-            devices.cameras[channel.name] = indi.IndiCamera(
-                channel.camera, links.link(channel.camera, camera),
-                readout_time=channel.readout_time)
         if channel.filter_wheel:
             wheel = unit.devices[channel.filter_wheel]
             devices.filter_wheels[channel.name] = (
@@ -174,8 +179,49 @@ def build_devices(unit: UnitConfig) -> UnitDevices:
                 if backend(channel.filter_wheel) == "sim"
                 else alpaca[channel.filter_wheel] if backend(channel.filter_wheel) == "alpaca"
                 else indi.IndiFilterWheel(channel.filter_wheel,
-                                          links.link(channel.filter_wheel, wheel)))
+                                          links.link(channel.filter_wheel, wheel),
+                                          expected=channel.filters))
         elif camera.backend == "sim":  # a simulated camera serves its own wheel
             devices.filter_wheels[channel.name] = sim.SimFilterWheel(
                 f"{channel.camera}.filters", camera.address, channel)
+        if backend(channel.camera) == "sim":
+            devices.cameras[channel.name] = sim.SimCamera(channel.camera, camera.address, channel)
+            continue
+        if backend(channel.camera) == "alpaca":
+            devices.cameras[channel.name] = alpaca[channel.camera]
+            continue
+        focuser = _channel_focuser(unit, channel)
+        others = {"ACTIVE_TELESCOPE": m.device, "ACTIVE_FILTER": channel.filter_wheel,
+                  "ACTIVE_FOCUSER": focuser}
+        snoop = {element: unit.devices[other].indi_device or ""
+                 for element, other in others.items()
+                 if other is not None and links.same_server(camera, unit.devices[other])}
+        companions = Companions(mount=mount, wheel=devices.filter_wheels.get(channel.name),
+                                focuser=devices.focusers.get(focuser) if focuser else None)
+        devices.cameras[channel.name] = IndiCamera(
+            channel.camera, links.link(channel.camera, camera),
+            readout_time=channel.readout_time, channel=channel, snoop=snoop,
+            companions=companions)
     return devices
+
+
+def _channel_focuser(unit: UnitConfig, channel: Channel) -> str | None:
+    """The channel's focuser: the one it names, else the unit's only one."""
+    if channel.focuser is not None:
+        return channel.focuser
+    focusers = list(unit.devices_of_kind("focuser"))
+    return focusers[0] if len(focusers) == 1 else None
+
+
+def _indi_watchdog(unit: UnitConfig, links: _IndiLinks, mount: Device,
+                   domes: dict[str, Device]):
+    """INDI's WatchDog driver, set to park the mount and the dome when they are INDI
+    devices on its indiserver (the driver parks them through that server)."""
+    from pyros.devices.indi.watchdog import IndiWatchdog
+
+    for name, device in unit.devices_of_kind("watchdog").items():
+        dome = next((d for d in domes.values() if links.same_server(device, d)), None)
+        return IndiWatchdog(name, links.link(name, device),
+                            mount.indi_device if links.same_server(device, mount) else None,
+                            dome.indi_device if dome is not None else None)
+    return None

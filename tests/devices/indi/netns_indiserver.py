@@ -8,7 +8,10 @@ network namespace too, so the way in is a filesystem unix socket (SOCKET, in the
 temporary directory) that this helper relays to 127.0.0.1:7624 inside the namespace.
 
 Commands on stdin, one per line, each answered on stdout: ``kill`` (SIGKILL indiserver
-and its drivers, to test a lost connection) and ``start``. End of stdin stops everything.
+and its drivers, to test a lost connection) and ``start``; ``run ["indi_getprop", ...]``
+runs one of INDI's own command-line clients inside the namespace (how the tests read the
+drivers' values without PyROS) and answers one JSON line ``{"rc", "out", "err",
+"seconds"}``. End of stdin stops everything.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import json
 import os
 import signal
 import socket
@@ -25,6 +29,8 @@ import sys
 import time
 
 PORT = 7624
+#: What ``run`` may start: INDI's own clients, nothing else.
+CLIENTS = ("indi_getprop", "indi_setprop", "indi_eval")
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 
 
@@ -87,6 +93,16 @@ async def relay(client_reader: asyncio.StreamReader,
                              pipe(server_reader, client_writer))
 
 
+def run(argv_json: str) -> dict[str, object]:
+    argv = json.loads(argv_json)
+    if not argv or argv[0] not in CLIENTS:
+        return {"rc": -1, "out": "", "err": f"not one of {CLIENTS}", "seconds": 0.0}
+    started = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    return {"rc": done.returncode, "out": done.stdout, "err": done.stderr,
+            "seconds": time.perf_counter() - started}
+
+
 async def main(path: str, home: str, drivers: list[str]) -> None:
     loopback_up()
     if interfaces() != ["lo"]:
@@ -100,6 +116,10 @@ async def main(path: str, home: str, drivers: list[str]) -> None:
     try:
         while line := await loop.run_in_executor(None, sys.stdin.readline):
             command = line.strip()
+            if command.startswith("run "):
+                print(json.dumps(await loop.run_in_executor(None, run, command[4:])),
+                      flush=True)
+                continue
             if command == "kill":
                 server.kill()
             elif command == "start":

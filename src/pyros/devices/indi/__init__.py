@@ -3,8 +3,11 @@ XML over TCP, port 7624 by default), as KStars/Ekos and most observatory drivers
 
 ``protocol`` parses and writes INDI messages as plain dataclasses; ``client`` is one
 connection to an indiserver; ``devices`` implements the interfaces of
-:mod:`pyros.devices.interfaces` (mount, dome, camera, filter wheel, focuser, weather
-station) over the standard INDI properties.
+:mod:`pyros.devices.interfaces` (mount, dome, filter wheel, focuser, weather station)
+over the standard INDI properties, ``camera`` the camera (with ``headers``, which makes
+each image's header agree with the unit's devices); ``watchdog`` is INDI's WatchDog
+driver as the second safety layer; ``requirements`` lists the properties each kind of
+device needs (docs/devices.md).
 
 Why a client of our own: the Python INDI clients we know (pyindi-client, a SWIG binding
 of the C++ client library; pure-Python ones such as indipyclient) hand out properties as

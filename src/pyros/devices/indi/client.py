@@ -72,6 +72,12 @@ class Property:
     values: Mapping[str, Value]
     message: str
     definition: DefVector
+    #: Whether the values are the driver's: a driver that connects defines its properties
+    #: with placeholders (Idle, zeros) and sends the real values next; a definition in
+    #: state Ok, Busy or Alert, or any update after it, carries real values.
+    reported: bool = True
+    version: int = 0  # the client's update sequence number of the last change
+    busy_at: int = -1  # ... and of the last Busy update
 
     def number(self, element: str) -> float:
         value = self.values.get(element)
@@ -93,11 +99,13 @@ class _Property:
     message: str = ""
     version: int = 0
     busy_at: int = -1
+    updates: int = 0  # setVectors received since the definition
 
     def view(self) -> Property:
         d = self.definition
+        reported = self.updates > 0 or d.state in (State.OK, State.BUSY, State.ALERT)
         return Property(d.kind, d.device, d.name, self.state, dict(self.values),
-                        self.message, d)
+                        self.message, d, reported, self.version, self.busy_at)
 
 
 @dataclass
@@ -394,6 +402,7 @@ class IndiClient:
             prop.busy_at = self._sequence
         prop.message = message.message or prop.message
         prop.version = self._sequence
+        prop.updates += 1
         capture = self._captures.get((message.device, message.name))
         if capture is not None:
             for value in message.values.values():

@@ -14,20 +14,21 @@ reverse makes the reported ICRS position agree with what was asked.
 
 Aborts: INDI drivers answer an abort by setting the interrupted property Idle or Alert,
 which ends the wait for it (or for the image) with a DeviceError; a device that was
-aborted meanwhile raises MotionAborted or ExposureAborted instead. Watchdog: none here
-(``has_watchdog`` is False); on an INDI site, run INDI's own watchdog driver
-(``indi_watchdog``), which parks the mount and the dome when its heartbeat stops.
+aborted meanwhile raises MotionAborted or ExposureAborted instead. Watchdog: INDI's own
+WatchDog driver (``indi_watchdog``) when the unit has one, which parks the mount and the
+dome when its heartbeat stops (:mod:`pyros.devices.indi.watchdog`).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from astropy import units as u
 from astropy.coordinates import FK5, SkyCoord
@@ -39,32 +40,29 @@ from pyros.config.schema import Site
 from pyros.devices.errors import (
     DeviceError,
     DeviceRefused,
-    ExposureAborted,
     MotionAborted,
 )
 from pyros.devices.indi.client import DeviceLink, Property
 from pyros.devices.indi.protocol import State
 from pyros.devices.interfaces import (
-    Camera,
-    CameraState,
-    CameraStatus,
     Dome,
     DomeStatus,
     FilterWheel,
     FilterWheelStatus,
     Focuser,
     FocuserStatus,
-    FrameType,
     Mount,
     MountCapabilities,
     MountStatus,
-    Region,
     ShutterState,
     WeatherReading,
     WeatherStation,
     WeatherStatus,
 )
 from pyros.devices.targets import check_target
+
+if TYPE_CHECKING:
+    from pyros.devices.indi.watchdog import IndiWatchdog
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +79,14 @@ def icrs_to_eod(ra: float, dec: float, when: datetime) -> tuple[float, float]:
     eod = SkyCoord(ra=ra * u.deg, dec=dec * u.deg, frame="icrs").transform_to(
         FK5(equinox=Time(when)))
     return float(eod.ra.hour), float(eod.dec.deg)
+
+
+def angular_distance(ra1: float, dec1: float, ra2: float, dec2: float) -> float:
+    """Degrees between two positions given in degrees (haversine: exact for the
+    arcseconds a pointing check compares)."""
+    p1, p2, dra = math.radians(dec1), math.radians(dec2), math.radians(ra2 - ra1)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dra / 2) ** 2
+    return math.degrees(2 * math.asin(min(1.0, math.sqrt(h))))
 
 
 def eod_to_icrs(ra_hours: float, dec: float, when: datetime) -> tuple[float, float]:
@@ -106,6 +112,8 @@ class _IndiDevice:
 
     name: str
     _marker: tuple[str, ...] = ()
+    #: Properties whose values a status reports: never read from a placeholder.
+    _values: tuple[str, ...] = ()
 
     def _init_link(self, link: DeviceLink) -> None:
         self.link = link
@@ -145,13 +153,27 @@ class _IndiDevice:
     def connect(self, timeout: float = 10.0) -> None:
         deadline = _Deadline(timeout)
         connection = self.link.get("CONNECTION", timeout)
-        if not (connection.is_on("CONNECT") and connection.state is State.OK):
+        connecting = not (connection.is_on("CONNECT") and connection.state is State.OK)
+        if connecting:
             self.link.set("CONNECTION", {"CONNECT": True}, timeout=deadline.left())
         if self._marker:
             self.link.wait_any(self._marker, deadline.left())
             self.link.settle(SETTLE, deadline.left())
+        if connecting:
+            self._await_values(deadline)
         self._setup(deadline.left())
         self._set_up_for = self.link.generation
+
+    def _await_values(self, deadline: _Deadline) -> None:
+        """After connecting the driver, until the properties a status reports carry
+        values: the driver defines them with placeholders first (a mount at 0h/0°, Idle),
+        and a status read from those would be wrong rather than unknown."""
+        properties = self.link.properties()
+        for name in self._values:
+            if name in properties and not properties[name].reported:
+                self.link.wait(name, lambda p: p.reported, deadline.left(),
+                               f"a value of {self.link.indi_device}.{name} (the driver "
+                               "sent only the placeholder it defines on connecting)")
 
     def _ready(self, timeout: float) -> dict[str, Property]:
         """The device's properties, connecting and setting up the driver if needed."""
@@ -187,20 +209,46 @@ class _IndiDevice:
             self.link.set(name, {element: True}, timeout=timeout, echoes=False)
 
 
+class _Watched:
+    """The mount's and the dome's watchdog: INDI's WatchDog driver when the unit has one
+    (:mod:`pyros.devices.indi.watchdog`), shared by both."""
+
+    _watchdog: IndiWatchdog | None
+
+    @property
+    def has_watchdog(self) -> bool:
+        return self._watchdog is not None
+
+    def arm_watchdog(self, seconds: float, timeout: float = 5.0) -> None:
+        if self._watchdog is None:
+            raise DeviceRefused(self.name, "no watchdog: add indi_watchdog to the unit's "  # type: ignore[attr-defined]
+                                           "devices (docs/devices.md)")
+        self._watchdog.arm(seconds, timeout)
+
+    def _tripped_at(self) -> datetime | None:
+        return self._watchdog.tripped_at() if self._watchdog is not None else None
+
+
 # --- mount ----------------------------------------------------------------------------
 
 
-class IndiMount(_IndiDevice, Mount):
+class IndiMount(_Watched, _IndiDevice, Mount):
     """An INDI telescope. ``clock`` gives the time for target checks and coordinate
     conversions (the process-wide clock when None); it must agree with the mount's.
-    No watchdog: see the module's docstring."""
+    Its watchdog, if any, is INDI's WatchDog driver."""
 
     _marker = ("EQUATORIAL_EOD_COORD",)
+    _values = ("EQUATORIAL_EOD_COORD",)
 
     def __init__(self, name: str, link: DeviceLink, site: Site,
-                 capabilities: MountCapabilities, clock: Clock | None = None) -> None:
+                 capabilities: MountCapabilities, clock: Clock | None = None, *,
+                 pointing_tolerance: float = 30.0, watchdog: IndiWatchdog | None = None
+                 ) -> None:
         super().__init__(name)
         self._init_link(link)
+        self.pointing_tolerance = pointing_tolerance  # arcseconds
+        self.last_miss: float | None = None  # arcseconds, of the last slew waited for
+        self._watchdog = watchdog
         self.site = site
         self._capabilities = capabilities
         self._clock = clock
@@ -244,24 +292,56 @@ class IndiMount(_IndiDevice, Mount):
                            # position stops being Busy.
                            slewing=eod.state is State.BUSY and not parked,
                            tracking=tracking, parked=parked,
-                           at_limit=at_limit, time=now)
+                           at_limit=at_limit, time=now,
+                           watchdog_tripped_at=self._tripped_at())
 
     def slew(self, ra: float, dec: float, *, wait: bool = True, timeout: float = 300.0) -> None:
+        """Tracking goes on before the goto: a driver asked to "track on arrival" with
+        tracking off ends where the sky has drifted meanwhile (arcminutes after a long
+        slew). With ``wait``, the mount then settles (``settle_time``) and the position
+        reached is checked against the target: a miss beyond ``pointing_tolerance`` is
+        a DeviceError that says by how much."""
         now = self._now()
         check_target(self.name, ra, dec, now, self.site, self._capabilities)
         deadline = _Deadline(timeout)
         properties = self._ready(deadline.left())
+        park = properties.get("TELESCOPE_PARK")
+        if not (park is not None and park.is_on("PARK")):  # a parked mount refuses the goto
+            track = properties.get("TELESCOPE_TRACK_STATE")
+            if track is not None and not track.is_on("TRACK_ON"):
+                # INDI mounts keep the tracking switch Busy while they track.
+                self.link.set("TELESCOPE_TRACK_STATE", {"TRACK_ON": True},
+                              timeout=deadline.left(), wait=False)
         self._switch_if_off(properties, "ON_COORD_SET", "TRACK", deadline.left())
         ra_hours, dec_eod = icrs_to_eod(ra, dec, now)
-        with self._abortable("the slew"):
+        with self._abortable("the slew") as stop_if_aborted:
             self.link.set("EQUATORIAL_EOD_COORD", {"RA": ra_hours, "DEC": dec_eod},
                           timeout=deadline.left(), wait=wait, tolerance=POSITION_TOLERANCE)
+            if not wait:
+                return
+            settled = time.monotonic() + self._capabilities.settle_time
+            while time.monotonic() < settled:
+                stop_if_aborted()
+                time.sleep(min(0.1, max(settled - time.monotonic(), 0.0)))
+            stop_if_aborted()
+            self._check_arrival(ra_hours, dec_eod)
+
+    def _check_arrival(self, ra_hours: float, dec: float) -> None:
+        reached = self.link.get("EQUATORIAL_EOD_COORD", 5.0)
+        miss = angular_distance(ra_hours * 15.0, dec, self._number(reached, "RA") * 15.0,
+                                self._number(reached, "DEC")) * 3600.0
+        self.last_miss = miss
+        if miss > self.pointing_tolerance:
+            raise DeviceError(self.name, f"the slew ended {miss:.1f}\" from the target "
+                                         f"(tolerance {self.pointing_tolerance:g}\"): the "
+                                         "mount did not arrive")
 
     def track(self, on: bool, timeout: float = 10.0) -> None:
         deadline = _Deadline(timeout)
         self._require(self._ready(timeout), "TELESCOPE_TRACK_STATE", "no tracking control")
+        # Busy while tracking: the order is done once the driver accepted it.
         self.link.set("TELESCOPE_TRACK_STATE", {"TRACK_ON" if on else "TRACK_OFF": True},
-                      timeout=deadline.left())
+                      timeout=deadline.left(), wait=not on)
 
     def park(self, *, wait: bool = True, timeout: float = 300.0) -> None:
         if not self._capabilities.can_park:
@@ -284,16 +364,23 @@ class IndiMount(_IndiDevice, Mount):
 # --- dome -----------------------------------------------------------------------------
 
 
-class IndiDome(_IndiDevice, Dome):
+class IndiDome(_Watched, _IndiDevice, Dome):
     """An INDI dome, or a roll-off roof: a dome without ``ABS_DOME_POSITION``, opened by
-    unparking and closed by parking as INDI's roll-off drivers do. No watchdog: see the
-    module's docstring."""
+    unparking and closed by parking as INDI's roll-off drivers do. Its watchdog, if any, is
+    INDI's WatchDog driver."""
 
     _marker = ("DOME_SHUTTER", "DOME_PARK", "ABS_DOME_POSITION", "DOME_MOTION")
 
-    def __init__(self, name: str, link: DeviceLink) -> None:
+    def __init__(self, name: str, link: DeviceLink, *,
+                 watchdog: IndiWatchdog | None = None) -> None:
         super().__init__(name)
         self._init_link(link)
+        self._watchdog = watchdog
+
+    def _setup(self, timeout: float) -> None:
+        # Parking closes the shutter: what the watchdog's park is for.
+        self._switch_if_off(self.link.properties(), "DOME_SHUTTER_PARK_POLICY",
+                            "SHUTTER_CLOSE_ON_PARK", timeout)
 
     @property
     def is_rolloff(self) -> bool:
@@ -311,7 +398,7 @@ class IndiDome(_IndiDevice, Dome):
             azimuth=self._number(position, "DOME_ABSOLUTE_POSITION") if position else None,
             moving=moving, following=sync is not None and sync.is_on("DOME_AUTOSYNC_ENABLE"),
             parked=park is not None and park.is_on("PARK") and park.state is State.OK,
-            time=clock.now())
+            time=clock.now(), watchdog_tripped_at=self._tripped_at())
 
     @staticmethod
     def _shutter(properties: dict[str, Property]) -> ShutterState:
@@ -372,139 +459,6 @@ class IndiDome(_IndiDevice, Dome):
         self._send_abort("DOME_ABORT_MOTION", timeout)
 
 
-# --- camera ---------------------------------------------------------------------------
-
-
-class IndiCamera(_IndiDevice, Camera):
-    """An INDI CCD's primary chip; images come as BLOBs of ``CCD1`` streamed to disk."""
-
-    _marker = ("CCD_EXPOSURE",)
-
-    def __init__(self, name: str, link: DeviceLink, readout_time: float = 10.0) -> None:
-        super().__init__(name)
-        self._init_link(link)
-        self.readout_time = readout_time
-        self._setpoint: float | None = None
-        self._last_image: str | None = None
-        self._awaiting_image = False
-
-    def _setup(self, timeout: float) -> None:
-        deadline = _Deadline(timeout)
-        self.link.enable_blob(deadline.left(), name="CCD1")
-        properties = self.link.properties()
-        # Images to us, uncompressed FITS: what the archive and astropy read as they are.
-        self._switch_if_off(properties, "UPLOAD_MODE", "UPLOAD_CLIENT", deadline.left())
-        self._switch_if_off(properties, "CCD_COMPRESSION", "INDI_DISABLED", deadline.left())
-        self._switch_if_off(properties, "CCD_TRANSFER_FORMAT", "FORMAT_FITS", deadline.left())
-
-    def status(self, timeout: float = 5.0) -> CameraStatus:
-        properties = self._ready(timeout)
-        exposure = self._require(properties, "CCD_EXPOSURE", "cannot expose")
-        left = self._number(exposure, "CCD_EXPOSURE_VALUE")
-        if exposure.state is State.ALERT:
-            state = CameraState.ERROR
-        elif exposure.state is State.BUSY:
-            state = CameraState.EXPOSING if left > 0 else CameraState.READING
-        else:
-            state = CameraState.READING if self._awaiting_image else CameraState.IDLE
-        temperature = properties.get("CCD_TEMPERATURE")
-        cooler = properties.get("CCD_COOLER")
-        cooling = cooler.is_on("COOLER_ON") if cooler is not None else self._setpoint is not None
-        return CameraStatus(
-            connected=True, state=state,
-            ccd_temperature=self._number(temperature, "CCD_TEMPERATURE_VALUE") if temperature
-            else float("nan"),
-            cooler_setpoint=self._setpoint if cooling else None,
-            exposure_left=left if state is CameraState.EXPOSING else 0.0,
-            last_image=self._last_image, time=clock.now())
-
-    def expose(self, seconds: float, path: Path, *, frame_type: FrameType = FrameType.LIGHT,
-               binning: int = 1, region: Region | None = None, object_name: str = "",
-               timeout: float | None = None) -> Path:
-        if seconds < 0:
-            raise DeviceRefused(self.name, f"exposure time {seconds} s is negative")
-        limit = timeout if timeout is not None else seconds + self.readout_time + 30.0
-        deadline = _Deadline(limit)
-        properties = self._ready(limit)
-        path = Path(path).resolve()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._abortable("the exposure", ExposureAborted) as stop_if_aborted:
-            self._configure(properties, FrameType(frame_type), binning, region, object_name,
-                            deadline)
-            stop_if_aborted()  # aborted while setting up: start nothing
-            self._awaiting_image = True
-            try:
-                self._take(properties, seconds, path, deadline)
-            finally:
-                self._awaiting_image = False
-        return path
-
-    def _take(self, properties: dict[str, Property], seconds: float, path: Path,
-              deadline: _Deadline) -> None:
-        """Expose and stream the image to ``path``. Once the image is there, the exposure
-        has succeeded, whatever happens next."""
-        exposure = self._require(properties, "CCD_EXPOSURE", "cannot expose")
-        minimum = exposure.definition.elements[0].minimum or 0.0
-        self.link.capture("CCD_EXPOSURE", {"CCD_EXPOSURE_VALUE": max(seconds, minimum)},
-                          "CCD1", path, deadline.left(), formats=(".fits",))
-        self._last_image = str(path)
-        try:
-            # Drivers send the image before they report the exposure Ok.
-            self.link.wait("CCD_EXPOSURE", lambda p: p.state is not State.BUSY,
-                           deadline.left(), "the end of the exposure")
-        except DeviceError as error:
-            log.warning("%s: the image arrived but the exposure's end was not seen: %s",
-                        self.name, error.reason)
-
-    def _configure(self, properties: dict[str, Property], frame_type: FrameType, binning: int,
-                   region: Region | None, object_name: str, deadline: _Deadline) -> None:
-        bins = self._require(properties, "CCD_BINNING", "cannot bin")
-        most = int(bins.definition.elements[0].maximum or 1)
-        if not 1 <= binning <= most:
-            raise DeviceRefused(self.name, f"binning {binning} is outside 1..{most}")
-        info = self._require(properties, "CCD_INFO", "no sensor size")
-        width, height = int(self._number(info, "CCD_MAX_X")), int(self._number(info, "CCD_MAX_Y"))
-        region = region or Region(0, 0, width, height)
-        if (region.x < 0 or region.y < 0 or region.width < 1 or region.height < 1
-                or region.x + region.width > width or region.y + region.height > height):
-            raise DeviceRefused(self.name, f"region {region} is outside the {width}x{height} "
-                                           "sensor")
-        self.link.set("CCD_FRAME_TYPE", {f"FRAME_{frame_type.value}": True},
-                      timeout=deadline.left(), echoes=False)
-        self.link.set("CCD_BINNING", {"HOR_BIN": binning, "VER_BIN": binning},
-                      timeout=deadline.left(), echoes=False)
-        self.link.set("CCD_FRAME", {"X": region.x, "Y": region.y, "WIDTH": region.width,
-                                    "HEIGHT": region.height},
-                      timeout=deadline.left(), echoes=False)
-        header = properties.get("FITS_HEADER")
-        if object_name and header is not None and "FITS_OBJECT" in header.values:
-            self.link.set("FITS_HEADER", {"FITS_OBJECT": object_name}, timeout=deadline.left(),
-                          echoes=False)
-
-    def abort(self, timeout: float = 5.0) -> None:
-        self._send_abort("CCD_ABORT_EXPOSURE", timeout)
-
-    def set_cooler(self, setpoint: float | None, timeout: float = 10.0) -> None:
-        deadline = _Deadline(timeout)
-        properties = self._ready(timeout)
-        if setpoint is None:
-            self._require(properties, "CCD_COOLER", "cannot switch its cooler off")
-            self.link.set("CCD_COOLER", {"COOLER_OFF": True}, timeout=deadline.left(),
-                          echoes=False)
-            self._setpoint = None
-            return
-        temperature = self._require(properties, "CCD_TEMPERATURE", "no temperature control")
-        element = temperature.definition.elements[0]
-        low, high = element.minimum, element.maximum
-        if low is not None and high is not None and low < high and not low <= setpoint <= high:
-            raise DeviceRefused(self.name, f"setpoint {setpoint} C is outside {low:g}..{high:g}")
-        # Accepted (Busy) is enough: reaching the setpoint takes minutes.
-        self.link.set("CCD_TEMPERATURE", {"CCD_TEMPERATURE_VALUE": setpoint},
-                      timeout=deadline.left(), wait=False, tolerance=0.05)
-        self._setpoint = setpoint
-        self._switch_if_off(self.link.properties(), "CCD_COOLER", "COOLER_ON", deadline.left())
-
-
 # --- filter wheel and focuser ---------------------------------------------------------
 
 
@@ -513,9 +467,20 @@ class IndiFilterWheel(_IndiDevice, FilterWheel):
 
     _marker = ("FILTER_SLOT",)
 
-    def __init__(self, name: str, link: DeviceLink) -> None:
+    def __init__(self, name: str, link: DeviceLink, expected: list[str] | None = None) -> None:
+        """``expected``: the channel's filters, each of which the wheel must hold."""
         super().__init__(name)
         self._init_link(link)
+        self.expected = list(expected or [])
+
+    def _setup(self, timeout: float) -> None:
+        names = self._names(self.link.properties())
+        missing = [f for f in self.expected if f not in names]
+        if missing:
+            raise DeviceError(self.name, f"{self.link.indi_device} has no filter "
+                                         f"{', '.join(missing)} (its filters: "
+                                         f"{', '.join(names) or 'none'}; fix the channel's "
+                                         "filters or the wheel's FILTER_NAME)")
 
     @property
     def filters(self) -> list[str]:
