@@ -12,6 +12,8 @@ show answers 404 or 503 with a sentence, never a 500.
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -158,8 +160,26 @@ def _dome() -> DomeView | None:
                     azimuth=float(azimuth) if isinstance(azimuth, int | float) else None)
 
 
+#: The last frame drawn per size, with the wall time it was drawn at: visitors asking
+#: within FRAME_REUSE seconds share it, so a crowd costs one drawing per period.
+_frames: dict[int, tuple[float, bytes]] = {}
+_frames_lock = threading.Lock()
+FRAME_REUSE = 2.0
+
+
 def simulated_frame(size: int) -> bytes:
-    """The simulated all-sky camera's frame now."""
+    """The simulated all-sky camera's frame now (or drawn less than FRAME_REUSE wall
+    seconds ago)."""
+    with _frames_lock:
+        drawn = _frames.get(size)
+        if drawn is not None and time.monotonic() - drawn[0] < FRAME_REUSE:
+            return drawn[1]
+        frame = _draw(size)
+        _frames[size] = (time.monotonic(), frame)
+        return frame
+
+
+def _draw(size: int) -> bytes:
     caption = "SIMULATED" + (" TIME" if clock.is_simulated() else "")
     return render_all_sky(site_of(settings.UNIT), clock.now(), cover=_latest_cover(),
                           dome=_dome(), size=size, caption=caption)
