@@ -31,6 +31,7 @@ def cameras(settings):
 def test_anonymous_visitors_reach_the_page_from_the_top_bar():
     home = Client().get("/").content.decode()
     assert '<a href="/webcams/">Webcams</a>' in home
+    assert '<a class="tile" href="/webcams/"><h2>Webcams</h2>' in home
     html = Client().get("/webcams/").content.decode()
     assert "<h1>Webcams</h1>" in html
     assert "All-sky camera (simulated)" in html

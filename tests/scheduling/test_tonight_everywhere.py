@@ -52,3 +52,27 @@ def test_every_page_means_the_same_night_and_moon(initial_data, moment, night):
     moon_alerts = re.search(r'class="key key-moon">Moon, (\d+) % illuminated', alerts)
     if moon_alerts is not None:  # the map has a moon while some dark time is left
         assert moon_alerts.group(1) == moon_schedule
+
+
+def test_the_cli_shows_tonights_plan_not_the_newest(initial_data):
+    """At the suite's clock (04:18 local on the 21st) tonight is the night of the 20th; a
+    plan of another night, even a newer one, is not tonight's."""
+    from click.testing import CliRunner
+
+    from pyros.cli.main import cli
+    from pyros.scheduling.models import Schedule, Trigger
+
+    def plan(night: date) -> Schedule:
+        return Schedule.objects.create(night=night, created_at=clock.now(),
+                                       trigger=Trigger.values[0], engine="fast",
+                                       objective=0.0, elapsed=0.1)
+
+    plan(date(2026, 11, 19))
+    refused = CliRunner().invoke(cli, ["schedule", "show"])
+    assert refused.exit_code != 0
+    assert "no plan for tonight (the night of 2026-11-20) yet" in refused.output
+    tonight = plan(date(2026, 11, 20))
+    plan(date(2026, 11, 21))  # made later, for the next night
+    shown = CliRunner().invoke(cli, ["schedule", "show"])
+    assert shown.exit_code == 0, shown.output
+    assert f"plan #{tonight.pk} of the night of 2026-11-20" in shown.output

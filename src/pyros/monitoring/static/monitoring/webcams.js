@@ -19,7 +19,7 @@
       next.onload = () => {
         shown.src = next.src;
         shown.dataset.loads = String(count);
-        at.textContent = `loaded ${new Date().toISOString().slice(11, 19)} UTC`;
+        at.textContent = `loaded ${new Date().toISOString().slice(11, 19)} UTC, wall clock`;
         setLive(true);
         setTimeout(load, period);
       };
