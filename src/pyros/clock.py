@@ -37,7 +37,7 @@ class SimulatedClock:
     wall clock; with ``speed=0`` it only moves when :meth:`advance` or :meth:`set` is
     called, which is what tests want."""
 
-    def __init__(self, start: datetime, speed: float = 0.0) -> None:
+    def __init__(self, start: datetime, speed: float = 0.0, run: str = "") -> None:
         if start.tzinfo is None:
             raise ValueError("SimulatedClock needs a timezone-aware start time (UTC)")
         if speed < 0:
@@ -46,6 +46,9 @@ class SimulatedClock:
         self._origin = start.astimezone(UTC)
         self._wall_origin = time.monotonic()
         self.speed = speed
+        #: What tells this run's records from the wall clock's and from other runs'
+        #: (readings are stamped with it: docs/simulated-time.md).
+        self.run = run or f"sim {self._origin:%Y-%m-%dT%H:%M:%S} {id(self):x}"
 
     def now(self) -> datetime:
         with self._lock:
@@ -102,6 +105,18 @@ def now() -> datetime:
     return _current.now()
 
 
+def is_simulated() -> bool:
+    """Whether the process-wide clock is a simulated one (pages then say so)."""
+    return isinstance(_current, SimulatedClock)
+
+
+def run_label() -> str:
+    """"" under the wall clock; under a simulated clock, a name of its run, the same in
+    every process of the run (a reading is stamped with it, so that a simulated night's
+    data is never drawn on the same axis as real-time data)."""
+    return getattr(_current, "run", "")
+
+
 def pace() -> float:
     """Seconds of the process-wide clock per wall second: 1 for the real clock (and a
     stepped one), the speed of a running simulated clock. Loops run on the wall clock
@@ -143,6 +158,7 @@ def install_from_environment(environ: dict[str, str] | None = None) -> Clock:
     except ValueError as exc:
         raise ValueError(f"bad simulated clock in the environment: {exc}") from None
     now = origin + timedelta(seconds=(time.time() - epoch) * speed)
-    simulated = SimulatedClock(now, speed=speed)
+    run = f"sim {origin:%Y-%m-%dT%H:%M:%S} x{speed:g} @{epoch:.0f}"
+    simulated = SimulatedClock(now, speed=speed, run=run[:60])
     set_clock(simulated)
     return simulated

@@ -86,6 +86,11 @@ class StageOut(BaseModel):
     at: datetime
     since_received_ms: float
     since_previous_ms: float = Field(description="since the previous stage shown")
+    real_since_received_ms: float | None = Field(
+        description="the same in real (wall clock) time: differs under a simulated clock; "
+                    "null for steps logged before PyROS kept it")
+    real_since_previous_ms: float | None = Field(description="the same, since the previous "
+                                                             "stage, in real time")
 
 
 class PacketOut(BaseModel):
@@ -115,7 +120,11 @@ class PacketOut(BaseModel):
     request: int | None = Field(description="the request it made, if any")
     record: dict[str, Any] = Field(description="the normalised alert record")
     log: list[LogOut]
-    latency: list[StageOut] = Field(description="the stages reached, from the reception")
+    latency: list[StageOut] = Field(description="the stages reached, from the reception: "
+                                                "`since_*_ms` in the clock's time, "
+                                                "`real_since_*_ms` in wall clock time")
+    simulated_clock: bool = Field(description="handled under a simulated clock: the "
+                                              "clock's latencies are simulated time")
 
 
 class EventSummaryOut(BaseModel):
@@ -218,7 +227,7 @@ def latency(logs: list[AlertLog]) -> list[StageOut]:
     received = next((entry for entry in logs if entry.step == Step.RECEIVED), None)
     if received is None:
         return []
-    stages, previous = [], received.at
+    stages, previous, previous_wall = [], received.at, received.wall_at
     for name, choices in STAGES:
         entry = next((e for steps in choices for e in logs if e.step in steps), None)
         if entry is None:
@@ -226,9 +235,22 @@ def latency(logs: list[AlertLog]) -> list[StageOut]:
         stages.append(StageOut(
             stage=name, step=entry.step, at=entry.at,
             since_received_ms=_ms(entry.at - received.at),
-            since_previous_ms=_ms(entry.at - previous)))
-        previous = entry.at
+            since_previous_ms=_ms(entry.at - previous),
+            real_since_received_ms=_wall_ms(entry.wall_at, received.wall_at),
+            real_since_previous_ms=_wall_ms(entry.wall_at, previous_wall)))
+        previous, previous_wall = entry.at, entry.wall_at
     return stages
+
+
+def _wall_ms(end: datetime | None, start: datetime | None) -> float | None:
+    return None if end is None or start is None else _ms(end - start)
+
+
+def simulated_clock(logs: list[AlertLog]) -> bool:
+    """Whether a log was written under a simulated clock (its times stray from the wall's
+    by more than a second)."""
+    return any(e.wall_at is not None and abs((e.at - e.wall_at).total_seconds()) > 1.0
+               for e in logs)
 
 
 def _ms(delta: Any) -> float:
@@ -263,7 +285,7 @@ def packet_out(packet: AlertPacket, event: AlertEvent) -> PacketOut:
         strategy_version=packet.strategy.version if packet.strategy else None,
         request=packet.request_id, record=packet.record,
         log=[LogOut(step=e.step, at=e.at, message=e.message, data=e.data) for e in logs],
-        latency=latency(logs))
+        latency=latency(logs), simulated_clock=simulated_clock(logs))
 
 
 def event_payload(event: AlertEvent) -> dict[str, Any]:

@@ -124,6 +124,10 @@ class AlertLog(models.Model):
     ivorn = models.CharField(max_length=255, blank=True)
     step = models.CharField(max_length=10, choices=Step.choices)
     at = models.DateTimeField()
+    wall_at = models.DateTimeField(
+        null=True, blank=True, help_text="the wall clock's time of the step: differs from "
+                                         "`at` under a simulated clock, and gives the real "
+                                         "latency")
     message = models.TextField()
     data = models.JSONField(default=dict, blank=True)
 

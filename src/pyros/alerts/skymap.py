@@ -24,14 +24,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 
 import numpy as np
 
 from pyros.config.schema import UnitConfig
-from pyros.scheduling.problem import SiteSpec, airmass_altitude, night_of
+from pyros.scheduling.problem import SiteSpec, airmass_altitude
 from pyros.scheduling.sky import GRID_STEP, NightSky, night_sky
+from pyros.scheduling.tonight import current_night, night_moon
 from pyros.scheduling.unit import site_of
 
 #: The RA at the middle of the map; the map's edge is 12 h away.
@@ -321,14 +322,11 @@ def sky_map(circles: Iterable[Circle], region: NightRegion | None) -> SkyMap:
 
 
 def night_region(unit: UnitConfig, now: datetime) -> NightRegion:
-    """The region for the night of ``now`` (from now on); once its dark time is over,
-    the next night's."""
+    """The region for tonight (``scheduling.tonight``: the night of ``now`` until its
+    dark time is over, then the coming one), from now on."""
     site = site_of(unit)
-    night = night_of(now, site.longitude)
+    night = current_night(site, now)
     sky = night_sky(site, night)
-    if sky.has_dark_time and sky.seconds_of(now) >= sky.dark_seconds[1]:
-        night += timedelta(days=1)
-        sky = night_sky(site, night)
     if not sky.has_dark_time:
         return NightRegion(night, None, None, "")
     start = max(sky.dark_seconds[0], sky.seconds_of(now))
@@ -345,12 +343,11 @@ def _region(site: SiteSpec, night: date, first: int) -> NightRegion:
         return NightRegion(night, None, None, "")
     columns = slice(first, last + 1, TIME_STRIDE)
     seen = _visible_cells(sky, columns)
-    middle = (first + last) // 2
-    moon_x, moon_y = project_radec(float(sky.moon_ra[middle]), float(sky.moon_dec[middle]))
+    moon = night_moon(sky)  # the instant every page gives tonight's moon at
+    moon_x, moon_y = project_radec(moon.ra, moon.dec)
     return NightRegion(
         night, sky.at(max(dusk, first * GRID_STEP)), sky.at(dawn), _region_path(seen),
-        moon=(moon_x, moon_y),
-        moon_illumination=round(100.0 * float(sky.moon_illumination[middle])), cells=seen)
+        moon=(moon_x, moon_y), moon_illumination=moon.illumination, cells=seen)
 
 
 def _cell_centres() -> tuple[np.ndarray, np.ndarray]:

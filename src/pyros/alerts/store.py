@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
@@ -72,8 +72,22 @@ class IntakeResult:
 def log(step: Step, message: str, *, packet: AlertPacket | None = None, ivorn: str = "",
         at: datetime | None = None, **data: Any) -> AlertLog:
     return AlertLog.objects.create(packet=packet, ivorn=ivorn or (packet.ivorn if packet else ""),
-                                   step=step, at=at or clock.now(), message=message[:2000],
-                                   data=data)
+                                   step=step, at=at or clock.now(), wall_at=wall_time(at),
+                                   message=message[:2000], data=data)
+
+
+def wall_time(at: datetime | None) -> datetime | None:
+    """The wall clock's time of the clock's instant ``at`` (now when None): the same
+    instant under the real clock; under a running simulated one, as far back on the wall
+    as ``at`` is back on the clock, at the clock's pace; unknown (None) for a past
+    instant of a stepped clock, which has no pace."""
+    wall = datetime.now(UTC)
+    if at is None:
+        return wall
+    if not clock.is_simulated():
+        return at
+    speed = float(getattr(clock.get_clock(), "speed", 0.0))
+    return wall - (clock.now() - at) / speed if speed > 0 else None
 
 
 # -- strategies -----------------------------------------------------------------------

@@ -80,13 +80,12 @@ def show(as_json: bool) -> None:
     """Tonight's plan as the scheduler agent last saved it."""
     setup_django()
     require_database_ready()
-    from pyros.scheduling.api import schedule_payload
-    from pyros.scheduling.store import current_schedule
+    from pyros.scheduling.api import schedule_payload, tonight, tonights_schedule
 
-    current = current_schedule()
+    current = tonights_schedule()  # the night every page means (scheduling.tonight)
     if current is None:
-        raise click.ClickException("no plan yet: is the scheduler agent running "
-                                   "(pyros start scheduler)?")
+        raise click.ClickException(f"no plan for tonight (the night of {tonight()}) yet: "
+                                   "is the scheduler agent running (pyros start scheduler)?")
     payload = schedule_payload(current)
     if as_json:
         click.echo(json.dumps(payload, indent=2, default=str))

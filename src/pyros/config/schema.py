@@ -427,6 +427,29 @@ class AccountingConfig(Strict):
                     "excess is charged all the same: the program's remaining goes negative)")
 
 
+class Webcam(Strict):
+    """A camera of the Webcams page: an image a program on the site keeps writing
+    (``file``, served by PyROS), an image another server serves (``url``, which the
+    visitor's browser loads), or the simulator's all-sky camera (``simulated``)."""
+
+    name: str = Field(min_length=1, max_length=60)
+    file: str | None = Field(default=None, min_length=1,
+                             description="path of a PNG or JPEG file the camera overwrites")
+    url: str | None = Field(default=None, pattern=r"^https?://[^\s\"'<>]+$", max_length=500,
+                            description="http(s) URL of the camera's latest image")
+    simulated: bool = Field(default=False, description="the simulated all-sky camera")
+    refresh: float = Field(default=10.0, ge=2.0, le=3600.0,
+                           description="seconds between two loads of the image")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Webcam:
+        sources = [self.file is not None, self.url is not None, self.simulated]
+        if sum(sources) != 1:
+            raise ValueError(f"webcam {self.name!r}: give exactly one of file, url or "
+                             "simulated = true")
+        return self
+
+
 class UnitConfig(Strict):
     unit: str = Field(min_length=1, description="the unit's name")
     site: Site
@@ -450,6 +473,10 @@ class UnitConfig(Strict):
     auth: AuthConfig = AuthConfig()
     ocs: OcsConfig = OcsConfig()
     health: HealthConfig = HealthConfig()
+    webcams: list[Webcam] = Field(
+        default_factory=list, max_length=16,
+        description="the Webcams page's cameras; none: the simulated all-sky camera when "
+                    "the unit has simulated devices")
 
     @model_validator(mode="after")
     def _cross_references(self) -> UnitConfig:

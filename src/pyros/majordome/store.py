@@ -47,6 +47,7 @@ from pyros.programs.charges import ImageSpan
 from pyros.scheduling import store as scheduling_store
 from pyros.scheduling.models import Trigger
 from pyros.scheduling.problem import night_of
+from pyros.scheduling.store import tonight
 
 # --- reading -------------------------------------------------------------------------
 
@@ -296,7 +297,7 @@ def situation(unit: UnitConfig, now: datetime, *, state: MajordomeState | None =
     """What the buttons depend on; ``state`` and ``around`` when the caller read them."""
     around = around or surroundings(unit, now)
     state = state or MajordomeState.current()
-    night = night_of(now, unit.site.longitude)
+    night = tonight(unit, now)  # the night a button acknowledges: the coming one by day
     return Situation(
         state=State(state.state), safe=around.safe, bypass=around.control.bypass,
         locked=around.control.locked, stopped=around.control.stopped, mode=around.mode,
@@ -340,8 +341,7 @@ def _take(unit: UnitConfig, action: Action, who: str, now: datetime) -> None:
         control.stopped, control.stopped_by, control.stopped_at = \
             action == Action.STOP, who, now
     elif action == Action.NIGHT_ACK:
-        control.ack_night, control.ack_by, control.ack_at = \
-            night_of(now, unit.site.longitude), who, now
+        control.ack_night, control.ack_by, control.ack_at = tonight(unit, now), who, now
     elif action in (Action.GO_REMOTE, Action.GO_SCHEDULER):
         mode = Mode.REMOTE if action == Action.GO_REMOTE else Mode.SCHEDULER
         OperatingMode.change(mode.value, by=who, at=now, reason=ACTIONS[action].label)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
 
 from django.conf import settings
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from pydantic import BaseModel, ConfigDict, Field
 from rest_framework.exceptions import ParseError
@@ -169,6 +170,8 @@ class WeatherHistoryOut(BaseModel):
     series: list[SeriesOut]
     points: list[PointOut]
     unsafe_periods: list[PeriodOut]
+    run: str = Field(description="empty: readings made in real time; else the simulated "
+                                 "run whose readings these are (and `now` is simulated)")
 
 
 class ChangeOut(BaseModel):
@@ -242,9 +245,15 @@ def safety_out(state: SafetyState, now: datetime) -> SafetyOut:
         current=state.is_current(now, settings.UNIT.monitoring.period))
 
 
+def this_run(model: type[WeatherWatch] | type[SiteWatch]) -> QuerySet:
+    """The readings made under the clock that runs now: real-time ones under the wall
+    clock, this simulated run's under a simulated one (``Watch.run``)."""
+    return model.objects.filter(run=clock.run_label())
+
+
 def weather_now() -> WeatherNowOut:
     now = clock.now()
-    latest = WeatherWatch.objects.order_by("-time", "-id").first()
+    latest = this_run(WeatherWatch).order_by("-time", "-id").first()
     return WeatherNowOut(now=now, time=latest.time if latest else None,
                          safety=safety_out(SafetyState.current(), now),
                          values=values_out(latest.values if latest else {}, WEATHER))
@@ -253,7 +262,7 @@ def weather_now() -> WeatherNowOut:
 def _changes(since: datetime, until: datetime) -> list[tuple[datetime, str, bool, list[str]]]:
     """The status changes in [since, until], oldest first, preceded by the one in force
     at ``since`` (dated ``since``) when there is one."""
-    rows = WeatherWatch.objects.filter(status_changed=True)
+    rows = this_run(WeatherWatch).filter(status_changed=True)
     fields = ("time", "status", "safe", "reasons")
     before = rows.filter(time__lt=since).order_by("-time", "-id").values_list(*fields).first()
     within = list(rows.filter(time__gte=since, time__lte=until).order_by("time", "id")
@@ -306,7 +315,7 @@ def weather_history(minutes: int) -> WeatherHistoryOut:
     start = now - timedelta(minutes=minutes)
     width = max(1, math.ceil(minutes * 60 / MAX_POINTS))
     names = ("time", "status", "safe", *WeatherWatch.COLUMNS)
-    rows = (WeatherWatch.objects.filter(time__gte=start, time__lte=now)
+    rows = (this_run(WeatherWatch).filter(time__gte=start, time__lte=now)
             .order_by("time", "id").values_list(*names))
     buckets: dict[int, _Bucket] = {}
     for row in rows.iterator(chunk_size=5000):
@@ -328,12 +337,12 @@ def weather_history(minutes: int) -> WeatherHistoryOut:
         now=now, start=start, minutes=minutes, bucket_seconds=width,
         series=[SeriesOut(name=n, label=label, unit=unit, aggregate=how)
                 for n, (label, unit, how) in SERIES.items()],
-        points=points, unsafe_periods=unsafe_periods(start, now))
+        points=points, unsafe_periods=unsafe_periods(start, now), run=clock.run_label())
 
 
 def site_now() -> SiteOut:
     now = clock.now()
-    latest = SiteWatch.objects.order_by("-time", "-id").first()
+    latest = this_run(SiteWatch).order_by("-time", "-id").first()
     start = now - TIMELINE
     changes = [ChangeOut(time=t, status=s, safe=safe, reasons=list(r or []))
                for t, s, safe, r in _changes(start, now)][-MAX_CHANGES:][::-1]

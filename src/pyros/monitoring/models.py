@@ -42,6 +42,11 @@ class Watch(models.Model):
                   "value used, the sensor it came from, and why it is missing or a "
                   "secondary sensor's")
     plc_error = models.TextField(blank=True, help_text="why the PLC could not be read")
+    run = models.CharField(
+        max_length=60, blank=True, default=clock.run_label,
+        help_text="empty for a reading made under the wall clock; else the simulated run "
+                  "it was made in (pyros.clock.run_label): pages draw only the current "
+                  "run's readings, so a simulated night never shares an axis with real time")
 
     class Meta:
         abstract = True

@@ -23,6 +23,7 @@ import numpy as np
 from pyros.scheduling.models import Schedule
 from pyros.scheduling.problem import PlanResult, Problem, SiteSpec
 from pyros.scheduling.sky import DAY, NightSky, night_sky
+from pyros.scheduling.tonight import night_moon
 
 #: The statuses the timeline colours; any other is drawn as OTHER.
 STATUSES: tuple[str, ...] = ("PLANNED", "EXECUTING", "EXECUTED", "FAILED")
@@ -212,7 +213,7 @@ class Chart:
     altitudes: list[Tick]
     tracks: list[Track]
     moon: str
-    moon_illumination: int  # percent, at the middle of the night
+    moon_illumination: int  # percent, at the middle of the dark time (scheduling.tonight)
     moon_up: bool
     now: datetime
     now_x: float | None  # None: now is outside this night
@@ -343,13 +344,12 @@ def draw(plan: PlanView, now: datetime) -> Chart:
 
     whole = sampled(s0, s1)
     moon_alt = np.interp(whole, sky.seconds, sky.moon_alt)
-    illumination = float(np.interp((s0 + s1) / 2, sky.seconds, sky.moon_illumination))
     now_seconds = sky.seconds_of(now)
     min_altitude = plan.site.min_altitude
     dark_start, dark_end = sky.dark_seconds
     return Chart(
         start=sky.at(s0), end=sky.at(s1), bands=bands, hours=hours, altitudes=altitudes,
-        tracks=tracks, moon=path(whole, moon_alt), moon_illumination=round(100 * illumination),
+        tracks=tracks, moon=path(whole, moon_alt), moon_illumination=night_moon(sky).illumination,
         moon_up=bool((moon_alt > 0).any()), now=now,
         now_x=x(now_seconds) if s0 <= now_seconds <= s1 else None,
         min_altitude_y=y(min_altitude) if 0 < min_altitude < 90 else None,

@@ -34,9 +34,9 @@ from pyros.scheduling.problem import (
     Problem,
     SequenceToPlan,
     night_noon,
-    night_of,
 )
 from pyros.scheduling.sky import night_sky
+from pyros.scheduling.tonight import current_night
 from pyros.scheduling.unit import overheads_of, site_of
 
 WAITING = (SequenceStatus.TOBEPLANNED, SequenceStatus.PLANNED, SequenceStatus.UNPLANNABLE)
@@ -75,7 +75,10 @@ def _to_plan(sequence: Sequence, exempt: set[int] = frozenset()) -> SequenceToPl
 
 
 def tonight(unit: UnitConfig, now: datetime | None = None) -> date:
-    return night_of(now or clock.now(), unit.site.longitude)
+    """The night we mean now, the same for every page, the CLI, the API and the
+    scheduler (``scheduling.tonight``): once the last night's dark time is over, the
+    coming one."""
+    return current_night(site_of(unit), now or clock.now())
 
 
 def quotas_left(now: datetime) -> dict[str, float]:

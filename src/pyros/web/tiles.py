@@ -23,6 +23,8 @@ TILES: tuple[Tile, ...] = (
          "monitoring:weather"),
     Tile("Observatory", "observatory", "Site status, safety, PLC and operating mode.",
          "monitoring:observatory"),
+    Tile("Webcams", "webcams", "The site's cameras, or the simulated all-sky camera.",
+         "monitoring:webcams"),
     Tile("Telescope & Instruments", "telescope", "Mount, dome, focuser status and control.",
          "instruments:telescope"),
     Tile("Cameras", "cameras", "Channels, filters, cooling, exposures.",

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from pyros.accounts.login_forms import AdminLoginForm, LoginForm
 from pyros.accounts.throttling import throttle_logins
-from pyros.web import api_docs, views
+from pyros.web import api_docs, simclock, views
 
 admin.site.login_form = AdminLoginForm
 
@@ -42,6 +42,7 @@ urlpatterns = [
     path("api/", include("pyros.accounts.management_api_urls")),
     path("api/", include("pyros.proposals.api_urls")),
     path("api/", include("pyros.jobs.api_urls")),
+    path("api/clock/", simclock.ClockView.as_view(), name="api-clock"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs.swagger, name="api-docs"),
     path("api/redoc/", api_docs.redoc, name="api-redoc"),

@@ -220,6 +220,8 @@
                                "text-anchor": "end"}, String(Number(value.toFixed(6)))));
     }
     const daily = end - start > 2 * 86400e3;
+    root.append(svg("text", {x: M.left - 4, y: H - 6, class: "tick axis-unit",
+                             "text-anchor": "end"}, "UTC"));
     for (const t of timeTicks(start, end)) {
       root.append(svg("line", {x1: x(t), x2: x(t), y1: M.top, y2: H - M.bottom,
                                class: "grid"}));
@@ -276,7 +278,11 @@
       figure.append(caption, drawPanel(panel, data));
       return figure;
     });
-    section.querySelectorAll("figure.plot, p.plot-empty").forEach((n) => n.remove());
+    section.querySelectorAll("figure.plot, p.plot-empty, p.plot-run").forEach((n) => n.remove());
+    if (data.run) {
+      section.append(el("p", `Simulated time: only the readings of this simulated run `
+        + `(${data.run}) are drawn.`, "muted plot-run"));
+    }
     section.append(...figures);
     if (!data.points.length) section.append(el("p", "No data in this period.", "muted plot-empty"));
     section.dataset.drawnAt = data.now;
@@ -304,7 +310,7 @@
     });
     for (const t of timeTicks(start, end)) {
       root.append(svg("text", {x: x(t), y: 31, class: "tick",
-                               "text-anchor": anchor(x(t), width)}, timeLabel(t, true)));
+                               "text-anchor": anchor(x(t), width)}, `${timeLabel(t, true)} 00h`));
     }
     box.replaceChildren(root);
   }
@@ -335,11 +341,18 @@
   if (weather) {
     const sections = Array.from(weather.querySelectorAll("section.plots"));
     const due = new Map(sections.map((s) => [s, 0]));
+    // A section is drawn again when its period is over, and the shortest one also as
+    // soon as a new reading arrives: the plot moves with the readings, also under a
+    // simulated clock running many times faster than the wall.
+    const quick = sections.length ? sections[0] : null;
+    let lastReading = null;
     every(NOW_PERIOD, () => fetchJSON(weather.dataset.nowUrl).then((data) => {
       showHead(data);
       showSafety(data.safety);
       showValues(data.values);
       const now = Date.now();
+      if (quick && data.time && data.time !== lastReading) due.set(quick, 0);
+      lastReading = data.time;
       return Promise.all(sections.filter((s) => now >= due.get(s)).map((section) => {
         due.set(section, now + 1000 * Number(section.dataset.refresh));
         const url = `${weather.dataset.historyUrl}?minutes=${section.dataset.minutes}`;
