@@ -77,7 +77,7 @@ def test_a_packet_through_the_broker_is_planned(initial_data, broker, start_agen
 
 @pytest.mark.django_db(transaction=True)
 def test_a_packet_already_stored_is_a_duplicate_through_the_broker(
-        initial_data, broker, tmp_path):  # noqa: F811
+        initial_data, broker, tmp_path):
     """`pyros alert send` of a packet the database holds (taken by `alert ingest
     --store`, the drop folder...) says DUPLICATE and exits 2; a packet only read is new."""
     from click.testing import CliRunner
