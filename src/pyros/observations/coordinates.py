@@ -46,20 +46,26 @@ def _number(text: str) -> float | None:
     return None
 
 
+def _read(value: object, what: str) -> object | tuple[float, float, float, float]:
+    """A number (or anything not text) as it is; a sexagesimal text as its parts."""
+    if not isinstance(value, str):
+        return value
+    number = _number(value)
+    return number if number is not None else _parts(value, what)
+
+
 def parse_ra(value: object) -> object:
     """Degrees from a right ascension: a number stays as it is (degrees), a
     sexagesimal text is hours, minutes, seconds. Anything else is left for the spec to
     refuse with its own message."""
-    if not isinstance(value, str):
-        return value
-    number = _number(value)
-    if number is not None:
-        return number
-    sign, hours, minutes, seconds = _parts(value, "right ascension")
+    read = _read(value, "right ascension")
+    if not isinstance(read, tuple):
+        return read
+    sign, hours, minutes, seconds = read
     if sign < 0:
-        raise ValueError(f"'{value[:40]}': a right ascension is not negative")
+        raise ValueError(f"'{str(value)[:40]}': a right ascension is not negative")
     if hours >= 24:
-        raise ValueError(f"'{value[:40]}': a sexagesimal right ascension is in hours, "
+        raise ValueError(f"'{str(value)[:40]}': a sexagesimal right ascension is in hours, "
                          "below 24")
     return (hours + minutes / 60 + seconds / 3600) * 15.0
 
@@ -67,10 +73,8 @@ def parse_ra(value: object) -> object:
 def parse_dec(value: object) -> object:
     """Degrees from a declination: a number as it is, a sexagesimal text is degrees,
     arcminutes, arcseconds (the sign applies to the whole: ``-00 30 00`` is -0.5)."""
-    if not isinstance(value, str):
-        return value
-    number = _number(value)
-    if number is not None:
-        return number
-    sign, degrees, minutes, seconds = _parts(value, "declination")
+    read = _read(value, "declination")
+    if not isinstance(read, tuple):
+        return read
+    sign, degrees, minutes, seconds = read
     return sign * (degrees + minutes / 60 + seconds / 3600)
