@@ -49,12 +49,13 @@ def _utc(value: datetime) -> datetime:
 #: Every time of a request is UTC: one with a zone is converted, one without is taken
 #: as UTC (docs/requests.md).
 UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
-RightAscension = Annotated[float, BeforeValidator(parse_ra),
-                           Field(ge=0, lt=360, description="right ascension, ICRS degrees "
-                                 "(or sexagesimal hours: 12:34:56.7, 12h34m56.7s)")]
-Declination = Annotated[float, BeforeValidator(parse_dec),
-                        Field(ge=-90, le=90, description="declination, ICRS degrees (or "
-                              "sexagesimal: +12:34:56, -05 30 00)")]
+RightAscension = Annotated[float, Field(ge=0, lt=360, description="right ascension, ICRS "
+                                        "degrees (or sexagesimal hours: 12:34:56.7, "
+                                        "12h34m56.7s)"),
+                           BeforeValidator(parse_ra)]
+Declination = Annotated[float, Field(ge=-90, le=90, description="declination, ICRS degrees "
+                                     "(or sexagesimal: +12:34:56, -05 30 00)"),
+                        BeforeValidator(parse_dec)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 
 
