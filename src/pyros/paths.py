@@ -55,6 +55,28 @@ def private_file(path: Path) -> Path:
     return path
 
 
+#: The marker of a sandbox data directory: a file of this name in it, written by
+#: whoever creates the sandbox (``pyros demo``, a test, a benchmark).
+SANDBOX_MARKER = "sandbox"
+
+
+def mark_sandbox(directory: Path) -> Path:
+    """Mark ``directory`` (created if needed) as a sandbox data directory: its database
+    and requests are disposable, so ``pyros start --sim-time`` may write a simulated
+    night into it without ``--on-real-data``. Returns the marker file."""
+    directory = Path(directory).expanduser()
+    directory.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    marker = directory / SANDBOX_MARKER
+    marker.write_text("This PyROS data directory is a sandbox: its data may be thrown away.\n")
+    return marker
+
+
+def is_sandbox(directory: Path | None = None) -> bool:
+    """Whether ``directory`` (by default the data directory, ``PYROS_HOME``) holds the
+    sandbox marker written by :func:`mark_sandbox`."""
+    return ((directory or data_dir()) / SANDBOX_MARKER).is_file()
+
+
 def config_path() -> Path:
     """``PYROS_CONFIG``, else the data directory's ``unit.toml`` (written by ``pyros
     init``), else the example shipped with the package."""

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from pyros import clock
+from pyros import clock, paths
 from pyros.clock import RealClock
 from tests.waiting import wait_until
 
@@ -41,6 +41,8 @@ def agent_env(transactional_db, real_clock, tmp_path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYROS_CONFIG",)}
     env["DATABASE_URL"] = database_url()
     env["PYROS_HOME"] = os.environ.get("PYROS_HOME", str(tmp_path))
+    # The test database is disposable: `pyros start --sim-time` may run on it.
+    paths.mark_sandbox(Path(env["PYROS_HOME"]))
     return env
 
 

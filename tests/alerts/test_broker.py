@@ -75,6 +75,34 @@ def test_a_packet_through_the_broker_is_planned(initial_data, broker, start_agen
     assert not acknowledged
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_packet_already_stored_is_a_duplicate_through_the_broker(
+        initial_data, broker, tmp_path):
+    """`pyros alert send` of a packet the database holds (taken by `alert ingest
+    --store`, the drop folder...) says DUPLICATE and exits 2; a packet only read is new."""
+    from click.testing import CliRunner
+
+    from pyros.alerts.store import ingest
+    from pyros.cli.main import cli
+    from pyros.config.loader import active_config
+
+    ra, dec = high_in_tonights_sky()
+    stored, only_read = tmp_path / "stored.xml", tmp_path / "read.xml"
+    stored.write_bytes(fresh_packet(990011, clock.now(), ra, dec))
+    only_read.write_bytes(fresh_packet(990012, clock.now(), ra, dec))
+    assert ingest(stored.read_bytes(), source="file stored.xml", unit=active_config(),
+                  store=True).stored
+    assert not ingest(only_read.read_bytes(), source="file read.xml",
+                      unit=active_config(), store=False).stored
+    sent = CliRunner().invoke(cli, ["alert", "send", str(stored), "--port", str(broker)])
+    assert sent.exit_code == 2, sent.output
+    assert "stored.xml: DUPLICATE nak" in sent.output
+    assert "already received" in sent.output and "file stored.xml" in sent.output
+    fresh = CliRunner().invoke(cli, ["alert", "send", str(only_read), "--port", str(broker)])
+    assert fresh.exit_code == 0, fresh.output
+    assert "read.xml: ack" in fresh.output
+
+
 def test_a_broker_that_is_not_there_is_said_so():
     with pytest.raises(TransportError, match="cannot send"):
         send_packet("127.0.0.1", free_port(), b"<x/>", timeout=2)

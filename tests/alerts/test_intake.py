@@ -20,6 +20,7 @@ from pyros.alerts.strategy import StrategyError
 from pyros.alerts.voevent import parse_voevent
 from pyros.config.loader import active_config
 from pyros.observations.lifecycle import RequestStatus
+from pyros.observations.models import Request
 from pyros.programs.models import Allocation, Period, ScientificProgram
 from pyros.simulators.transients import registered_transients
 from tests.alerts import DATA
@@ -148,13 +149,39 @@ def test_a_new_strategy_version_is_active_and_a_bad_one_is_refused(at, admin_use
 
 def test_the_command_prints_the_record_and_the_decision(at, capsys):
     at(BAT, 120)
-    call_command_json = _run_cli(["alert", "ingest", str(DATA / BAT), "--json"])
+    call_command_json = _run_cli(["alert", "ingest", str(DATA / BAT), "--json", "--store"])
     assert call_command_json["decision"] == "ACCEPTED"
+    assert call_command_json["stored"] is True and call_command_json["sequences"] >= 1
     assert call_command_json["alert"]["mission"] == "Swift"
     assert AlertLog.objects.filter(step=Step.REQUEST).exists()
 
 
-def _run_cli(args: list[str]) -> dict:
+def test_reading_a_packet_stores_nothing_and_a_stored_one_again_is_a_duplicate(at):
+    """`pyros alert ingest` once stored what it read: the same packet sent later through
+    the broker was then silently a duplicate. Reading judges it and keeps nothing."""
+    at(BAT, 120)
+    before = (AlertPacket.objects.count(), AlertEvent.objects.count(), AlertLog.objects.count())
+    read = _run_cli(["alert", "ingest", str(DATA / BAT), "--json"])
+    assert read["decision"] == "ACCEPTED" and read["stored"] is False
+    assert read["request"] is None and read["sequences"] >= 1
+    assert (AlertPacket.objects.count(), AlertEvent.objects.count(),
+            AlertLog.objects.count()) == before
+    assert not Request.objects.filter(owner__username="alerts").exists()
+    words = _run_cli(["alert", "ingest", str(DATA / BAT)], json_out=False)
+    assert "would submit a request" in words and "nothing stored" in words
+
+    stored = _run_cli(["alert", "ingest", str(DATA / BAT), "--store"], json_out=False)
+    assert "ACCEPTED" in stored and "submitted" in stored
+    again = _run_cli(["alert", "ingest", str(DATA / BAT), "--store"], json_out=False,
+                     exit_code=2)
+    assert "DUPLICATE: duplicate:" in again and "already received" in again
+    assert "from file " + BAT in again
+    read_again = _run_cli(["alert", "ingest", str(DATA / BAT), "--json"], exit_code=2)
+    assert read_again["duplicate"] is True
+    assert AlertPacket.objects.count() == 1
+
+
+def _run_cli(args: list[str], *, json_out: bool = True, exit_code: int = 0):
     import json
 
     from click.testing import CliRunner
@@ -162,7 +189,7 @@ def _run_cli(args: list[str]) -> dict:
     from pyros.cli.main import cli
 
     outcome = CliRunner().invoke(cli, args, catch_exceptions=False)
-    assert outcome.exit_code == 0, outcome.output
-    return json.loads(outcome.output)
+    assert outcome.exit_code == exit_code, outcome.output
+    return json.loads(outcome.output) if json_out else outcome.output
 
 

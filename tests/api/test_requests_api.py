@@ -318,6 +318,28 @@ def test_invalid_create_answers_400_and_stores_nothing(case, request, login):
     assert rows() == before
 
 
+def test_sexagesimal_and_zoneless_times_through_the_api(observer, login):
+    data = request_dict(submitted=True)
+    data["sequences"][0].update(ra="10h01m00s", dec="-20:30:00", start="2026-11-22T00:00",
+                                end="2026-11-23T00:00:00")
+    created = login(observer).post(LIST, data, format="json")
+    assert created.status_code == 201, created.json()
+    sequence = created.json()["sequences"][0]
+    assert (sequence["ra"], sequence["dec"]) == (150.25, -20.5)
+    assert sequence["start"] == "2026-11-22T00:00:00Z"
+
+
+def test_every_problem_of_a_body_in_one_answer(observer, login):
+    data = request_dict(submitted=True)
+    data["sequences"][0]["dec"] = "+95 00 00"
+    data["sequences"][0]["albums"][0]["plans"][0]["filter"] = "Q"
+    response = login(observer).post(LIST, data, format="json")
+    assert response.status_code == 400
+    fields = [p["field"] for p in response.json()["problems"]]
+    assert fields == ["dec", "filter"], response.json()
+    assert rows() == (0, 0, 0, 0)
+
+
 def test_a_body_that_is_not_an_object_is_a_problem(observer, login):
     response = login(observer).post(LIST, [request_dict()], format="json")
     assert response.status_code == 400

@@ -36,9 +36,18 @@ def test_observer_builds_and_submits_a_request(page: Page, observer, artifacts):
     expect(page.locator(".messages")).to_contain_text("created as a draft")
     page.fill("#id_name", "first look")
     page.fill("#id_target", "GRB 261121A")
-    page.fill("#id_ra", "150.25")
-    page.fill("#id_dec", "-20.5")
-    page.fill("#id_start", "2026-11-22T00:00")
+    # Sexagesimal, as observers write them: 10h01m = 150.25°; the altitude through
+    # tonight is drawn as they type.
+    page.fill("#id_ra", "10:01:00")
+    page.fill("#id_dec", "-20 30 00")
+    expect(page.locator("#altitude svg.altitude-svg path.curve")).to_have_count(1)
+    expect(page.locator("#altitude-note")).to_contain_text("UTC")
+    page.fill("#id_ra", "25:00:00")
+    expect(page.locator("#altitude-note")).to_contain_text("below 24")
+    page.fill("#id_ra", "10:01:00")
+    expect(page.locator("#altitude svg.altitude-svg path.curve")).to_have_count(1)
+    assert page.locator("#id_start").get_attribute("type") == "text"  # 24 h, not AM/PM
+    page.fill("#id_start", "2026-11-22 00:00")
     page.fill("#id_end", "2026-11-21T18:00")  # before the start: the server says so
     page.fill("#id_duration", "600")
     page.fill("#id_priority", "8")
@@ -46,7 +55,7 @@ def test_observer_builds_and_submits_a_request(page: Page, observer, artifacts):
     save(page)
     expect(page.locator(".form-errors")).to_contain_text(
         "the window ends (2026-11-21 18:00:00) before it starts")
-    expect(page.locator("#id_ra")).to_have_value("150.25")  # what was typed is kept
+    expect(page.locator("#id_ra")).to_have_value("10:01:00")  # what was typed is kept
     page.screenshot(path=str(artifacts / "request-sequence-form.png"), full_page=True)
     page.fill("#id_end", "2026-11-23T00:00")
     save(page)
@@ -65,6 +74,8 @@ def test_observer_builds_and_submits_a_request(page: Page, observer, artifacts):
     save(page)
 
     expect(page.locator("h1 .status")).to_have_text("DRAFT")
+    stored = Request.objects.get(name="Browser-built").sequences.get()
+    assert (stored.ra, stored.dec) == (150.25, -20.5)
     expect(page.locator("table.plans")).to_contain_text("r band")
     page.screenshot(path=str(artifacts / "request-draft.png"), full_page=True)
     page.get_by_role("link", name="Submit…").click()

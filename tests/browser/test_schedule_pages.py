@@ -91,3 +91,20 @@ def test_an_observer_plans_an_uploaded_simulation(
     page.get_by_role("button", name="Plan").click()
     expect(page.locator("#simulate-errors")).to_contain_text("invalid simulation file")
     expect(page.locator("#plan")).to_have_count(0)
+
+
+def test_the_plans_history_is_a_table_and_the_weather_plots_a_grid(
+        page: Page, observer, simulated_clock):  # noqa: F811
+    """A style for the Weather page's plots (a grid named "history") once made the Plans
+    page's table of the same class a grid: its rows became cells side by side."""
+    simulated_clock.set(AFTERNOON)
+    a_planned_night(observer)
+    page.goto("/schedule/history/")
+    table = page.locator("#history")
+    expect(table.locator("tbody tr")).to_have_count(1)
+    assert table.evaluate("t => getComputedStyle(t).display") == "table"
+    row = table.locator("tbody tr").first
+    assert row.evaluate("r => getComputedStyle(r).display") == "table-row"
+    page.goto("/weather/")
+    plots = page.locator(".weather-history")
+    assert plots.evaluate("d => getComputedStyle(d).display") == "grid"

@@ -136,9 +136,11 @@ def test_config_check(tmp_path):
 
 def test_user_add_and_token(initial_data):
     result = CliRunner().invoke(cli, ["user", "add", "carol", "--profile", "observer",
-                                      "--program", "GRB"], input="pw-carol-123\npw-carol-123\n")
+                                      "--program", "GRB", "--password-stdin"],
+                                input="pw-carol-123\n")
     assert result.exit_code == 0, result.output
     carol = User.objects.get(username="carol")
+    assert carol.check_password("pw-carol-123")
     assert carol.profile.name == "Observer"
     assert ScientificProgram.objects.get(name="GRB").members.filter(pk=carol.pk).exists()
     token = run("user", "token", "carol").stdout.strip()
@@ -147,3 +149,24 @@ def test_user_add_and_token(initial_data):
     rotated = run("user", "token", "carol").stdout.strip()
     assert len(rotated) == 40 and rotated != token
     assert ApiToken.objects.get(user=carol).digest == api_tokens.digest(rotated)
+
+
+@pytest.mark.django_db
+def test_user_add_without_a_terminal_says_how_to_give_the_password(initial_data):
+    """In a script the prompt had no terminal and failed; now the error says what to do,
+    and a generated password is printed once."""
+    refused = CliRunner().invoke(cli, ["user", "add", "dave", "--profile", "observer"])
+    assert refused.exit_code == 1
+    assert "no terminal to ask the password on" in refused.output
+    assert "--password-stdin" in refused.output and "--generate-password" in refused.output
+    assert not User.objects.filter(username="dave").exists()
+    empty = CliRunner().invoke(cli, ["user", "add", "dave", "--profile", "observer",
+                                     "--password-stdin"], input="\n")
+    assert empty.exit_code == 1 and "gave no password" in empty.output
+    both = CliRunner().invoke(cli, ["user", "add", "dave", "--profile", "observer",
+                                    "--password-stdin", "--generate-password"])
+    assert both.exit_code == 2 and "cannot be used together" in both.output
+    made = run("user", "add", "dave", "--profile", "observer", "--generate-password")
+    password = made.output.split("(shown once): ")[1].strip()
+    assert len(password) >= 16
+    assert User.objects.get(username="dave").check_password(password)

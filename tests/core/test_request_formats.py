@@ -27,7 +27,7 @@ def test_the_guides_example_reads_with_relative_windows():
     spec, lines = xml_format.parse_xml_request(GUIDE_EXAMPLE, TEST_NOW)
     assert spec.name == "RequestSimulator" and spec.submitted
     sequence = spec.sequences[0]
-    assert (sequence.ra, sequence.dec, sequence.duration) == (10.0, 20.0, 10.0)
+    assert (sequence.ra, sequence.dec, sequence.duration) == (10.0, 20.0, 200.0)
     assert sequence.start == TEST_NOW + timedelta(days=15)
     assert sequence.end == TEST_NOW + timedelta(days=60000)
     plan = sequence.albums[0].plans[0]
@@ -64,7 +64,7 @@ def test_problems_name_the_line_the_element_and_the_field():
 
 @pytest.mark.parametrize(("old", "new", "expected"), [
     (b'jd2="60000"', b'jd2="1"', "the window ends"),
-    (b'duration="10" jd1', b'duration="-10" jd1', "field 'duration': Input should be greater"),
+    (b'duration="200" jd1', b'duration="-10" jd1', "field 'duration': Input should be greater"),
     (b'nb_images="5"', b'nb_images="5" colour="red"', "field 'colour': unknown attribute"),
     (b'name="alb"', b'name=""', "field 'name': String should have at least 1 character"),
     (b"<plan ", b"<sequence/><plan ", "unexpected <sequence> inside <album>"),
@@ -147,3 +147,66 @@ def test_one_album_per_detector():
     problems = problems_of(lambda: json_format.spec_from_data(data))
     assert problems == ["request 'GRB 261121A follow-up' > sequence 1 'first look': "
                         "one album per detector: Visible camera used twice"]
+
+
+@pytest.mark.parametrize(("ra", "dec", "expected"), [
+    ("12:34:56.7", "+12:34:56", (188.73625, 12.582222)),
+    ("12 34 56.7", "+12 34 56", (188.73625, 12.582222)),
+    ("12h34m56.7s", "12d34m56s", (188.73625, 12.582222)),
+    ("12h34m", "-00 30 00", (188.5, -0.5)),
+    ("188.5", "-5.25", (188.5, -5.25)),
+    (188.5, -5.25, (188.5, -5.25)),
+])
+def test_sexagesimal_coordinates_in_json_and_xml(ra, dec, expected):
+    data = request_dict()
+    data["sequences"][0].update(ra=ra, dec=dec)
+    sequence = json_format.spec_from_data(data).sequences[0]
+    assert (round(sequence.ra, 5), round(sequence.dec, 6)) == expected
+    xml = GUIDE_EXAMPLE.replace(b'ra="10" dec="20"', f'ra="{ra}" dec="{dec}"'.encode())
+    spec, _ = xml_format.parse_xml_request(xml, TEST_NOW)
+    assert (round(spec.sequences[0].ra, 5), round(spec.sequences[0].dec, 6)) == expected
+
+
+@pytest.mark.parametrize(("ra", "dec", "message"), [
+    ("25:00:00", "0", "a sexagesimal right ascension is in hours, below 24"),
+    ("12:61:00", "0", "minutes and seconds must be below 60"),
+    ("-01:00:00", "0", "a right ascension is not negative"),
+    ("ten", "0", "'ten' is not a right ascension"),
+    ("10", "north", "'north' is not a declination"),
+    ("10", "+91:00:00", "Input should be less than or equal to 90"),
+])
+def test_bad_sexagesimal_coordinates_say_why(ra, dec, message):
+    data = request_dict()
+    data["sequences"][0].update(ra=ra, dec=dec)
+    assert any(message in p for p in problems_of(lambda: json_format.spec_from_data(data)))
+
+
+def test_iso_times_without_a_zone_are_utc():
+    data = request_dict()
+    data["sequences"][0].update(start="2026-11-22T00:00:00", end="2026-11-22T06:30")
+    sequence = json_format.spec_from_data(data).sequences[0]
+    assert sequence.start == datetime(2026, 11, 22, 0, 0, tzinfo=UTC)
+    assert sequence.end == datetime(2026, 11, 22, 6, 30, tzinfo=UTC)
+    data["sequences"][0].update(start="2026-11-22T01:00:00+01:00")
+    assert json_format.spec_from_data(data).sequences[0].start == \
+        datetime(2026, 11, 22, 0, 0, tzinfo=UTC)
+
+
+def test_every_problem_in_one_pass_a_bad_dec_does_not_hide_a_bad_filter():
+    data = request_dict()
+    data["sequences"][0]["dec"] = 95
+    data["sequences"][0]["albums"][0]["plans"][0]["filter"] = "Halpha"
+    data["sequences"][0]["albums"][1]["detector"] = "UV camera"
+    problems = problems_of(lambda: json_format.spec_from_data(data, FILTERS))
+    assert any("field 'dec'" in p for p in problems)
+    assert any("'Halpha' is not a filter of detector 'Visible camera'" in p for p in problems)
+    assert any("the unit has no detector 'UV camera'" in p for p in problems)
+    xml = (GUIDE_EXAMPLE.replace(b'dec="20"', b'dec="95"')
+           .replace(b'filter="First infrared filter"', b'filter="Halpha"'))
+    problems = problems_of(lambda: xml_format.parse_xml_request(xml, TEST_NOW, FILTERS))
+    assert problems == [
+        "line 5: request 'RequestSimulator' > sequence 1 'Sequence1 (200secs)', field 'dec': "
+        "Input should be less than or equal to 90",
+        "line 7: request 'RequestSimulator' > sequence 1 'Sequence1 (200secs)' > album 1 'alb' "
+        "> plan 1 'simulation', field 'filter': 'Halpha' is not a filter of detector "
+        "'Visible camera' (filters: Clear, g, r, i, z, First infrared filter)"]

@@ -123,3 +123,22 @@ def test_replace_only_drafts_and_cancel_once(observer):
     assert created.sequences.get().status == SequenceStatus.CANCELLED
     with pytest.raises(InvalidTransition, match="from CANCELLED to CANCELLED"):
         store.cancel_request(created, actor=observer)
+
+
+def test_a_duration_too_short_for_its_exposures_and_readouts_is_refused(observer):
+    """10 × (30 s + 6 s readout) on the visible camera: 360 s at least, whatever the
+    other album (20 × (10 s + 3 s) = 260 s, side by side on the other detector)."""
+    short = request_dict()
+    short["sequences"][0]["duration"] = 300
+    from pyros.observations import json_format
+
+    with pytest.raises(RequestInvalid) as error:
+        store.create_request(json_format.spec_from_data(short), observer)
+    [problem] = error.value.problems
+    assert problem.field == "duration"
+    assert problem.message == (
+        "300 s cannot hold its exposures and readouts: it needs at least 360 s (album 'vis': "
+        "10 × (30 s + 6 s readout))")
+    assert row_counts() == (0, 0, 0, 0)
+    short["sequences"][0]["duration"] = 360
+    assert store.create_request(json_format.spec_from_data(short), observer).pk

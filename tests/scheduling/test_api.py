@@ -272,3 +272,28 @@ def test_the_schema_describes_the_schedule_endpoints(tmp_path):
     assert {"night", "sequences", "site", "engine", "time_limit"} <= set(properties)
     entry = schema["components"]["schemas"]["EntryOut"]["properties"]
     assert {"sequence", "name", "request", "priority", "status", "start", "end"} <= set(entry)
+
+
+# --- A target's altitude tonight (the request builder's plot) --------------------------
+
+
+def test_a_targets_altitude_tonight_in_degrees_or_sexagesimal(midnight):
+    """M31 from San Pedro Mártir on 2026-11-21: high in the evening, setting at dawn."""
+    degrees = APIClient().get("/api/schedule/altitude/", {"ra": "10.68", "dec": "41.27"})
+    assert degrees.status_code == 200, degrees.content
+    body = degrees.json()
+    assert body["night"] == "2026-11-21" and body["dark_start"].startswith("2026-11-22T01:36")
+    times = [t for t, _ in body["points"]]
+    assert times == sorted(times) and len(times) > 50
+    assert 70 < body["max_altitude"] < 90  # dec 41° at latitude 31°: culminates near 80°
+    sexagesimal = APIClient().get("/api/schedule/altitude/",
+                                  {"ra": "00:42:43.2", "dec": "+41 16 12"}).json()
+    assert abs(sexagesimal["ra"] - 10.68) < 1e-6 and abs(sexagesimal["dec"] - 41.27) < 1e-6
+    assert abs(sexagesimal["max_altitude"] - body["max_altitude"]) < 0.01
+    for bad, message in ((("25:00:00", "0"), "below 24"), (("10", "north"), "declination"),
+                         (("", "0"), "ra is required"), (("400", "0"), "out of range")):
+        answer = APIClient().get("/api/schedule/altitude/", {"ra": bad[0], "dec": bad[1]})
+        assert answer.status_code == 400 and message in answer.json()["detail"], answer.json()
+    other = APIClient().get("/api/schedule/altitude/",
+                            {"ra": "10.68", "dec": "41.27", "night": "2026-12-24"}).json()
+    assert other["night"] == "2026-12-24"

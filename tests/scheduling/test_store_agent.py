@@ -146,3 +146,43 @@ def test_an_alert_is_inserted_at_once_before_lower_priorities(observer, agent, a
 def test_inserting_an_unknown_sequence_is_refused(observer, agent):
     with pytest.raises(ValueError, match="not waiting"):
         agent.insert([999999])
+
+
+def test_a_sequence_already_planned_and_inserted_again_is_in_the_plan_once(
+        observer, agent, afternoon):
+    """An alert's tile was taken in by the re-plan its submission triggered, then
+    insert_now put it in again: the plan held it twice (at 02:21 and 02:38), and both
+    entries showed EXECUTING when it ran."""
+    _submit(observer, *[_sequence(f"field {i}", 15.0 * i, 20.0, minutes=30, priority=3)
+                        for i in range(12)])
+    agent.replan(Trigger.START_OF_NIGHT)
+    moment = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
+    afternoon.set(moment)
+    tile = _submit(observer, _sequence("tile 7", 60.0, 25.0, minutes=15, priority=10,
+                                       obs_type="IMMEDIATE"), name="alert").sequences.get()
+    replanned = agent.replan(Trigger.NEW_SEQUENCES)
+    assert replanned.entries.filter(sequence=tile).count() == 1
+    schedule = agent.insert([tile.pk], detail="GW tile")
+    ids = [e.sequence_id for e in schedule.entries.all()]
+    assert ids.count(tile.pk) == 1, ids
+    assert len(ids) == len(set(ids))
+    again = agent.insert([tile.pk], detail="the same insert_now twice")
+    assert [e.sequence_id for e in again.entries.all()].count(tile.pk) == 1
+
+
+def test_a_plan_holding_a_sequence_twice_is_never_written(observer, agent):
+    from pyros.scheduling.problem import Placement, PlanResult
+
+    _submit(observer, _sequence("M31", 10.68, 41.27))
+    problem = store.build_problem(active_config())
+    sequence = problem.sequences[0].id
+    start = datetime(2026, 11, 22, 2, 21, tzinfo=UTC)
+    later = datetime(2026, 11, 22, 2, 38, tzinfo=UTC)
+    twice = PlanResult(placements=[Placement(sequence, start, start + timedelta(minutes=10)),
+                                   Placement(sequence, later, later + timedelta(minutes=10))],
+                       rejections=[], objective=0.0, bound=None, proven_optimal=False,
+                       elapsed=0.0, engine="test")
+    before = Schedule.objects.count()
+    with pytest.raises(store.PlanInvariantError, match=f"sequence {sequence} at 02:21, 02:38"):
+        store.save_plan(problem, twice, trigger=Trigger.OPERATOR)
+    assert Schedule.objects.count() == before

@@ -24,7 +24,7 @@ from tests.conftest import TEST_NOW, make_user, request_dict
 pytestmark = pytest.mark.django_db
 
 GUIDE_XML = b"""<request submitted="1" relative="1" name="RequestSimulator" scientific_program="GRB" target_type="test">
-  <sequence duration="10" jd1="15" jd2="60000" name="Sequence1 (200secs)" target_coords="10" ra="10" dec="20">
+  <sequence duration="200" jd1="15" jd2="60000" name="Sequence1 (200secs)" target_coords="10" ra="10" dec="20">
     <album detector="Visible camera" name="alb">
       <plan duration="10" filter="First infrared filter" name="simulation" nb_images="5"/>
     </album>
@@ -289,7 +289,7 @@ def test_windows_are_typed_and_shown_in_utc_whatever_the_site_time_zone(observer
     sequence = draft.sequences.get(name="utc")
     assert sequence.start == TEST_NOW.replace(day=22, hour=0)
     page = text(client.get(url("sequence-edit", draft.pk, sequence.pk)))
-    assert 'name="start" value="2026-11-22T00:00:00"' in page
+    assert 'name="start" value="2026-11-22 00:00:00"' in page  # 24 h UTC, typed as shown
     page = text(client.get(url("request-detail", draft.pk)))
     assert "2026-11-22 00:00:00 → 2026-11-23 00:00:00" in page
 
@@ -302,7 +302,7 @@ def test_invalid_sequence_shows_field_errors_and_stores_nothing(observer, draft)
     assert response.status_code == 200
     assert re.search(r'<ul class="errorlist"[^>]*><li>Input should be less than 360</li>', page)
     assert "Input should be less than or equal to 10" in page
-    assert "Enter a number." in page
+    assert "'north' is not a declination" in page
     assert 'value="400"' in page  # what was typed is kept
     assert draft.sequences.count() == 1
 
@@ -358,7 +358,7 @@ def test_edit_and_delete_pieces(observer, draft, grb_program):
     client.post(url("request-edit", draft.pk),
                 {"name": "Renamed", "program": grb_program.pk, "target_type": "star"})
     page = text(client.get(url("sequence-edit", draft.pk, sequence.pk)))
-    assert 'value="2026-11-22T00:00:00"' in page and 'value="150.25"' in page
+    assert 'value="2026-11-22 00:00:00"' in page and 'value="150.25"' in page
     client.post(url("sequence-edit", draft.pk, sequence.pk),
                 {**SEQUENCE_FORM, "name": "moved", "ra": "10"})
     client.post(url("plan-edit", draft.pk, plan.pk),
@@ -475,9 +475,11 @@ def test_import_invalid_xml_names_the_lines_and_stores_nothing(observer):
     response = client_for(observer).post(url("request-import"), {"file": upload})
     page = text(response)
     assert response.status_code == 200
-    assert "The file was not imported (1 problem)" in page
+    # Both problems at once: the bad RA does not hide the bad filter any more.
+    assert "The file was not imported (2 problems)" in page
     assert ("line 2: request 'RequestSimulator' > sequence 1 'Sequence1 (200secs)', "
             "field 'ra': Input should be less than 360") in page
+    assert "'J' is not a filter of detector" in page
     assert not Request.objects.exists()
 
     upload = SimpleUploadedFile("bad.xml", bad.replace(b'ra="400"', b'ra="10"'))

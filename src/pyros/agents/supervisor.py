@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -35,6 +36,8 @@ HUNG_AFTER = 120.0
 HUNG_VARIABLE = "PYROS_AGENT_HUNG_AFTER"
 BEATS_EVERY = 2.0  # wall seconds between two looks at the heartbeats
 START_GRACE = 300.0  # before its first beat: importing Django and astropy on a busy machine
+#: Beside the pid file: each child's pid, start (epoch seconds), restarts and last exit.
+CHILDREN_FILE = "children.json"
 
 
 @dataclass
@@ -62,6 +65,8 @@ class Supervisor:
         from pyros import paths
 
         self.computer = computer
+        # What each child is (pid, start, deaths), for `pyros start` to say what is slow.
+        self.children_file = pid_file.with_name(CHILDREN_FILE) if pid_file else None
         self.test_mode = test_mode
         self.pid_file = pid_file
         self.stopping = threading.Event()
@@ -134,6 +139,8 @@ class Supervisor:
             self._stop_all()
             if self.pid_file:
                 self.pid_file.unlink(missing_ok=True)
+            if self.children_file:
+                self.children_file.unlink(missing_ok=True)
         if self.test_mode:
             return max((max(c.exit_codes, default=1) for c in self.children if c.is_agent),
                        default=0)
@@ -182,6 +189,7 @@ class Supervisor:
         child.next_start = now + delay
         child.restarts += 1
         self._record_death(child, code, delay)
+        self._write_children()
 
     def _start(self, child: Child, now: float) -> None:
         # A process group of its own: when the child dies, whatever it started dies with
@@ -191,6 +199,26 @@ class Supervisor:
                                          start_new_session=True)
         child.started = now
         child.last_beat, child.beat_seen = None, now
+        self._write_children()
+
+    def _write_children(self) -> None:
+        """Publish the children's processes (written atomically) for `pyros start`'s
+        wait: it names a slow part and says what it is doing from this and the
+        heartbeats."""
+        if self.children_file is None:
+            return
+        state = {c.name: {"pid": c.process.pid if c.process else None,
+                          "started": time.time() - (time.monotonic() - c.started)
+                          if c.process else None,
+                          "restarts": c.restarts,
+                          "last_exit": c.exit_codes[-1] if c.exit_codes else None}
+                 for c in self.children}
+        part = self.children_file.with_name(self.children_file.name + ".part")
+        try:
+            part.write_text(json.dumps(state))
+            part.replace(self.children_file)
+        except OSError as exc:
+            print(f"supervisor: could not write {self.children_file}: {exc}", file=sys.stderr)
 
     def _check_heartbeats(self, now: float) -> None:
         """Kill a live agent whose heartbeat has not changed for ``hung_after`` wall

@@ -13,6 +13,7 @@ reason, and a failure to plan is logged.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from pathlib import Path
@@ -80,8 +81,10 @@ class AlertAgent(Agent):
     def handle(self, data: bytes, *, source: str) -> store.IntakeResult:
         result = store.ingest(data, source=source, unit=self.unit)
         self.handled += 1
-        self.log.info("%s from %s: %s (%s)", (result.record or {}).get("ivorn", "packet"),
-                      source, result.decision, result.reason)
+        # A duplicate is said louder: whoever dropped or sent it expected it acted on.
+        level = logging.WARNING if result.is_duplicate else logging.INFO
+        self.log.log(level, "%s from %s: %s (%s)", (result.record or {}).get("ivorn", "packet"),
+                     source, result.decision, result.reason)
         if result.request is not None:
             self.plan(result)
         return result

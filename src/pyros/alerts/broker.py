@@ -21,6 +21,8 @@ from functools import partial
 from pathlib import Path
 
 AGENT = "alerts"
+#: How the broker's nak of an already received packet begins (see :func:`_readable_check`).
+DUPLICATE_MARK = "duplicate: "
 COMMAND_VALIDITY = 300.0  # seconds the agent has to take a packet
 
 
@@ -56,17 +58,32 @@ def _readable_check(schema: str | None = None):
     size, DOCTYPE and entities, well-formedness, the fields PyROS uses) refuses hostile
     and unreadable packets and lets a real one's quirks through, flagged; so the broker
     naks exactly what the agent would refuse, with the same reason. Remote brokers'
-    events were never schema-checked by Comet, so nothing else changes."""
+    events were never schema-checked by Comet, so nothing else changes.
+
+    A packet the database already holds (received by the drop folder, `pyros alert
+    ingest --store`, or before the broker's own memory began) is naked as a duplicate,
+    saying when it came and what was decided: an author learns it was not acted on."""
     from comet.icomet import IValidator
     from twisted.internet.threads import deferToThread
     from zope.interface import implementer
 
     from pyros.alerts.voevent import parse_voevent
 
+    def readable_and_new(data: bytes) -> None:
+        alert = parse_voevent(data)
+        from django.db import close_old_connections
+
+        from pyros.alerts.store import already_received, duplicate_reason
+
+        close_old_connections()
+        original = already_received(alert.ivorn)
+        if original is not None:
+            raise ValueError(duplicate_reason(original))
+
     @implementer(IValidator)
     class ReadableByPyROS:
         def __call__(self, event):
-            return deferToThread(parse_voevent, bytes(event.raw_bytes))
+            return deferToThread(readable_and_new, bytes(event.raw_bytes))
 
     return ReadableByPyROS()
 

@@ -56,13 +56,23 @@ class IntakeResult:
     request: Request | None = None
     record: dict[str, Any] | None = None
     checks: list[dict[str, Any]] = field(default_factory=list)
+    #: False for a reading that stored nothing (``pyros alert ingest`` without --store).
+    stored: bool = True
+    #: Sequences of the request it submitted (or, not stored, would submit).
+    sequences: int = 0
+
+    @property
+    def is_duplicate(self) -> bool:
+        return self.decision == "DUPLICATE"
 
     def as_json(self) -> dict[str, Any]:
         """The normalised alert record with the decision and its reason."""
         return {
             "alert": self.record, "decision": self.decision, "reason": self.reason,
-            "event": self.packet.event.key if self.packet else None,
-            "request": self.request.pk if self.request else None,
+            "duplicate": self.is_duplicate, "stored": self.stored,
+            "event": self.packet.event.key if self.packet and self.packet.event_id else None,
+            "request": self.request.pk if self.request and self.stored else None,
+            "sequences": self.sequences,
             "strategy": (f"{self.packet.strategy.name} v{self.packet.strategy.version}"
                          if self.packet and self.packet.strategy else None),
             "checks": self.checks,
@@ -188,9 +198,43 @@ def _text(value: str) -> str:
     return value.replace("\x00", "\ufffd")
 
 
+class _ReadOnly(Exception):
+    """Raised to roll a reading back (``store=False``) once its result is known."""
+
+    def __init__(self, result: IntakeResult) -> None:
+        super().__init__("a reading, not stored")
+        self.result = result
+
+
 def ingest(data: bytes, *, source: str, unit: UnitConfig,
-           now: datetime | None = None) -> IntakeResult:
-    received = now or clock.now()
+           now: datetime | None = None, store: bool = True) -> IntakeResult:
+    """The intake of one packet. With ``store=False`` the packet is judged exactly as
+    it would be (its event, the strategy's verdict, the request it would submit) and
+    nothing is kept: a reading does not make the same packet, sent later, a duplicate."""
+    if store:
+        return _ingest_packet(data, source, unit, now or clock.now(), store=True)
+    try:
+        with transaction.atomic():
+            raise _ReadOnly(_ingest_packet(data, source, unit, now or clock.now(),
+                                           store=False))
+    except _ReadOnly as reading:
+        reading.result.stored = False
+        return reading.result
+
+
+def already_received(ivorn: str) -> AlertPacket | None:
+    """The stored packet of this IVORN, if one arrived before (by any way in)."""
+    return AlertPacket.objects.filter(ivorn=ivorn).order_by("id").first()
+
+
+def duplicate_reason(packet: AlertPacket) -> str:
+    return (f"duplicate: {packet.ivorn} was already received "
+            f"{packet.received_at:%Y-%m-%d %H:%M:%S} UTC from {packet.source} "
+            f"(decision {packet.decision}); nothing done")
+
+
+def _ingest_packet(data: bytes, source: str, unit: UnitConfig, received: datetime, *,
+                   store: bool) -> IntakeResult:
     try:
         alert = parse_voevent(data)
     except VOEventError as exc:
@@ -201,20 +245,21 @@ def ingest(data: bytes, *, source: str, unit: UnitConfig,
         log(Step.REJECTED, f"refused: {refused.reason}", data={"refused": refused.pk})
         return IntakeResult("REFUSED", refused.reason, refused=refused)
     with transaction.atomic():
-        return _ingest(alert, data, source, unit, received)
+        return _ingest(alert, data, source, unit, received, store)
 
 
 def _ingest(alert: Alert, data: bytes, source: str, unit: UnitConfig,
-            received: datetime) -> IntakeResult:
+            received: datetime, store: bool = True) -> IntakeResult:
     parsed_at = clock.now()
     events = _known_events(alert)
     decision = grouping.decide(alert, [_record_of(e) for e in events])
     record = alert.summary()
     if decision.outcome == grouping.Outcome.DUPLICATE:
-        original = AlertPacket.objects.filter(ivorn=alert.ivorn).first()
+        original = already_received(alert.ivorn)
+        reason = duplicate_reason(original) if original else decision.reason
         log(Step.RECEIVED, f"{len(data)} bytes from {source}", packet=original, at=received)
-        log(Step.REJECTED, decision.reason, packet=original)
-        return IntakeResult("DUPLICATE", decision.reason, packet=original, record=record)
+        log(Step.REJECTED, reason, packet=original)
+        return IntakeResult("DUPLICATE", reason, packet=original, record=record)
     existing = next((e for e in events if e.key == decision.event.key), None)
     event = _store_event(decision.event, existing, parsed_at)
     strategy_row = active_strategy()
@@ -267,7 +312,9 @@ def _ingest(alert: Alert, data: bytes, source: str, unit: UnitConfig,
         "sequence(s))", packet=packet, request=request.pk)
     result = _conclude(packet, Decision.ACCEPTED, verdict.reason, record, checks)
     result.request = request
-    _simulate_afterglow(event, unit)
+    result.sequences = request.sequences.count()
+    if store:  # a reading leaves the simulated sky alone too
+        _simulate_afterglow(event, unit)
     return result
 
 

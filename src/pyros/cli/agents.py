@@ -117,9 +117,9 @@ def list_agents(as_json: bool) -> None:
     """Every agent that ever beat: alive or dead, mode, status, last heartbeat."""
     setup_django()
     require_database_ready()
-    from pyros.cli.server import _status_report
+    from pyros.cli.status import status_report
 
-    rows = _status_report()["agents"]
+    rows = status_report()["agents"]
     if as_json:
         click.echo(json.dumps(rows))
         return

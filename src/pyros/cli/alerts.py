@@ -17,21 +17,32 @@ def alert() -> None:
     """Alerts (VOEvents): ingest a packet, see what was decided."""
 
 
+#: Exit codes of `alert ingest` and `alert send` beyond 0 (done) and 1 (refused/failed).
+EXIT_DUPLICATE = 2
+
+
 @alert.command("ingest")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True,
               help="The normalised alert record and the decision with its reason.")
-def ingest(file: Path, as_json: bool) -> None:
-    """Read the VOEvent FILE as if it came from the broker: parse it, match it to its
-    event, apply the active strategy and, when accepted, submit the request (the
-    scheduler agent, when running, plans it). Exits 1 when the packet is refused."""
+@click.option("--store", is_flag=True,
+              help="Keep the packet and act on it (submit its request), as if it came "
+                   "from the broker. Without it the packet is only read and judged: "
+                   "nothing is stored, so sending it later is not a duplicate.")
+def ingest(file: Path, as_json: bool, store: bool) -> None:
+    """Read the VOEvent FILE and say what the intake would do with it: parse it, match
+    it to its event, apply the active strategy. With --store it is also kept and, when
+    accepted, its request is submitted (the scheduler agent, when running, plans it).
+    Exits 1 when the packet is refused, 2 when it is a duplicate of one already
+    received."""
     setup_django()
     require_database_ready()
     from pyros.alerts.store import ingest as ingest_packet
     from pyros.config.loader import active_config
 
     data = file.read_bytes()[:MAX_FILE + 1]
-    result = ingest_packet(data, source=f"file {file.name}", unit=active_config())
+    result = ingest_packet(data, source=f"file {file.name}", unit=active_config(),
+                           store=store)
     if as_json:
         click.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
     else:
@@ -42,10 +53,24 @@ def ingest(file: Path, as_json: bool) -> None:
             click.echo(f"{record['ivorn']}\n  {record['mission']} {record['notice_type']} "
                        f"trigger {record['trigger_id']}, {record['event_time']}, {where}")
         click.echo(f"{result.decision}: {result.reason}")
-        if result.request is not None:
+        if result.request is not None and result.stored:
             click.echo(f"request #{result.request.pk} submitted")
+        elif result.request is not None:
+            click.echo(f"would submit a request of {result.sequences} sequence(s)")
+        if not result.stored and not result.is_duplicate and result.decision != "REFUSED":
+            click.echo("read only: nothing stored (--store keeps it and acts on it)")
     if result.decision == "REFUSED":
         raise SystemExit(1)
+    if result.is_duplicate:
+        raise SystemExit(EXIT_DUPLICATE)
+
+
+def is_duplicate_answer(answer: str) -> bool:
+    """A broker's nak for a packet it (Comet's own memory) or PyROS (the database) has
+    already received."""
+    from pyros.alerts.broker import DUPLICATE_MARK
+
+    return DUPLICATE_MARK in answer or "Previously seen" in answer
 
 
 def _broker(host: str | None, port: int | None) -> tuple[str, int]:
@@ -81,23 +106,28 @@ def _redated(packets: list[bytes]) -> list[bytes]:
 @click.option("--redate", is_flag=True, help=_REDATE_HELP)
 def send(files: tuple[Path, ...], host: str | None, port: int | None, redate: bool) -> None:
     """Publish VOEvent FILES through the local broker, as a mission would (the broker
-    checks the schema and refuses packets it has already seen)."""
+    refuses unreadable packets and those already received). Exits 1 when one was
+    refused, else 2 when one was a duplicate."""
     from pyros.alerts.transport import TransportError, send_packet
 
     target = _broker(host, port)
     packets = [file.read_bytes() for file in files]
     if redate:
         packets = _redated(packets)
-    failed = 0
+    failed = duplicates = 0
     for file, data in zip(files, packets, strict=True):
         try:
             acknowledged, answer = send_packet(*target, data)
         except TransportError as exc:
             raise click.ClickException(str(exc)) from exc
-        failed += not acknowledged
-        click.echo(f"{file.name}: {answer}")
+        duplicate = not acknowledged and is_duplicate_answer(answer)
+        duplicates += duplicate
+        failed += not acknowledged and not duplicate
+        click.echo(f"{file.name}: {'DUPLICATE ' if duplicate else ''}{answer}")
     if failed:
         raise SystemExit(1)
+    if duplicates:
+        raise SystemExit(EXIT_DUPLICATE)
 
 
 @alert.command("replay")

@@ -20,8 +20,9 @@ from pyros.cli.mail import mail
 from pyros.cli.observatory import observatory
 from pyros.cli.requests import request
 from pyros.cli.schedule import schedule
-from pyros.cli.server import start, status, stop
+from pyros.cli.server import start, stop
 from pyros.cli.sim import sim
+from pyros.cli.status import status
 from pyros.cli.users import user
 from pyros.cli.weather import weather
 

@@ -47,6 +47,7 @@ def import_request(file: Path, actor_name: str, owner: str | None, file_format: 
     require_database_ready()
     from pyros import clock
     from pyros.accounts.models import User
+    from pyros.config.loader import active_config
     from pyros.observations import json_format, store, xml_format
     from pyros.observations.access import RequestForbidden
     from pyros.observations.problems import RequestInvalid
@@ -59,14 +60,15 @@ def import_request(file: Path, actor_name: str, owner: str | None, file_format: 
     if user is None:
         raise click.ClickException(f"no active user '{owner}' (give one with --owner)")
     data = file.read_bytes()
+    filters = active_config().filters_by_detector()
     try:
         if _read_format(file, data, file_format) == "xml":
-            spec, lines = xml_format.parse_xml_request(data, clock.now())
+            spec, lines = xml_format.parse_xml_request(data, clock.now(), filters)
             created = store.create_request(spec, user, actor=actor,
                                            field_names=xml_format.FIELD_NAMES, lines=lines)
         else:
-            created = store.create_request(json_format.parse_json_request(data), user,
-                                           actor=actor)
+            created = store.create_request(json_format.parse_json_request(data, filters),
+                                           user, actor=actor)
     except (RequestInvalid, RequestForbidden) as exc:
         raise click.ClickException(f"{file}: {exc}") from exc
     click.echo(created.pk)

@@ -15,8 +15,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,11 +50,9 @@ def running_supervisor() -> int | None:
 
 
 def _answers(url: str, timeout: float = 2.0) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status < 500
-    except (urllib.error.URLError, OSError):
-        return False
+    from pyros.cli.startup import web_probe
+
+    return web_probe(url, timeout)[0]
 
 
 def choose_computer(unit, wanted: str | None):
@@ -84,6 +80,10 @@ def choose_computer(unit, wanted: str | None):
                    "tonight's 2026-11-22T04:00, to watch a night in the afternoon).")
 @click.option("--speed", type=click.FloatRange(min=0.01, max=1000.0), default=1.0,
               help="With --sim-time: simulated seconds per second.")
+@click.option("--on-real-data", is_flag=True,
+              help="Allow --sim-time on a data directory that is not a sandbox (no "
+                   "`sandbox` file in it): the simulated night is written into its "
+                   "database and uses up its real requests.")
 @click.option("--scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The simulated devices' fault scenario (JSON; see `pyros sim start`).")
 @click.option("--plc-scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -91,15 +91,20 @@ def choose_computer(unit, wanted: str | None):
                    "or at seconds of the run's clock), e.g. rain in the middle of the night.")
 @click.option("--wait", type=click.FloatRange(min=1.0, max=3600.0), default=START_TIMEOUT,
               envvar="PYROS_START_WAIT", show_default=True,
-              help="Seconds to wait for everything to answer before giving up (a slow or "
-                   "busy computer may need more; env PYROS_START_WAIT).")
+              help="Patience: seconds without any progress (no part coming up, none of "
+                   "the starting processes using CPU) before giving up; stretched by the "
+                   "machine's load (env PYROS_START_WAIT).")
 def start(names: str, computer: str | None, host: str | None, port: int | None,
           test_mode: bool, sim_time: datetime | None, speed: float, scenario: Path | None,
-          plc_scenario: Path | None, wait: float) -> None:
+          plc_scenario: Path | None, wait: float, on_real_data: bool) -> None:
     """Start PyROS on this computer: the web server, the configured agents and, when the
     configuration has simulated devices, the simulated observatory.
 
     NAMES (e.g. `agentA,agentB`, `web,agentB` or `sim,web`) starts only those."""
+    if sim_time is not None:
+        refuse_sim_time_on_real_data(on_real_data)
+    elif on_real_data:
+        raise click.ClickException("--on-real-data only goes with --sim-time")
     setup_django()
     require_database_ready()
     from django.conf import settings
@@ -164,9 +169,28 @@ def start(names: str, computer: str | None, host: str | None, port: int | None,
     url = f"http://{web}/" if web else ""
     _url_file().write_text(url)
     log = (paths.logs_dir() / "supervisor.log").open("ab")
-    subprocess.Popen([*argv, "--pid-file", str(_supervisor_pid_file())], stdin=subprocess.DEVNULL,
-                     stdout=log, stderr=log, start_new_session=True)
-    _wait_started(url, agents, chosen.name, sim_ports, wait)
+    from pyros.agents.supervisor import CHILDREN_FILE
+
+    # A supervisor killed outright leaves its children file: not this start's children.
+    (paths.run_dir() / CHILDREN_FILE).unlink(missing_ok=True)
+    supervisor = subprocess.Popen([*argv, "--pid-file", str(_supervisor_pid_file())],
+                                  stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                  start_new_session=True)
+    _wait_started(supervisor, url, agents, chosen.name, sim_ports, wait)
+
+
+def refuse_sim_time_on_real_data(on_real_data: bool) -> None:
+    """A simulated clock on real data plans and executes a future night in the real
+    database: refused unless asked for, or the data directory is a sandbox."""
+    if on_real_data or paths.is_sandbox():
+        return
+    raise click.ClickException(
+        f"--sim-time on real data: the data directory {paths.data_dir()} is not a sandbox. "
+        "A simulated night writes a future night into its database (plans, executions, "
+        "images, night log) and uses up its real requests (their sequences get executed "
+        "and charged). Try it in a sandbox instead: `pyros demo`, or a PYROS_HOME of its "
+        f"own with a `{paths.SANDBOX_MARKER}` file in it; or add --on-real-data if you "
+        "mean it.")
 
 
 def _scenario_arguments(scenario: Path | None, plc_scenario: Path | None) -> list[str]:
@@ -203,34 +227,96 @@ def listening(address: str) -> bool:
         return False
 
 
-def _wait_started(url: str, agents: list[str], computer: str, sim_ports: list[str],
-                  wait: float) -> None:
+def _wait_started(supervisor: subprocess.Popen, url: str, agents: list[str], computer: str,
+                  sim_ports: list[str], wait: float) -> None:
+    """Wait on real readiness (see :mod:`pyros.cli.startup`); on a stall, name the slow
+    parts and what they were doing."""
     from pyros import clock
-    from pyros.agents.models import AgentSurvey
+    from pyros.agents.supervisor import START_GRACE
+    from pyros.cli import startup
 
-    deadline = time.monotonic() + wait
     started_after = clock.now()
-    while time.monotonic() < deadline:
-        web_ok = not url or _answers(url, timeout=1.0)
-        beating = set(AgentSurvey.objects.filter(
-            name__in=agents, computer=computer, last_beat__gte=started_after,
-            pid__isnull=False).values_list("name", flat=True))
-        sim_ok = all(listening(address) for address in sim_ports)
-        if web_ok and sim_ok and beating >= set(agents) and _alive_pid(_supervisor_pid_file()):
-            click.echo(f"supervisor: running (pid {_alive_pid(_supervisor_pid_file())}) "
-                       f"on computer {computer}")
-            if url:
-                click.echo(f"web: running at {url}")
-            if sim_ports:
-                click.echo("simulated devices and PLC: running")
-            for agent in agents:
-                click.echo(f"{agent}: running")
-            return
-        time.sleep(0.1)
+
+    def supervisor_alive() -> bool:
+        return supervisor.poll() is None
+
+    def look() -> list[startup.Part]:
+        return _look_at_parts(supervisor.pid, url, agents, computer, sim_ports,
+                              started_after)
+
+    parts, failure = startup.wait_until_up(
+        look, supervisor_alive, wait, START_GRACE,
+        lambda line: click.echo(line, err=True))
+    if failure is None:
+        click.echo(f"supervisor: running (pid {supervisor.pid}) "
+                   f"on computer {computer}")
+        if url:
+            click.echo(f"web: running at {url}")
+        if sim_ports:
+            click.echo("simulated devices and PLC: running")
+        for agent in agents:
+            click.echo(f"{agent}: running")
+        return
     log = paths.logs_dir() / "supervisor.log"
     tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-    raise click.ClickException(f"PyROS did not come up within {wait:g} s; "
-                               f"logs/supervisor.log ends with:\n{tail}")
+    keeps = ("the supervisor keeps running and starting them: `pyros status` follows them, "
+             "`pyros stop` ends them; a busy machine may need `--wait` (PYROS_START_WAIT)"
+             if supervisor_alive() else "nothing keeps running")
+    slow = "\n".join(f"  {p.name}: {p.doing}" for p in parts if not p.ready)
+    raise click.ClickException(f"PyROS did not come up: {failure}. Not up:\n{slow}\n"
+                               f"{keeps}.\nlogs/supervisor.log ends with:\n{tail}")
+
+
+def _look_at_parts(supervisor: int, url: str, agents: list[str], computer: str,
+                   sim_ports: list[str], started_after: datetime) -> list:
+    """Each part `pyros start` waits for, ready or what it is doing."""
+    from pyros.agents.models import AgentSurvey
+    from pyros.agents.supervisor import CHILDREN_FILE
+    from pyros.cli import startup
+
+    children = startup.read_children(paths.run_dir() / CHILDREN_FILE)
+    now = time.time()
+    cpu = startup.group_cpu_seconds(supervisor)
+    # Until it has started its children, the supervisor is the part that works.
+    parts = [startup.Part("supervisor", bool(children) and _alive_pid(
+        _supervisor_pid_file()) == supervisor,
+        f"process {supervisor}{f', {cpu:.1f} s CPU' if cpu is not None else ''}: loading "
+        "Django before it starts the others", cpu)]
+
+    def process(name: str) -> tuple[dict | None, float | None]:
+        child = children.get(name)
+        pid = (child or {}).get("pid")
+        return child, startup.group_cpu_seconds(pid) if pid else None
+
+    if url:
+        child, cpu = process("web")
+        ready, doing = startup.web_probe(url)
+        parts.append(startup.Part(
+            "web server", ready, f"{startup.describe_process(child, now, cpu)}: {doing}"
+            f"{startup.describe_deaths(child)}", cpu, (child or {}).get("restarts") or 0))
+    if sim_ports:
+        silent = [address for address in sim_ports if not listening(address)]
+        child, cpu = process("sim-devices")
+        parts.append(startup.Part(
+            "simulated devices and PLC", not silent,
+            f"{startup.describe_process(child, now, cpu)}: not listening yet on "
+            f"{', '.join(silent)}{startup.describe_deaths(child)}", cpu,
+            (child or {}).get("restarts") or 0))
+    rows = {row.name: row for row in AgentSurvey.objects.filter(name__in=agents,
+                                                                computer=computer)}
+    for agent in agents:
+        row = rows.get(agent)
+        child, cpu = process(agent)
+        fresh = (row is not None and row.pid is not None and row.last_beat is not None
+                 and row.last_beat >= started_after)
+        if row is not None and child and row.pid == child.get("pid"):
+            doing = f"says {row.status or '?'}, no heartbeat of this start yet"
+        else:
+            doing = "no heartbeat yet (importing Django, astropy and its devices)"
+        parts.append(startup.Part(
+            agent, fresh, f"{startup.describe_process(child, now, cpu)}, {doing}"
+            f"{startup.describe_deaths(child)}", cpu, (child or {}).get("restarts") or 0))
+    return parts
 
 
 def _clock_file() -> Path:
@@ -254,64 +340,3 @@ def stop() -> None:
         os.kill(pid, signal.SIGKILL)
         _supervisor_pid_file().unlink(missing_ok=True)
     click.echo(f"stopped (supervisor pid {pid})")
-
-
-def _status_report() -> dict:
-    from django.db.utils import DatabaseError
-
-    from pyros import clock
-
-    pid = _alive_pid(_supervisor_pid_file())
-    url = _url_file().read_text().strip() if pid and _url_file().exists() else ""
-    report = {"supervisor": {"running": pid is not None, "pid": pid},
-              "web": {"url": url or None, "answering": bool(url) and _answers(url)},
-              "agents": []}
-    try:
-        from pyros.agents.models import AgentSurvey
-
-        now = clock.now()
-        for survey in AgentSurvey.objects.all():
-            alive = survey.is_alive(now)
-            report["agents"].append({
-                "name": survey.name, "computer": survey.computer, "alive": alive,
-                "pid": survey.pid, "mode": survey.mode, "status": survey.status,
-                "uptime": round((now - survey.started_at).total_seconds(), 1)
-                if alive and survey.started_at else None,
-                "restarts": survey.restarts,
-                "last_beat": survey.last_beat.isoformat() if survey.last_beat else None})
-    except DatabaseError as exc:
-        report["database_error"] = str(exc)
-    return report
-
-
-@click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
-def status(as_json: bool) -> None:
-    """Say what runs: the supervisor, the web server and every agent (state, pid,
-    uptime, restarts, last heartbeat). Exits 3 when the supervisor is not running."""
-    setup_django()
-    report = _status_report()
-    if as_json:
-        click.echo(json.dumps(report))
-    else:
-        sup, web = report["supervisor"], report["web"]
-        click.echo(f"supervisor: running (pid {sup['pid']})" if sup["running"]
-                   else "supervisor: stopped")
-        if web["url"]:
-            click.echo(f"web: {web['url']} {'answering' if web['answering'] else 'NOT answering'}")
-        from rich.console import Console
-        from rich.table import Table
-
-        if report["agents"]:
-            table = Table()
-            for column in ("agent", "computer", "state", "pid", "mode", "status", "uptime s",
-                           "restarts", "last beat"):
-                table.add_column(column)
-            for a in report["agents"]:
-                table.add_row(a["name"], a["computer"], "alive" if a["alive"] else "dead",
-                              str(a["pid"] or "-"), a["mode"], a["status"],
-                              str(a["uptime"] or "-"), str(a["restarts"]),
-                              (a["last_beat"] or "-")[:19])
-            Console().print(table)
-    if not report["supervisor"]["running"]:
-        sys.exit(3)

@@ -122,11 +122,22 @@ def unlock(username: str, actor_name: str) -> None:
 @click.argument("username")
 @click.option("--profile", required=True,
               type=click.Choice(PROFILE_KEYS, case_sensitive=False))
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--password", help="The password (visible in the shell's history: prefer "
+                                   "the prompt, --password-stdin or --generate-password).")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input (its first line), for scripts: "
+                   "`printf '%s\\n' \"$PW\" | pyros user add ...`.")
+@click.option("--generate-password", is_flag=True,
+              help="Make a random password and print it once.")
 @click.option("--email", default="")
 @click.option("--program", "programs", multiple=True, help="Make the user a member of it.")
-def add(username: str, profile: str, password: str, email: str, programs: tuple[str, ...]) -> None:
-    """Create an active user with a profile, member of the given programs."""
+def add(username: str, profile: str, password: str | None, password_stdin: bool,
+        generate_password: bool, email: str, programs: tuple[str, ...]) -> None:
+    """Create an active user with a profile, member of the given programs.
+
+    The password is asked for on the terminal (twice), unless given by --password-stdin,
+    --generate-password or --password; without a terminal one of these is needed."""
+    password, generated = _new_password(password, password_stdin, generate_password)
     setup_django()
     require_database_ready()
     from django.db import transaction
@@ -148,6 +159,43 @@ def add(username: str, profile: str, password: str, email: str, programs: tuple[
         for program in found.values():
             program.members.add(account)
     click.echo(f"created {username} ({account.profile.name})")
+    if generated:
+        click.echo(f"password of '{username}' (shown once): {password}")
+
+
+#: Characters of a generated password's randomness: as `pyros init`'s administrator's.
+GENERATED_PASSWORD_BYTES = 12
+
+
+def _new_password(given: str | None, from_stdin: bool, generate: bool) -> tuple[str, bool]:
+    """The new account's password and whether it was generated (then printed once).
+    A prompt needs a terminal: without one (a script, a pipe, cron) the way to give it
+    must be chosen, and the error says which ways there are."""
+    import secrets
+
+    chosen = [name for name, used in (("--password", given is not None),
+                                      ("--password-stdin", from_stdin),
+                                      ("--generate-password", generate)) if used]
+    if len(chosen) > 1:
+        raise click.UsageError(f"{' and '.join(chosen)} cannot be used together")
+    if generate:
+        return secrets.token_urlsafe(GENERATED_PASSWORD_BYTES), True
+    if from_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise click.ClickException("--password-stdin: standard input gave no password "
+                                       "(an empty first line)")
+        return line, False
+    if given is not None:
+        if not given:
+            raise click.ClickException("--password: the password is empty")
+        return given, False
+    if not sys.stdin.isatty():
+        raise click.ClickException(
+            "no terminal to ask the password on: give it with --password-stdin (e.g. "
+            "`printf '%s\\n' \"$PW\" | pyros user add ... --password-stdin`), or let "
+            "PyROS make one with --generate-password (printed once)")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True), False
 
 
 @user.command("list")

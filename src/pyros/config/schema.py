@@ -533,3 +533,7 @@ class UnitConfig(Strict):
     def filters_by_detector(self) -> dict[str, list[str]]:
         """What request validation needs: each detector with the filters it can use."""
         return {c.detector: list(c.filters) for c in self.channels}
+
+    def readout_by_detector(self) -> dict[str, float]:
+        """Each detector's readout time (seconds), for a sequence's least duration."""
+        return {c.detector: c.readout_time for c in self.channels}

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from pyros import paths
 from pyros.faults import ledger, probes
 from pyros.faults.cluster import PrivateCluster
 from pyros.faults.report import FaultRow
@@ -67,6 +68,7 @@ class FaultNight:
 
     def run(self) -> list[FaultRow]:
         self.home.mkdir(parents=True, exist_ok=True)
+        paths.mark_sandbox(self.home)  # a private cluster: `--sim-time` may write in it
         self.cluster = PrivateCluster()
         try:
             self.cluster.start()

@@ -30,6 +30,7 @@ from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pyros.config.loader import active_config
 from pyros.observations import json_format, store, xml_format
 from pyros.observations.access import (
     RequestForbidden,
@@ -302,7 +303,7 @@ class RequestListView(RequestsApiView):
         responses={201: RequestOut, 400: _INVALID, 403: _ERRORS[403]},
     )
     def post(self, request: ApiRequest) -> Response:
-        spec = json_format.spec_from_data(request.data)
+        spec = json_format.spec_from_data(request.data, active_config().filters_by_detector())
         created = store.create_request(spec, owner=request.user, actor=request.user)
         return self.answer(created.pk, status.HTTP_201_CREATED)
 
@@ -323,7 +324,7 @@ class RequestDetailView(RequestsApiView):
     )
     def put(self, request: ApiRequest, pk: int) -> Response:
         existing = self.changeable(pk)
-        spec = json_format.spec_from_data(request.data)
+        spec = json_format.spec_from_data(request.data, active_config().filters_by_detector())
         store.replace_request(existing, spec, request.user)
         return self.answer(pk)
 

@@ -129,15 +129,26 @@ class SpecForm(forms.Form, Generic[M]):
 
 
 class UtcDateTimeField(forms.DateTimeField):
-    """A ``datetime-local`` input, to the second, shown and read in UTC whatever the
-    site's time zone: windows are UTC everywhere in PyROS, and the labels say so."""
+    """A date and time in 24-hour UTC, typed as ``2026-11-22 04:00`` (seconds and a
+    final ``Z`` allowed): windows are UTC everywhere in PyROS. Not the browser's
+    ``datetime-local`` picker, which shows the visitor's locale (AM/PM in some) and
+    says nothing of UTC."""
+
+    INPUT_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S",
+                     "%Y-%m-%dT%H:%M")
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("widget", forms.DateTimeInput(
-            attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"))
+            attrs={"class": "utc-time", "placeholder": "YYYY-MM-DD HH:MM (UTC, 24 h)",
+                   "pattern": r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?Z?",
+                   "inputmode": "numeric", "autocomplete": "off", "size": "20"},
+            format="%Y-%m-%d %H:%M:%S"))
+        kwargs.setdefault("input_formats", self.INPUT_FORMATS)
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> datetime | None:
+        if isinstance(value, str):
+            value = value.strip().removesuffix("Z").removesuffix("z")
         with timezone.override(UTC):
             return super().to_python(value)
 
@@ -223,8 +234,10 @@ class SequenceForm(SpecForm[SequenceFields]):
 
     name = forms.CharField(label="Name")
     target = forms.CharField(label="Target name")
-    ra = forms.FloatField(label="RA (degrees)", help_text="ICRS, 0 to 360")
-    dec = forms.FloatField(label="Dec (degrees)", help_text="ICRS, -90 to 90")
+    ra = forms.CharField(label="RA", max_length=40,
+                         help_text="ICRS degrees (0 to 360), or hours: 12:34:56.7, 12h34m56s")
+    dec = forms.CharField(label="Dec", max_length=40,
+                          help_text="ICRS degrees (-90 to 90), or +12:34:56, -05 30 00")
     start = UtcDateTimeField(label="Window start (UTC)")
     end = UtcDateTimeField(label="Window end (UTC)")
     duration = forms.FloatField(label="Duration (s)", help_text="telescope time needed")

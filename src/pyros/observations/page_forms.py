@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from pyros import clock
+from pyros.config.loader import active_config
 from pyros.observations import json_format, store, xml_format
 from pyros.observations.lifecycle import RequestStatus
 from pyros.observations.models import Request, Sequence
@@ -73,12 +74,14 @@ class ImportForm(forms.Form):
         data = upload.read()
         kind = sniff_format(upload.name or "", data)
         now = clock.now()
+        filters = active_config().filters_by_detector()
         if kind == "xml":
-            spec, lines = xml_format.parse_xml_request(data, now)
+            spec, lines = xml_format.parse_xml_request(data, now, filters)
             return store.create_request(spec, owner, now=now,
                                         field_names=xml_format.FIELD_NAMES, lines=lines)
         if kind == "json":
-            return store.create_request(json_format.parse_json_request(data), owner, now=now)
+            return store.create_request(json_format.parse_json_request(data, filters), owner,
+                                        now=now)
         raise RequestInvalid([Problem("file", None, "neither XML nor JSON (name it .xml or "
                                                     ".json, or start it with '<' or '{')")])
 

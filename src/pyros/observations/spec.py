@@ -9,12 +9,14 @@ those that need the database (program membership, quota) are in ``store``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from pyros.observations.coordinates import parse_dec, parse_ra
 from pyros.observations.lifecycle import ObsType
 from pyros.observations.problems import Problem, element_path
 
@@ -30,6 +32,9 @@ LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 def _utc(value: datetime) -> datetime:
+    """A time in UTC; one written without a zone (``2026-11-22T04:00``) is UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
     try:
         utc = value.astimezone(UTC)
     except OverflowError:
@@ -41,7 +46,16 @@ def _utc(value: datetime) -> datetime:
     return utc
 
 
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]
+#: Every time of a request is UTC: one with a zone is converted, one without is taken
+#: as UTC (docs/requests.md).
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+RightAscension = Annotated[float, Field(ge=0, lt=360, description="right ascension, ICRS "
+                                        "degrees (or sexagesimal hours: 12:34:56.7, "
+                                        "12h34m56.7s)"),
+                           BeforeValidator(parse_ra)]
+Declination = Annotated[float, Field(ge=-90, le=90, description="declination, ICRS degrees "
+                                     "(or sexagesimal: +12:34:56, -05 30 00)"),
+                        BeforeValidator(parse_dec)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 
 
@@ -75,8 +89,8 @@ class SequenceFields(SpecModel):
 
     name: Name
     target: str = Field(default="", max_length=100, description="target name")
-    ra: float = Field(ge=0, lt=360, description="right ascension, ICRS degrees")
-    dec: float = Field(ge=-90, le=90, description="declination, ICRS degrees")
+    ra: RightAscension
+    dec: Declination
     start: UtcDatetime = Field(description="window start, UTC")
     end: UtcDatetime = Field(description="window end, UTC")
     duration: float = Field(gt=0, le=86_400, description="seconds of telescope time")
@@ -135,9 +149,11 @@ def check_against_unit(
     now: datetime,
     field_names: Mapping[str, str] | None = None,
     lines: Mapping[tuple[int | str, ...], int] | None = None,
+    readout_by_detector: Mapping[str, float] | None = None,
 ) -> list[Problem]:
     """What the unit and the clock say against ``spec``: windows already over,
-    detectors the unit does not have, filters a detector cannot use."""
+    detectors the unit does not have, filters a detector cannot use, and (when the
+    readout times are given) durations too short for their exposures and readouts."""
     data: dict[str, Any] = spec.model_dump()
     names = field_names or {}
     problems: list[Problem] = []
@@ -151,17 +167,71 @@ def check_against_unit(
         if sequence.end <= now:
             add(("sequences", s), "end",
                 f"the window is already over ({sequence.end:%Y-%m-%d %H:%M:%S} UTC)")
-        for a, album in enumerate(sequence.albums):
+        if readout_by_detector is not None:
+            needed, why = minimum_duration(sequence, readout_by_detector)
+            if sequence.duration < needed:
+                add(("sequences", s), "duration",
+                    f"{sequence.duration:g} s cannot hold its exposures and readouts: it "
+                    f"needs at least {needed:g} s ({why})")
+    problems += check_detectors_and_filters(data, filters_by_detector, field_names, lines)
+    return problems
+
+
+def minimum_duration(sequence: SequenceSpec,
+                     readout_by_detector: Mapping[str, float]) -> tuple[float, str]:
+    """The least duration that holds the sequence's images: each album's exposures and
+    readouts one after the other, the albums (one per detector) side by side. Returns
+    the seconds and how they were counted (the longest album's)."""
+    longest, why = 0.0, ""
+    for album in sequence.albums:
+        readout = float(readout_by_detector.get(album.detector, 0.0))
+        seconds = sum(p.nb_images * (p.exposure + readout) for p in album.plans)
+        if seconds > longest:
+            terms = " + ".join(f"{p.nb_images} × ({p.exposure:g} s + {readout:g} s readout)"
+                               for p in album.plans)
+            longest, why = seconds, f"album '{album.name}': {terms}"
+    return math.ceil(longest * 1000) / 1000, why
+
+
+def check_detectors_and_filters(
+    data: Any,
+    filters_by_detector: Mapping[str, Sequence[str]],
+    field_names: Mapping[str, str] | None = None,
+    lines: Mapping[tuple[int | str, ...], int] | None = None,
+) -> list[Problem]:
+    """Detectors the unit does not have and filters a detector cannot use, read from a
+    request as data, valid or not: a request with a bad declination is told about its
+    bad filter in the same answer, not in the next one."""
+    names = field_names or {}
+    problems: list[Problem] = []
+
+    def items(node: Any, key: str) -> list[tuple[int, dict]]:
+        children = node.get(key) if isinstance(node, Mapping) else None
+        if not isinstance(children, list):
+            return []
+        return [(i, c) for i, c in enumerate(children) if isinstance(c, Mapping)]
+
+    def add(loc: tuple[int | str, ...], field: str, message: str) -> None:
+        where, element_loc = element_path(loc, data)
+        line = lines.get(element_loc) if lines else None
+        problems.append(Problem(where, names.get(field, field), message, line))
+
+    for s, sequence in items(data, "sequences"):
+        for a, album in items(sequence, "albums"):
             album_loc = ("sequences", s, "albums", a)
-            filters = filters_by_detector.get(album.detector)
+            detector = album.get("detector")
+            if not isinstance(detector, str) or not detector.strip():
+                continue  # the spec's own check says what is wrong with it
+            filters = filters_by_detector.get(detector.strip())
             if filters is None:
                 known = ", ".join(f"'{d}'" for d in filters_by_detector)
                 add(album_loc, "detector",
-                    f"the unit has no detector '{album.detector}' (detectors: {known})")
+                    f"the unit has no detector '{detector.strip()}' (detectors: {known})")
                 continue
-            for p, plan in enumerate(album.plans):
-                if plan.filter not in filters:
+            for p, plan in items(album, "plans"):
+                name = plan.get("filter")
+                if isinstance(name, str) and name.strip() and name.strip() not in filters:
                     add((*album_loc, "plans", p), "filter",
-                        f"'{plan.filter}' is not a filter of detector '{album.detector}' "
+                        f"'{name.strip()}' is not a filter of detector '{detector.strip()}' "
                         f"(filters: {', '.join(filters)})")
     return problems

@@ -154,8 +154,9 @@ def validate(spec: RequestSpec, owner, *, actor, now: datetime | None = None,
     """Every check that needs the outside world, ``actor`` being who writes (a user, or
     ``access.SYSTEM``). Raises RequestInvalid with all problems."""
     now = now or clock.now()
-    problems = check_against_unit(spec, active_config().filters_by_detector(), now,
-                                  field_names, lines)
+    unit = active_config()
+    problems = check_against_unit(spec, unit.filters_by_detector(), now, field_names, lines,
+                                  unit.readout_by_detector())
     program, program_problems = _program_problems(spec, owner, actor)
     problems += program_problems
     if program is not None and not program_problems:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,7 +26,7 @@ from lxml import etree
 from pydantic import ValidationError
 
 from pyros.observations.problems import Problem, RequestInvalid, problems_from_validation
-from pyros.observations.spec import RequestSpec
+from pyros.observations.spec import RequestSpec, check_detectors_and_filters
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
@@ -55,7 +55,9 @@ def _parser() -> etree.XMLParser:
     )
 
 
-def parse_xml_request(data: bytes, now: datetime) -> tuple[RequestSpec, dict]:
+def parse_xml_request(data: bytes, now: datetime,
+                      filters_by_detector: Mapping[str, Sequence[str]] | None = None
+                      ) -> tuple[RequestSpec, dict]:
     """Parse and validate a request file. Returns the spec and each element's source line
     (keyed by its location in the spec, e.g. ``("sequences", 0)``).
 
@@ -80,12 +82,15 @@ def parse_xml_request(data: bytes, now: datetime) -> tuple[RequestSpec, dict]:
     lines: dict[tuple[int | str, ...], int] = {}
     relative = root.get("relative", "0").strip() in ("1", "true", "yes")
     raw = _element_to_dict(root, (), lines, problems, _window_reader(relative, now))
+    unit_problems = [] if filters_by_detector is None else \
+        check_detectors_and_filters(raw, filters_by_detector, FIELD_NAMES, lines)
     if problems:
-        raise RequestInvalid(problems)
+        raise RequestInvalid(problems + unit_problems)
     try:
         spec = RequestSpec.model_validate(raw)
     except ValidationError as exc:
-        raise RequestInvalid(problems_from_validation(exc, raw, FIELD_NAMES, lines)) from exc
+        raise RequestInvalid(problems_from_validation(exc, raw, FIELD_NAMES, lines)
+                             + unit_problems) from exc
     return spec, lines
 
 

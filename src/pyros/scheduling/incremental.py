@@ -42,15 +42,20 @@ def insert_sequences(problem: Problem, current: list[Placement], new_ids: set[st
     sky = candidates.sky
     by_id = {c.id: c for c in candidates.items}
     protect = round(sky.seconds_of(protect_until))
-    plan = [Slot(by_id[p.id], round(sky.seconds_of(p.start)))
-            for p in sorted(current, key=lambda p: p.start) if p.id in by_id]
+    plan = _each_once([Slot(by_id[p.id], round(sky.seconds_of(p.start)))
+                       for p in sorted(current, key=lambda p: p.start) if p.id in by_id])
     protected = [s for s in plan if s.start < protect]
-    movable = [s.candidate for s in plan if s.start >= protect]
+    # A newcomer the plan already holds (a re-plan took it in before this insertion,
+    # e.g. on the submission that also sent insert_now) is moved, never added twice:
+    # it leaves the movable part and is inserted like the others; within the protected
+    # start it stays where it is.
+    held = {s.candidate.id for s in protected}
+    movable = [s.candidate for s in plan if s.start >= protect and s.candidate.id not in new_ids]
     # What starts before protect_until keeps its place; with nothing there, the
     # newcomers may start at once (the protection is for entries, not a dead time).
     start_from = max(candidates.horizon[0], protected[-1].end if protected else 0)
     previous = protected[-1].candidate if protected else None
-    newcomers = sorted((by_id[i] for i in new_ids if i in by_id),
+    newcomers = sorted((by_id[i] for i in new_ids if i in by_id and i not in held),
                        key=lambda c: (-c.sequence.priority, c.id))
     displaced: dict[str, str] = {}
     refused: list[Rejection] = []
@@ -81,6 +86,18 @@ def insert_sequences(problem: Problem, current: list[Placement], new_ids: set[st
     reasons.update({i: Rejection(i, why) for i, why in displaced.items()})
     result.rejections = [reasons.get(r.id, r) for r in result.rejections]
     return result
+
+
+def _each_once(plan: list[Slot]) -> list[Slot]:
+    """The plan with each sequence at its first place only (a plan written before the
+    invariant was checked may hold one twice)."""
+    seen: set[str] = set()
+    kept = []
+    for slot in plan:
+        if slot.candidate.id not in seen:
+            seen.add(slot.candidate.id)
+            kept.append(slot)
+    return kept
 
 
 def _forward(order: list[Candidate], overheads: Overheads, start_from: int,

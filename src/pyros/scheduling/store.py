@@ -9,6 +9,7 @@ never taken back.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
@@ -146,6 +147,21 @@ def current_placements(schedule: Schedule | None, *, after: datetime) -> list[Pl
     return [Placement(str(e.sequence_id), e.start, e.end) for e in entries]
 
 
+class PlanInvariantError(ValueError):
+    """A plan that breaks what every plan must hold; it is never written."""
+
+
+def check_each_once(entries: list[Placement]) -> None:
+    """A plan holds each sequence at most once: twice would send the telescope to the
+    same target twice, and the night's page would show both entries EXECUTING."""
+    counts = Counter(p.id for p in entries)
+    twice = sorted((i for i, n in counts.items() if n > 1), key=int)
+    if twice:
+        times = "; ".join(f"sequence {i} at " + ", ".join(
+            f"{p.start:%H:%M}" for p in entries if p.id == i) for i in twice)
+        raise PlanInvariantError(f"a plan must hold each sequence once: {times}")
+
+
 def save_plan(problem: Problem, result: PlanResult, *, trigger: Trigger, detail: str = "",
               now: datetime | None = None) -> Schedule:
     now = now or clock.now()
@@ -161,6 +177,7 @@ def save_plan(problem: Problem, result: PlanResult, *, trigger: Trigger, detail:
             dark_end=sky.at(dark_end) if sky.has_dark_time else None)
         fixed = [Placement(f.id, f.start, f.end) for f in problem.fixed]
         entries = sorted(fixed + list(result.placements), key=lambda p: p.start)
+        check_each_once(entries)
         ScheduledSequence.objects.bulk_create(
             ScheduledSequence(schedule=schedule, sequence_id=int(p.id), position=i,
                               start=p.start, end=p.end) for i, p in enumerate(entries))

@@ -11,6 +11,7 @@ admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("login/", throttle_logins(auth_views.LoginView.as_view(form_class=LoginForm)),
          name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -50,3 +51,7 @@ urlpatterns = [
     path("admin/login/", throttle_logins(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),
 ]
+
+# Unmatched URLs and uncaught errors: the site's pages, JSON under /api/ (web/errors.py).
+handler404 = "pyros.web.errors.not_found"
+handler500 = "pyros.web.errors.server_error"
