@@ -15,6 +15,7 @@ from pyros.config.analysis import AnalysisConfig
 from pyros.config.archive import ArchiveConfig
 from pyros.config.auth import AuthConfig
 from pyros.config.mail import MailConfig
+from pyros.config.pointing import FocusConfig, PointingModelConfig, SimulatedPointingError
 
 Degrees = Annotated[float, Field(ge=-360.0, le=360.0)]
 
@@ -62,6 +63,8 @@ class Mount(Strict):
     slew_rate_dec: float = Field(gt=0.0, description="degrees per second")
     settle_time: float = Field(default=5.0, ge=0.0, description="seconds")
     limits: MountLimits = MountLimits()
+    pointing_model: PointingModelConfig = PointingModelConfig()
+    simulated_error: SimulatedPointingError = SimulatedPointingError()
 
 
 class Channel(Strict):
@@ -386,6 +389,7 @@ class UnitConfig(Strict):
     mail: MailConfig = MailConfig()
     accounting: AccountingConfig = AccountingConfig()
     auth: AuthConfig = AuthConfig()
+    focus: FocusConfig = FocusConfig()
 
     @model_validator(mode="after")
     def _cross_references(self) -> UnitConfig:

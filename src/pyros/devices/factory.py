@@ -84,6 +84,11 @@ def build_devices(unit: UnitConfig) -> UnitDevices:
     mount = (sim.SimMount(m.device, mount_device.address, unit) if backend(m.device) == "sim"
              else indi.IndiMount(m.device, links.link(m.device, mount_device), unit.site,
                                  capabilities))
+    if m.pointing_model.enabled:
+        from pyros.devices.corrected import CorrectedMount
+        from pyros.pointing.active import ActiveModel
+
+        mount = CorrectedMount(mount, unit.site, ActiveModel())
     devices = UnitDevices(mount=mount)
     for name, device in unit.devices_of_kind("dome").items():
         devices.domes[name] = (sim.SimDome(name, device.address) if backend(name) == "sim"
