@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "pyros.analysis",
     "pyros.archive",
     "pyros.majordome",
+    "pyros.pointing",
+    "pyros.focus",
     "pyros.configpage",
     "pyros.mail",
     "pyros.proposals",
