@@ -88,6 +88,9 @@ class FocusConfig(_Strict):
     depth_of_focus: int = Field(default=100, ge=1, le=10_000,
                                 description="steps either side of best focus that stay "
                                             "sharp (the critical focus zone)")
+    auto: bool = Field(default=False, description="the majordome focuses by itself: at the "
+                                                  "start of the night (at_dusk) and when the "
+                                                  "temperature moves (temperature_change)")
     at_dusk: bool = Field(default=True, description="focus once at the start of the night")
     temperature_change: float = Field(
         default=1.0, gt=0.0, le=50.0,

@@ -57,7 +57,10 @@ def _sweep(centre: int, step: int, points: int) -> list[int]:
 
 def autofocus(unit: UnitConfig, devices: UnitDevices, folder: Path, *,
               around: int | None = None,
-              progress: Callable[[str], None] = log.info) -> FocusOutcome:
+              progress: Callable[[str], None] = log.info,
+              check: Callable[[], None] = lambda: None) -> FocusOutcome:
+    """``check`` is called before each frame: it raises to stop the sweep (the
+    majordome's interrupt), and the exception goes through."""
     config = unit.focus
     focusers = devices.focusers
     name = config.focuser or next(iter(focusers), "")
@@ -80,6 +83,7 @@ def autofocus(unit: UnitConfig, devices: UnitDevices, folder: Path, *,
     measured: dict[int, float | None] = {}
 
     def measure(position: int) -> float | None:
+        check()
         focuser.move_to(position)
         number = len(outcome.points) + 1
         path = camera.expose(config.exposure, folder / f"focus-{number:02d}.fits",
