@@ -9,6 +9,7 @@ Each field gives an :class:`Observation`: the mount's own position after the sle
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -85,3 +86,23 @@ def pointing_run(unit: UnitConfig, devices: UnitDevices, settings: RunSettings, 
         east, north = observation.offsets()
         progress(f"{name}: offset {east:+.1f}″ HA, {north:+.1f}″ Dec")
     return outcome
+
+
+def pointing_misses(unit: UnitConfig, devices: UnitDevices, targets: list[tuple[float, float]],
+                    folder: Path, settings: RunSettings) -> list[float]:
+    """Slew (through whatever correction is in force) to each target, solve, and return
+    how far from it the telescope pointed, arcsec on the sky (unsolved fields left out)."""
+    channel = unit.channel(settings.channel) if settings.channel else unit.channels[0]
+    camera = devices.cameras[channel.name]
+    region = central_window(channel, settings.window)
+    misses = []
+    for number, (ra, dec) in enumerate(targets, 1):
+        devices.mount.slew(ra, dec, wait=True)
+        path = camera.expose(settings.exposure, folder / f"check-{number:03d}.fits",
+                             frame_type=FrameType.LIGHT, region=region)
+        found = quick_analysis(path, unit.analysis, SOLVE)
+        if found.get("solved"):
+            east = ((found["centre_ra"] - ra + 180.0) % 360.0 - 180.0) * math.cos(
+                math.radians(dec))
+            misses.append(math.hypot(east, found["centre_dec"] - dec) * 3600.0)
+    return misses
