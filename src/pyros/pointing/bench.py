@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pyros import astro, clock
+from pyros import clock
 from pyros.config.pointing import SimulatedPointingError
 from pyros.config.schema import UnitConfig
 from pyros.devices.factory import UnitDevices, build_devices
 from pyros.pointing.active import write_active
 from pyros.pointing.fit import fit
-from pyros.pointing.grid import sky_grid
+from pyros.pointing.grid import grid_fields
 from pyros.pointing.run import RunSettings, pointing_misses, pointing_run
 from pyros.pointing.terms import MOUNT_TERMS
 from pyros.simulators.thread import RunningSimulator, unit_on_free_ports
@@ -112,10 +112,11 @@ def run_pointing_bench(fields: int = 30, checks: int = 10, noise: float = 2.0,
         write_active(result.model("bench"))
         corrected = _with_error(base, error, corrected=True)
         devices = start(corrected)
-        site = unit.site
-        where = astro.location(site.latitude, site.longitude, site.elevation)
-        targets = [astro.radec_from_altaz(alt, (az + 17.0) % 360.0, clock.now(), where)
-                   for alt, az in sky_grid(checks, unit.mount.limits.min_altitude + 10.0)]
+        site, limits = unit.site, unit.mount.limits
+        # Another spiral (another count) later in the night: fields the fit never saw.
+        targets = grid_fields(checks, clock.now(), site.latitude, site.longitude,
+                              site.elevation, limits.min_altitude + 5.0,
+                              limits.max_hour_angle - 0.5)
         misses = pointing_misses(corrected, devices, targets,
                                  Path(os.environ["PYROS_HOME"]), settings)
     rms_after = math.sqrt(sum(m * m for m in misses) / len(misses)) if misses else None

@@ -97,9 +97,13 @@ def pointing_misses(unit: UnitConfig, devices: UnitDevices, targets: list[tuple[
     region = central_window(channel, settings.window)
     misses = []
     for number, (ra, dec) in enumerate(targets, 1):
-        devices.mount.slew(ra, dec, wait=True)
-        path = camera.expose(settings.exposure, folder / f"check-{number:03d}.fits",
-                             frame_type=FrameType.LIGHT, region=region)
+        try:
+            devices.mount.slew(ra, dec, wait=True)
+            path = camera.expose(settings.exposure, folder / f"check-{number:03d}.fits",
+                                 frame_type=FrameType.LIGHT, region=region)
+        except DeviceError as exc:
+            log.warning("check field %d left out: %s", number, exc)
+            continue
         found = quick_analysis(path, unit.analysis, SOLVE)
         if found.get("solved"):
             east = ((found["centre_ra"] - ra + 180.0) % 360.0 - 180.0) * math.cos(
