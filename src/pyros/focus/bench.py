@@ -20,7 +20,7 @@ def run_focus_bench(trials: int = 5, progress: Callable[[str], None] = lambda li
                     ) -> dict:
     base = unit_on_free_ports()
     rows = []
-    with private_run(base) as start:
+    with private_run() as start:
         for trial in range(trials):
             temperature = 4.0 + 12.0 * trial / max(trials - 1, 1)  # 4 to 16 C
             optics = SimulatedFocus(best_position=25_000, reference_temperature=10.0,

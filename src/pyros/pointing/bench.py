@@ -40,10 +40,9 @@ SPEED = 20.0
 
 
 @contextmanager
-def private_run(unit: UnitConfig, speed: float = SPEED) -> Iterator[Callable[[UnitConfig],
-                                                                             UnitDevices]]:
-    """A data directory of its own and the simulators of ``start(unit)``, the process's
-    clock shared with them; all undone at the end."""
+def private_run(speed: float = SPEED) -> Iterator[Callable[[UnitConfig], UnitDevices]]:
+    """A data directory of its own and the simulators of ``start(unit)`` (on free ports),
+    the process's clock shared with them; all undone at the end."""
     previous_home, previous_clock = os.environ.get("PYROS_HOME"), clock.get_clock()
     started: list[RunningSimulator] = []
     with tempfile.TemporaryDirectory(prefix="pyros-bench-") as home:
@@ -53,7 +52,15 @@ def private_run(unit: UnitConfig, speed: float = SPEED) -> Iterator[Callable[[Un
             for sim in started:
                 sim.stop()
             now = clock.now() if started else NIGHT
-            sim = RunningSimulator(config, [], speed, now)
+            for attempt in range(3):  # a loaded machine may start it late, or a port be taken
+                # Fresh ports each time: the last simulator's may not be free again yet.
+                config = config.model_copy(update={"devices": unit_on_free_ports().devices})
+                try:
+                    sim = RunningSimulator(config, [], speed, now)
+                    break
+                except RuntimeError:
+                    if attempt == 2:
+                        raise
             started.append(sim)
             clock.set_clock(sim.clock)
             devices = build_devices(config)
@@ -100,7 +107,7 @@ def run_pointing_bench(fields: int = 30, checks: int = 10, noise: float = 2.0,
     error = SimulatedPointingError(terms=TRUTH, noise=noise, seed=11)
     base = unit_on_free_ports()
     settings = RunSettings(fields=fields, exposure=10.0, window=768)
-    with private_run(base) as start:
+    with private_run() as start:
         unit = _with_error(base, error, corrected=False)
         began = time.perf_counter()
         outcome = pointing_run(unit, start(unit), settings, Path(os.environ["PYROS_HOME"]),
