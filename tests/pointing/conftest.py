@@ -38,7 +38,14 @@ def sim_unit(tmp_path, monkeypatch) -> Iterator:
     previous = clock.get_clock()
 
     def start(unit: UnitConfig, speed: float = SPEED) -> UnitDevices:
-        sim = RunningSimulator(unit, [], speed, TEST_NOW)
+        for attempt in range(3):  # a loaded machine may start it late: fresh ports, again
+            try:
+                sim = RunningSimulator(unit, [], speed, TEST_NOW)
+                break
+            except RuntimeError:
+                if attempt == 2:
+                    raise
+                unit = unit.model_copy(update={"devices": unit_on_free_ports().devices})
         started.append(sim)
         clock.set_clock(sim.clock)
         return build_devices(unit)

@@ -26,7 +26,7 @@ from pyros.config.schema import UnitConfig
 from pyros.devices.factory import UnitDevices, build_devices
 from pyros.pointing.active import write_active
 from pyros.pointing.fit import fit
-from pyros.pointing.grid import grid_fields
+from pyros.pointing.grid import sky_grid
 from pyros.pointing.run import RunSettings, pointing_misses, pointing_run
 from pyros.pointing.terms import MOUNT_TERMS
 from pyros.simulators.thread import RunningSimulator, unit_on_free_ports
@@ -119,13 +119,11 @@ def run_pointing_bench(fields: int = 30, checks: int = 10, noise: float = 2.0,
         write_active(result.model("bench"))
         corrected = _with_error(base, error, corrected=True)
         devices = start(corrected)
-        site, limits = unit.site, unit.mount.limits
-        # Another spiral (another count) later in the night: fields the fit never saw.
-        targets = grid_fields(checks, clock.now(), site.latitude, site.longitude,
-                              site.elevation, limits.min_altitude + 5.0,
-                              limits.max_hour_angle - 0.5)
+        # Another spiral (another count), turned: fields the fit never saw.
+        targets = [(alt, (az + 17.0) % 360.0)
+                   for alt, az in sky_grid(checks, unit.mount.limits.min_altitude + 5.0)]
         misses = pointing_misses(corrected, devices, targets,
-                                 Path(os.environ["PYROS_HOME"]), settings)
+                                 Path(os.environ["PYROS_HOME"]), settings, progress)
     rms_after = math.sqrt(sum(m * m for m in misses) / len(misses)) if misses else None
     return {
         "fields_solved": len(outcome.observations), "fields_lost": len(outcome.failures),

@@ -23,7 +23,7 @@ from pyros.devices.errors import DeviceError
 from pyros.devices.factory import UnitDevices
 from pyros.devices.interfaces import FrameType
 from pyros.pointing.fit import Observation
-from pyros.pointing.grid import grid_fields
+from pyros.pointing.grid import sky_grid
 
 log = logging.getLogger(__name__)
 
@@ -50,16 +50,18 @@ def pointing_run(unit: UnitConfig, devices: UnitDevices, settings: RunSettings, 
     channel = unit.channel(settings.channel) if settings.channel else unit.channels[0]
     camera = devices.cameras[channel.name]
     mount = devices.mount.mount if isinstance(devices.mount, CorrectedMount) else devices.mount
-    site, limits = unit.site, unit.mount.limits
+    site = unit.site
     where = astro.location(site.latitude, site.longitude, site.elevation)
-    fields = grid_fields(settings.fields, clock.now(), site.latitude, site.longitude,
-                         site.elevation, limits.min_altitude, limits.max_hour_angle)
+    # Altitudes and azimuths, turned into RA/Dec at each slew: a long run on a loaded
+    # machine would otherwise see its last fields set past the limits.
+    grid = sky_grid(settings.fields, unit.mount.limits.min_altitude + 2.0)
     outcome = RunOutcome()
     if mount.status().parked:
         mount.unpark()
     region = central_window(channel, settings.window)
-    for number, (ra, dec) in enumerate(fields, 1):
-        name = f"field {number}/{len(fields)} (RA {ra:.3f} Dec {dec:+.3f})"
+    for number, (alt, az) in enumerate(grid, 1):
+        ra, dec = reachable(unit, alt, az)
+        name = f"field {number}/{len(grid)} (RA {ra:.3f} Dec {dec:+.3f})"
         try:
             mount.slew(ra, dec, wait=True)
             mount.track(True)
@@ -88,25 +90,40 @@ def pointing_run(unit: UnitConfig, devices: UnitDevices, settings: RunSettings, 
     return outcome
 
 
-def pointing_misses(unit: UnitConfig, devices: UnitDevices, targets: list[tuple[float, float]],
-                    folder: Path, settings: RunSettings) -> list[float]:
-    """Slew (through whatever correction is in force) to each target, solve, and return
-    how far from it the telescope pointed, arcsec on the sky (unsolved fields left out)."""
+def reachable(unit: UnitConfig, alt: float, az: float) -> tuple[float, float]:
+    """The ICRS position at (alt, az) now; one the mount cannot reach is refused by the
+    slew, which says why."""
+    site = unit.site
+    where = astro.location(site.latitude, site.longitude, site.elevation)
+    return astro.radec_from_altaz(alt, az, clock.now(), where)
+
+
+def pointing_misses(unit: UnitConfig, devices: UnitDevices, grid: list[tuple[float, float]],
+                    folder: Path, settings: RunSettings,
+                    progress: Callable[[str], None] = log.info) -> list[float]:
+    """Slew (through whatever correction is in force) to each (alt, az) of ``grid`` as
+    it is at the slew, solve, and return how far from the target the telescope pointed,
+    arcsec on the sky (fields refused or not solved left out, and said)."""
     channel = unit.channel(settings.channel) if settings.channel else unit.channels[0]
     camera = devices.cameras[channel.name]
     region = central_window(channel, settings.window)
     misses = []
-    for number, (ra, dec) in enumerate(targets, 1):
+    for number, (alt, az) in enumerate(grid, 1):
+        ra, dec = reachable(unit, alt, az)
         try:
             devices.mount.slew(ra, dec, wait=True)
             path = camera.expose(settings.exposure, folder / f"check-{number:03d}.fits",
                                  frame_type=FrameType.LIGHT, region=region)
         except DeviceError as exc:
-            log.warning("check field %d left out: %s", number, exc)
+            progress(f"check field {number}: {exc}")
             continue
         found = quick_analysis(path, unit.analysis, SOLVE)
-        if found.get("solved"):
-            east = ((found["centre_ra"] - ra + 180.0) % 360.0 - 180.0) * math.cos(
-                math.radians(dec))
-            misses.append(math.hypot(east, found["centre_dec"] - dec) * 3600.0)
+        if not found.get("solved"):
+            reason = found.get("error") or found.get("flags")
+            progress(f"check field {number}: not solved: {reason}")
+            continue
+        east = ((found["centre_ra"] - ra + 180.0) % 360.0 - 180.0) * math.cos(
+            math.radians(dec))
+        misses.append(math.hypot(east, found["centre_dec"] - dec) * 3600.0)
+        progress(f"check field {number}: {misses[-1]:.1f}″ from target")
     return misses
