@@ -104,3 +104,13 @@ def test_alpaca_configuration_mistakes_are_named():
     with pytest.raises(ConfigError, match="alpaca_device"):
         parse_config(ALPACA_MOUNT.replace('address = "127.0.0.1:11111"',
                                           'address = "127.0.0.1:11111"\nalpaca_device = -1'))
+def test_an_enabled_pointing_model_wraps_the_mount_of_either_backend():
+    from pyros.devices.corrected import CorrectedMount
+
+    for text in (EXAMPLE, INDI_MOUNT):
+        enabled = text.replace("limits = { min_altitude = 15.0, max_hour_angle = 6.0 }",
+                               "limits = { min_altitude = 15.0, max_hour_angle = 6.0 }\n"
+                               "pointing_model = { enabled = true }")
+        mount = build_devices(parse_config(enabled)).mount
+        assert isinstance(mount, CorrectedMount)
+        assert isinstance(mount.mount, SimMount if text is EXAMPLE else IndiMount)

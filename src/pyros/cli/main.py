@@ -14,10 +14,12 @@ from pyros.cli.bench import bench
 from pyros.cli.config_cmd import config
 from pyros.cli.database import dbshell, init, shell, update
 from pyros.cli.devices import device
+from pyros.cli.focus import focus
 from pyros.cli.health import health, report
 from pyros.cli.images import images
 from pyros.cli.mail import mail
 from pyros.cli.observatory import observatory
+from pyros.cli.pointing import pointing
 from pyros.cli.requests import request
 from pyros.cli.schedule import schedule
 from pyros.cli.server import start, stop
@@ -55,7 +57,7 @@ def cli() -> None:
 
 for command in (init, update, shell, dbshell, start, stop, status, config, request, user, agent,
                 bench, device, sim, observatory, weather, schedule, alert, analyse, backup,
-                restore, images, archive, mail, health, report):
+                restore, images, archive, mail, health, report, pointing, focus):
     cli.add_command(command)
 
 

@@ -17,6 +17,7 @@ from pyros.config.auth import AuthConfig
 from pyros.config.health import HealthConfig
 from pyros.config.mail import MailConfig
 from pyros.config.ocs import OcsConfig
+from pyros.config.pointing import FocusConfig, PointingModelConfig, SimulatedPointingError
 
 Degrees = Annotated[float, Field(ge=-360.0, le=360.0)]
 
@@ -68,6 +69,8 @@ class Mount(Strict):
         description="arcseconds: a slew that ends farther from its target (as the mount "
                     "reports it, after settle_time) is an error")
     limits: MountLimits = MountLimits()
+    pointing_model: PointingModelConfig = PointingModelConfig()
+    simulated_error: SimulatedPointingError = SimulatedPointingError()
 
 
 class Channel(Strict):
@@ -477,6 +480,7 @@ class UnitConfig(Strict):
         default_factory=list, max_length=16,
         description="the Webcams page's cameras; none: the simulated all-sky camera when "
                     "the unit has simulated devices")
+    focus: FocusConfig = FocusConfig()
 
     @model_validator(mode="after")
     def _cross_references(self) -> UnitConfig:

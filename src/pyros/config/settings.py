@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "pyros.archive",
     "pyros.health",
     "pyros.majordome",
+    "pyros.pointing",
+    "pyros.focus",
     "pyros.configpage",
     "pyros.mail",
     "pyros.proposals",

@@ -159,6 +159,11 @@ def build_devices(unit: UnitConfig) -> UnitDevices:
              else indi.IndiMount(m.device, links.link(m.device, mount_device), unit.site,
                                  capabilities, pointing_tolerance=m.pointing_tolerance,
                                  watchdog=watchdog))
+    if m.pointing_model.enabled:
+        from pyros.devices.corrected import CorrectedMount
+        from pyros.pointing.active import ActiveModel
+
+        mount = CorrectedMount(mount, unit.site, ActiveModel())
     devices = UnitDevices(mount=mount, watchdog=watchdog)
     for name, device in domes.items():
         devices.domes[name] = (sim.SimDome(name, device.address) if backend(name) == "sim"

@@ -288,6 +288,7 @@ class FocuserStatus:
     position: int  # steps
     moving: bool
     time: datetime
+    temperature: float | None = None  # Celsius, of the tube, when the focuser has a probe
 
 
 class Focuser(Device):

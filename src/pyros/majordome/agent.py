@@ -525,10 +525,39 @@ class MajordomeAgent(Agent):
                                                sun.azimuth)
             if work is not None and self._start_calibration(work, now):
                 return True
+        if sun.phase == Phase.NIGHT and self._focus_if_due(sun, night, now):
+            return True
         due = store.due_entry(self.unit, now)
         if due is None:
             return False
         return self._start_sequence(due.sequence_id, now)
+
+    def _focus_if_due(self, sun: Sun, night: date, now: datetime) -> bool:
+        """An autofocus before the next sequence, when ``[focus] auto`` and it is due
+        (pyros.focus.due). One try per night's start and per degree step of the
+        temperature, so a focus that fails is not tried again at every turn."""
+        from pyros.focus import store as focus_store
+        from pyros.focus.due import focus_due
+
+        config = self.unit.focus
+        if not config.auto or self.devices is None or not self.devices.focusers:
+            return False
+        focuser = self.devices.focusers.get(config.focuser) or next(
+            iter(self.devices.focusers.values()))
+        try:
+            temperature = focuser.status().temperature
+        except DeviceError as exc:
+            self.log.warning("focus: the focuser does not answer: %s", exc)
+            return False
+        noon = datetime.combine(night, datetime.min.time(), tzinfo=now.tzinfo) + timedelta(
+            hours=12 - self.unit.site.longitude / 15.0)
+        reason = focus_due(config, focus_store.last_focus(noon), temperature)
+        if reason is None:
+            return False
+        step = "start" if temperature is None else round(temperature / config.temperature_change)
+        key = f"focus-{night.isoformat()}-{step}"
+        return self._start_calibration(
+            calibrations.focus_work(self.unit, key, reason, sun.azimuth), now)
 
     def _preempt_if_due(self, now: datetime) -> bool:
         running = self.running
@@ -647,6 +676,11 @@ class MajordomeAgent(Agent):
 
                 persist(finish, f"ending sequence #{sequence_id}", self.log)
             else:
+                if work.kind == WorkKind.FOCUS and outcome.focus is not None:
+                    from pyros.focus.store import save_run
+
+                    persist(lambda _: save_run(outcome.focus, work.name),
+                            f"recording {work.key}", self.log)
                 persist(lambda _: store.log(
                     LogKind.CALIBRATION, summary, now=now, unit=unit,
                     detail={"key": f"{work.key}:end", "outcome": outcome.outcome.value,

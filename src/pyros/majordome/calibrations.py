@@ -51,6 +51,15 @@ def twilight_flats(unit: UnitConfig, night: date, when: str, sun_alt: float,
                  "twilight flats", flat_spot(unit, sun_az), channels, needs_open_dome=True)
 
 
+def focus_work(unit: UnitConfig, key: str, reason: str, sun_az: float) -> SequenceWork:
+    """An autofocus (``pyros.focus``) on stars high in the sky, away from the twilight
+    glow: the flat spot's altitude, opposite the sun."""
+    channel = unit.focus.channel or unit.channels[0].name
+    return SequenceWork(key=key, name=f"autofocus ({reason})", kind=WorkKind.FOCUS,
+                        target_name="autofocus", pointing=flat_spot(unit, sun_az),
+                        channels=(ChannelWork(channel=channel, plans=()),))
+
+
 def calibration_key(night: date, when: str, what: str) -> str:
     """The work key of a night's calibration (``what``: darks or flats): the night log
     knows by it whether it was taken."""

@@ -47,6 +47,7 @@ from pyros.majordome.work import (
     Pointing,
     SequenceOutcome,
     SequenceWork,
+    WorkKind,
 )
 
 _T = TypeVar("_T")
@@ -193,7 +194,10 @@ class Executor:
             self._check_channels(work)
             status = (self._point(run, work.pointing, outcome, on_slew)
                       if work.pointing is not None else None)
-            self._take_images(run, status, outcome, on_image)
+            if work.kind == WorkKind.FOCUS:
+                self._focus(run, outcome)
+            else:
+                self._take_images(run, status, outcome, on_image)
         except _Stopped:
             pass
         except _Failed as exc:
@@ -311,6 +315,22 @@ class Executor:
             self._join(threads, STOP_GRACE)
             while not run.events.empty():
                 self._handle_next(run, mount_status, outcome, on_image)
+
+    def _focus(self, run: _Run, outcome: SequenceOutcome) -> None:
+        """An autofocus where the mount points; stopped between frames by an interrupt.
+        Its frames are measured and kept beside the data, not recorded as images."""
+        from pyros.focus.sweep import FocusError, autofocus
+
+        folder = paths.data_dir() / "focus" / run.work.key
+        with run.step("autofocus"):
+            try:
+                outcome.focus = found = autofocus(self.unit, self.devices, folder,
+                                                  progress=self.log.info, check=run.check)
+            except FocusError as exc:
+                raise _Failed(f"autofocus: {exc}") from exc
+        if not found.succeeded:
+            raise _Failed(found.message)
+        run.note(found.message)
 
     def _directory(self, work: SequenceWork, channel: str) -> Path:
         directory = self.image_dir(work, channel)

@@ -20,6 +20,7 @@ from pyros.majordome.flats import FlatAim
 class WorkKind(StrEnum):
     SCIENCE = "SCIENCE"  # a sequence of a request
     CALIBRATION = "CALIBRATION"  # bias, darks, twilight flats the majordome decided on
+    FOCUS = "FOCUS"  # an autofocus (pyros.focus): frames measured, not recorded as images
 
 
 class Outcome(StrEnum):
@@ -108,3 +109,4 @@ class SequenceOutcome:
     ended: datetime | None = None
     slew_started: datetime | None = None  # when the slew command was issued
     slew_ended: datetime | None = None  # when the mount stopped (settling comes after)
+    focus: object | None = None  # FOCUS work: its pyros.focus.sweep.FocusOutcome

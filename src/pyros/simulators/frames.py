@@ -15,8 +15,14 @@ from pyros.simulators.sky import Detector, FrameRequest, FrameType, Region, rend
 from pyros.simulators.transients import registered_transients
 
 
-def write_frame(unit: UnitConfig, camera: CameraModel, pointing: dict, request: dict) -> Path:
-    """Render the exposure ``request`` (as the sim protocol sends it) and write it."""
+def write_frame(unit: UnitConfig, camera: CameraModel, pointing: dict, request: dict,
+                seeing: float = 1.5) -> Path:
+    """Render the exposure ``request`` (as the sim protocol sends it) and write it.
+
+    The sky is rendered where the telescope truly points (``sky_ra``/``sky_dec`` of
+    ``pointing`` when given), the header says where the mount says it points (``ra``,
+    ``dec``), as a real camera's would: the analysis' solved-minus-header offset is then
+    the pointing error. ``seeing`` is the stars' FWHM in arcsec, defocus included."""
     ended = camera.clock.now()
     seconds = float(request["seconds"])
     start = ended - timedelta(seconds=seconds + camera.channel.readout_time)
@@ -29,7 +35,8 @@ def write_frame(unit: UnitConfig, camera: CameraModel, pointing: dict, request: 
         detector=Detector.from_channel(camera.channel),
         time=start,
         site=unit.site,
-        ra=pointing["ra"], dec=pointing["dec"],
+        ra=pointing.get("sky_ra", pointing["ra"]), dec=pointing.get("sky_dec", pointing["dec"]),
+        seeing=seeing,
         filter_name=camera.filter,
         binning=int(request.get("binning", 1)),
         region=Region(**region) if region else None,
@@ -42,6 +49,8 @@ def write_frame(unit: UnitConfig, camera: CameraModel, pointing: dict, request: 
         transients=registered_transients() if frame_type is FrameType.LIGHT else (),
     )
     hdus = render_frame(frame)
+    if frame.has_sky:
+        _say_where_the_mount_points(hdus[0].header, pointing)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".part")
     hdus.writeto(partial, overwrite=True)
@@ -51,3 +60,11 @@ def write_frame(unit: UnitConfig, camera: CameraModel, pointing: dict, request: 
 
 def _seed(path: Path, start: datetime) -> int:
     return zlib.crc32(f"{path.name}{start.isoformat()}".encode())
+
+
+def _say_where_the_mount_points(header, pointing: dict) -> None:
+    """The pointing keywords and the WCS reference from the mount's own position."""
+    for key, value in (("RA", pointing["ra"]), ("DEC", pointing["dec"]),
+                       ("CRVAL1", pointing["ra"]), ("CRVAL2", pointing["dec"])):
+        if key in header:
+            header[key] = value

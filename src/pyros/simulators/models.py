@@ -13,13 +13,16 @@ channel's ``filter_change_time``; a readout the channel's ``readout_time``.
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pyros import astro
 from pyros.clock import Clock
+from pyros.config.pointing import SimulatedFocus, SimulatedPointingError
 from pyros.config.schema import Channel, UnitConfig
 from pyros.devices.interfaces import CameraState, ShutterState
+from pyros.pointing.model import PointingModel
 
 SHUTTER_TIME = 30.0  # seconds to open or close
 DOME_ROTATION_RATE = 5.0  # degrees per second
@@ -94,6 +97,19 @@ class MountModel:
         self.motion: Motion | None = None
         self.park_after = False
         self.watchdog = WatchdogTimer(clock)
+        self.error = TruePointingError(unit.mount.simulated_error, unit.site.latitude)
+        self.sky_offset = (0.0, 0.0)  # degrees: where it truly points − where it says
+
+    def _lst(self, when: datetime) -> float:
+        """Local sidereal time, degrees."""
+        ra = self.radec[0] if self.radec else 0.0
+        return (astro.hour_angle(ra, when, self.where) * 15.0 + ra) % 360.0
+
+    def sky_position(self, now: datetime) -> tuple[float, float]:
+        """Where the telescope truly points (the camera sees this sky), which differs
+        from :meth:`position` by the configured pointing error."""
+        ra, dec = self.position(now)
+        return (ra + self.sky_offset[0]) % 360.0, max(-90.0, min(90.0, dec + self.sky_offset[1]))
 
     def _radec_of(self, alt: float, az: float, when: datetime) -> tuple[float, float]:
         return astro.radec_from_altaz(alt, az, when, self.where)
@@ -136,6 +152,7 @@ class MountModel:
         self.target = (ra, dec)
         self.motion = Motion(now, self._slew_seconds(*self.origin, ra, dec))
         self.tracking, self.fixed_altaz = True, None
+        self.sky_offset = self.error.offset(ra, dec, self._lst(now))
         return self.motion.duration
 
     def park(self) -> float:
@@ -144,6 +161,7 @@ class MountModel:
         self.target = self._radec_of(PARK_ALT, PARK_AZ, now)
         self.motion = Motion(now, self._slew_seconds(*self.origin, *self.target))
         self.park_after = True
+        self.sky_offset = (0.0, 0.0)
         return self.motion.duration
 
     def unpark(self) -> None:
@@ -184,6 +202,26 @@ class MountModel:
                 "parked": self.parked and self.motion is None,
                 "at_limit": alt < limits.min_altitude or abs(ha) > limits.max_hour_angle,
                 "time": now.isoformat(), **self.watchdog.status()}
+
+
+class TruePointingError:
+    """The simulated mount's pointing error: a TPOINT model (``[mount.simulated_error]``)
+    plus a random error drawn at each slew, so that a fitted model can be checked
+    against the truth."""
+
+    def __init__(self, config: SimulatedPointingError, latitude: float) -> None:
+        self.model = PointingModel(dict(config.terms), latitude) if config.terms else None
+        self.noise = config.noise
+        self.random = random.Random(config.seed)
+
+    def offset(self, ra: float, dec: float, lst: float) -> tuple[float, float]:
+        """(dra, ddec) in degrees from where a mount sent to (ra, dec) says it points
+        to where it truly points."""
+        sky_ra, sky_dec = (self.model.sky_position(ra, dec, lst) if self.model is not None
+                           else (ra, dec))
+        east, north = (self.random.gauss(0.0, self.noise) / 3600.0 for _ in range(2))
+        cosd = max(math.cos(math.radians(sky_dec)), 1e-6)
+        return _angle(ra, sky_ra) + east / cosd, sky_dec - dec + north
 
 
 @dataclass
@@ -352,12 +390,36 @@ class CameraModel:
 
 @dataclass
 class FocuserModel:
+    """A focuser with a temperature probe on the tube; its optics (``optics``) say how
+    far from best focus it is, which the camera turns into blur."""
+
     clock: Clock
+    optics: SimulatedFocus = field(default_factory=SimulatedFocus)
     position: int = 25_000
     origin: int = 25_000
     target: int = 25_000
     motion: Motion | None = None
     max_position: int = 50_000
+    started: datetime | None = None
+
+    def __post_init__(self) -> None:
+        self.started = self.clock.now()
+
+    def temperature(self) -> float:
+        """The tube's temperature: the configured start, drifting at the configured
+        rate with the clock."""
+        hours = (self.clock.now() - self.started).total_seconds() / 3600.0
+        return self.optics.temperature + self.optics.temperature_rate * hours
+
+    def best_position(self) -> float:
+        """Where the stars are sharpest at the tube's temperature now."""
+        o = self.optics
+        return o.best_position + o.steps_per_degree * (self.temperature()
+                                                       - o.reference_temperature)
+
+    def blur(self) -> float:
+        """FWHM (arcsec) the defocus adds in quadrature to the seeing."""
+        return self.optics.blur_per_step * abs(self.current() - self.best_position())
 
     def move_to(self, position: int) -> float:
         if not 0 <= position <= self.max_position:
@@ -380,6 +442,7 @@ class FocuserModel:
     def status(self) -> dict:
         position = self.current()
         return {"connected": True, "position": position, "moving": self.motion is not None,
+                "temperature": round(self.temperature(), 3),
                 "time": self.clock.now().isoformat()}
 
 

@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import signal
 import time
 from collections.abc import Callable
@@ -51,6 +52,18 @@ from pyros.simulators.models import (
     Refused,
     WatchdogTimer,
 )
+
+SEEING = 1.5  # arcsec FWHM of the simulated atmosphere (the renderer's default)
+
+
+@dataclass(frozen=True)
+class SeeingAndFocus:
+    seeing: float  # arcsec FWHM
+    blur: float  # arcsec FWHM of the defocus
+
+    @property
+    def fwhm(self) -> float:
+        return math.hypot(self.seeing, self.blur)
 
 log = logging.getLogger("pyros.simulators")
 MAX_LINE = 64 * 1024
@@ -106,7 +119,8 @@ class Observatory:
         self.unit, self.clock, self.faults = unit, sim_clock, faults
         self.mount = MountModel(unit, sim_clock)
         self.domes = {n: DomeModel(sim_clock) for n in unit.devices_of_kind("dome")}
-        self.focusers = {n: FocuserModel(sim_clock) for n in unit.devices_of_kind("focuser")}
+        self.focusers = {n: FocuserModel(sim_clock, unit.focus.simulated)
+                         for n in unit.devices_of_kind("focuser")}
         self.cameras = {c.camera: CameraModel(c, sim_clock) for c in unit.channels}
         self._tasks: set[asyncio.Task] = set()
 
@@ -158,7 +172,10 @@ class Observatory:
             from pyros.simulators.frames import write_frame
 
             pointing = self.mount.status()
-            await asyncio.to_thread(write_frame, self.unit, camera, pointing, request)
+            pointing["sky_ra"], pointing["sky_dec"] = self.mount.sky_position(self.clock.now())
+            optics = SeeingAndFocus(seeing=SEEING, blur=self._focus_blur())
+            await asyncio.to_thread(write_frame, self.unit, camera, pointing, request,
+                                    optics.fwhm)
         except Exception as exc:
             log.exception("the simulated camera %s failed to write its image",
                           camera.channel.camera)
@@ -173,6 +190,11 @@ class Observatory:
             camera.last_image, camera.last_exposure = request["path"], number
             camera.state = CameraState.IDLE
         camera.exposure, camera.pending = None, {}
+
+    def _focus_blur(self) -> float:
+        """The defocus of the unit's focuser (the first: one focuser per telescope)."""
+        focuser = next(iter(self.focusers.values()), None)
+        return 0.0 if focuser is None else focuser.blur()
 
     def check_watchdogs(self) -> None:
         """Make safe every device whose watchdog has expired."""

@@ -523,9 +523,12 @@ class IndiFocuser(_IndiDevice, Focuser):
         absolute = self._require(properties, "ABS_FOCUS_POSITION", "no absolute position")
         relative = properties.get("REL_FOCUS_POSITION")
         moving = any(p is not None and p.state is State.BUSY for p in (absolute, relative))
+        probe = properties.get("FOCUS_TEMPERATURE")
+        temperature = (self._number(probe, "TEMPERATURE") if probe is not None
+                       and "TEMPERATURE" in probe.values else None)
         return FocuserStatus(connected=True,
                              position=round(self._number(absolute, "FOCUS_ABSOLUTE_POSITION")),
-                             moving=moving, time=clock.now())
+                             moving=moving, time=clock.now(), temperature=temperature)
 
     def move_to(self, position: int, *, wait: bool = True, timeout: float = 120.0) -> None:
         deadline = _Deadline(timeout)
