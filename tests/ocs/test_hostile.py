@@ -72,3 +72,9 @@ def test_hostile_json_is_a_400_before_any_view(tom, raw):
 ])
 def test_hostile_paths_and_queries_are_4xx(tom, path):
     assert 400 <= tom.get(path).status_code < 500
+
+
+def test_an_unknown_path_of_the_ocs_port_is_a_json_404(tom):
+    for path in ("/nothing/here", "/api/requests/-1", "/frames/x/"):
+        answer = tom.get(path)
+        assert answer.status_code == 404 and "Not found" in answer.json()["detail"]

@@ -8,6 +8,9 @@ from django.urls import URLPattern, path
 from pyros.archive.downloads import FrameFileView
 from pyros.ocs import frames, views
 
+handler404 = "pyros.ocs.views.not_found"
+handler500 = "pyros.ocs.views.server_error"
+
 
 def both(route: str, view, name: str) -> list[URLPattern]:
     """``route/`` (named ``name``, what links use) and ``route`` without the slash."""

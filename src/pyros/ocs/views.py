@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import JSONParser
@@ -192,3 +193,13 @@ class TelescopeStatesView(OcsView):
         return Response({key: [{"event_type": "AVAILABLE" if available else "NOT_AVAILABLE",
                                 "event_reason": reason, "telescope": key,
                                 "start": now.isoformat().replace("+00:00", "Z")}]})
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A program reads every answer of the OCS port: JSON, never the site's page."""
+    return JsonResponse({"detail": f"Not found: {request.path}"}, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({"detail": "Server error: the administrators can find it in "
+                                   "logs/web.log"}, status=500)
