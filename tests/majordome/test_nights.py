@@ -23,6 +23,7 @@ from pyros.monitoring.models import SafetyState
 from pyros.observations.lifecycle import RequestStatus, SequenceStatus
 from pyros.observations.models import Sequence
 from tests.majordome.night import SPEED, Night, in_the_sky, sequence
+from tests.waiting import GENEROUS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -251,16 +252,53 @@ def test_a_silent_monitoring_closes_the_observatory(night_factory):
 
 
 def test_the_dome_and_mount_close_by_themselves_when_the_majordome_is_silent(night_factory):
-    """The second safety layer: no heartbeat for ``heartbeat`` seconds, and the simulated
-    dome closes and the mount parks without anyone asking."""
-    night = night_factory(heartbeat=60.0)
+    """The second safety layer: no heartbeat for ``heartbeat`` seconds of wall time, and
+    the simulated dome closes and the mount parks without anyone asking; the majordome,
+    back, says so in the night log."""
+    night = night_factory(heartbeat=2.0)
     night.until_state(State.SCHEDULER_READY)
     assert not _closed(night)
-    silent_from = night.clock.now()
+    silent_from = time.monotonic()
     while not _closed(night):  # the majordome stops deciding: no more heartbeats
-        assert night.sim_seconds(silent_from) < 60.0 + 1800.0, "the watchdog did not trip"
+        assert time.monotonic() - silent_from < GENEROUS, "the watchdog did not trip"
         time.sleep(0.05)
-    assert night.sim_seconds(silent_from) >= 60.0 - 15.0  # not before the heartbeat's time
+    # Not before the heartbeat's time, in wall seconds (at 50×, 2 s of the clock would
+    # be 40 ms): the heartbeats came every 0.5 s of wall time until then.
+    assert time.monotonic() - silent_from >= 2.0 - 0.5
+    night.majordome.tick()
+    trips = list(NightLogEntry.objects.filter(kind=LogKind.SAFETY,
+                                              message__startswith="watchdog tripped")
+                 .values_list("message", flat=True))
+    assert sorted(trips) == [
+        "watchdog tripped: the dome 'dome' closed its shutter by itself at "
+        f"{_trip(night.devices.dome):%H:%M:%S} UTC, having had no heartbeat from the "
+        "majordome for 2 s of wall time",
+        "watchdog tripped: the mount 'mount' parked by itself at "
+        f"{_trip(night.devices.mount):%H:%M:%S} UTC, having had no heartbeat from the "
+        "majordome for 2 s of wall time"]
+    for _ in range(3):
+        night.majordome.tick()
+    assert NightLogEntry.objects.filter(message__startswith="watchdog tripped").count() == 2
+
+
+def _trip(device) -> datetime:
+    tripped = device.status().watchdog_tripped_at
+    assert tripped is not None
+    return tripped
+
+
+def test_slow_decisions_at_a_fast_clock_do_not_trip_the_watchdog(night_factory):
+    """At 50× a decision held up for 1.5 s of wall time (a loaded machine) is 75 s of the
+    clock, longer than the 4 s heartbeat; the watchdog counts wall seconds, as the
+    heartbeats do, and stays quiet."""
+    night = night_factory(heartbeat=4.0)
+    night.until_state(State.SCHEDULER_READY)
+    for _ in range(3):
+        time.sleep(1.5)
+        night.majordome.tick()
+    assert not _closed(night)
+    assert night.devices.dome.status().watchdog_tripped_at is None
+    assert night.majordome.state == State.SCHEDULER_READY
 
 
 class PlcMonitoring:

@@ -13,8 +13,9 @@ channel's ``filter_change_time``; a readout the channel's ``readout_time``.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pyros import astro
 from pyros.clock import Clock
@@ -53,23 +54,32 @@ class Motion:
 
 @dataclass
 class WatchdogTimer:
-    """The second safety layer: a deadline, in the clock's time, that the majordome's
-    heartbeat keeps pushing back; once it passes, the device makes itself safe."""
+    """The second safety layer: a deadline that the majordome's heartbeat keeps pushing
+    back; once it passes, the device makes itself safe.
+
+    The deadline counts **wall seconds**, not the clock's: it guards against a process
+    that stopped (the majordome dead or hung, its computer down, the network cut), and
+    processes live in wall time whatever the simulated clock's speed. The majordome sends
+    its heartbeats on wall time too, every quarter of the period. Counted on a clock at
+    ``--speed 20``, a 60 s watchdog would give the majordome 3 s of wall time, which one
+    decision waiting for a slow device on a loaded machine can take: the devices closed in
+    the middle of a safe night. A simulated clock set forward (tests, benchmarks) does not
+    trip it either. When it trips is said on the clock (``tripped_at``)."""
 
     clock: Clock
     seconds: float = 0.0  # 0: disarmed
-    deadline: datetime | None = None
-    tripped_at: datetime | None = None  # the last time it expired
+    deadline: float | None = None  # time.monotonic()
+    tripped_at: datetime | None = None  # the last time it expired, on the clock
 
     def arm(self, seconds: float) -> None:
         seconds = float(seconds)
         if not 0.0 <= seconds <= 86_400.0:
             raise Refused(f"watchdog period {seconds} s outside 0..86400 s (0 disarms)")
         self.seconds = seconds
-        self.deadline = self.clock.now() + timedelta(seconds=seconds) if seconds else None
+        self.deadline = time.monotonic() + seconds if seconds else None
 
-    def expired(self, now: datetime) -> bool:
-        return self.deadline is not None and now >= self.deadline
+    def expired(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
 
     def trip(self, now: datetime) -> None:
         """Disarm and remember when: a client sees it in the device's status."""
