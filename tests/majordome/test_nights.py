@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -379,3 +379,27 @@ def test_a_plc_that_does_not_echo_the_bypass_is_ko(night_factory):
         night.tick_until(lambda: (monitoring.period(),
                                   night.majordome.state == State.STANDBY)[1])
         assert "the PLC echoes PLC BYPASS=0: PLC OK" in night.night_log()
+
+
+def test_a_transition_is_stamped_when_the_state_is_entered(night_factory, monkeypatch):
+    """Gathering a decision's inputs may take minutes of a fast clock (the first night
+    sky, a device slow to answer): the night log says when the state was entered."""
+    import pyros.majordome.agent as agent_module
+
+    night = night_factory()
+    real_sun_now = agent_module.sun_now
+    slow_until: list[datetime] = []
+
+    def slow_sun_now(*args, **kwargs):
+        if not slow_until:  # the first decision only: five minutes go by meanwhile
+            night.clock.set(night.clock.now() + timedelta(minutes=5))
+            slow_until.append(night.clock.now())
+        return real_sun_now(*args, **kwargs)
+
+    monkeypatch.setattr(agent_module, "sun_now", slow_sun_now)
+    began = night.clock.now()
+    night.majordome.tick()
+    first = NightLogEntry.objects.filter(kind=LogKind.STATE).order_by("time", "id").first()
+    assert first is not None and first.detail["from"] == "STARTING"
+    assert first.time >= slow_until[0] > began + timedelta(minutes=4)
+    assert MajordomeState.current().since == first.time
