@@ -106,11 +106,16 @@ class Night:
     # --- watching ------------------------------------------------------------------------
 
     def tick_until(self, done: Callable[[], bool], *, wall: float = GENEROUS,
-                   what: str = "the condition") -> float:
+                   what: str = "the condition", scheduler: bool = False) -> float:
         """Decide again and again until ``done()``; returns the wall seconds it took.
-        ``wall`` only bounds a failure."""
+        ``wall`` only bounds a failure. ``scheduler``: the scheduler follows its markers
+        between two decisions, as its agent does every second in operation (it re-plans
+        when a sequence ends, so a slot that passed while a loaded machine ran late at
+        50× is given again); else the plans are the scenario's own (``plan()``)."""
         began = time.monotonic()
         while not done():
+            if scheduler:
+                self.scheduler.routine()
             if time.monotonic() - began > wall:
                 raise AssertionError(f"{what} not reached within {wall:g} s of wall time "
                                      f"(state {self.majordome.state}, "

@@ -231,6 +231,7 @@ class CameraStatus:
     exposure_left: float  # seconds
     last_image: str | None  # path of the last FITS file
     time: datetime
+    cooler_power: float | None = None  # percent; None when the camera does not say
 
 
 class Camera(Device):

@@ -49,6 +49,13 @@ from pyros.devices.factory import UnitDevices, build_devices
 from pyros.devices.interfaces import ShutterState
 from pyros.majordome import calibrations, store
 from pyros.majordome.conditions import ConditionsLog
+from pyros.majordome.cooling import (
+    CameraTemperature,
+    ColdWait,
+    cooled_channels,
+    steer_coolers,
+    wanted_cold,
+)
 from pyros.majordome.disk import DiskCheck
 from pyros.majordome.executor import Executor
 from pyros.majordome.models import LogKind
@@ -79,6 +86,7 @@ BYPASS_RESEND = 2.0  # wall seconds between two asks to send the PLC BYPASS to t
 MONITORING = "monitoring"  # the agent that talks to the PLC
 SafetyReasons = Annotated[tuple[Reason, ...], Field(max_length=100)]
 DARKS_BEFORE_DUSK = 6.0  # degrees of sun above open_sun_altitude: dusk's darks begin
+COOLERS_EVERY = 1.0  # wall seconds between two looks at the cameras' coolers
 
 
 @dataclass
@@ -122,6 +130,9 @@ class MajordomeAgent(Agent):
         self._next_heartbeat = 0.0
         self.conditions = ConditionsLog()  # SAFETY, OBSSTATE, weather: for the headers
         self._trips = WatchdogTrips()  # the devices' watchdog trips logged (init reads them)
+        self._cold_wait = ColdWait(self.unit.majordome.cooling)
+        self._cameras: list[CameraTemperature] = []  # the cooled cameras as last read
+        self._next_coolers = 0.0
         self._warned_closing = False
         self._tried: set[str] = set()  # keys of the calibrations started (init reads them)
         self.last_inputs: Inputs | None = None
@@ -291,6 +302,7 @@ class MajordomeAgent(Agent):
             disk_room=opened or self.disk.room(unit, night, now).room)
         self._record_conditions(around, now)
         changed = self._transition(decide(self.state, inputs), inputs, now)
+        self._coolers(sun, night, now)
         if self._duties(inputs, sun, night, now):
             inputs = replace(inputs, busy=self._busy_outside())
             changed = self._transition(decide(self.state, inputs), inputs, now) or changed
@@ -511,8 +523,45 @@ class MajordomeAgent(Agent):
             when = "dawn"
         if calibrations.calibration_key(night, when, "darks") in self._tried:
             return False
+        if not self._cameras_cold(now):
+            return False
         work = calibrations.bias_and_darks(self.unit, night, when)
         return work is not None and self._start_calibration(work, now)
+
+    def _coolers(self, sun: Sun, night: date, now: datetime) -> None:
+        """Cold from before dusk's darks until dawn's are done, then off (cooling.py);
+        not in the states where the site is in other hands."""
+        setpoints = cooled_channels(self.unit)
+        if not setpoints or self.state in HANDS_OFF_STATES or self.devices is None or \
+                time.monotonic() < self._next_coolers:
+            return
+        self._next_coolers = time.monotonic() + COOLERS_EVERY
+        darks_from = self.unit.majordome.open_sun_altitude + DARKS_BEFORE_DUSK
+        cold = wanted_cold(sun, darks_from, dawn_pending=self._dawn_darks_pending(night))
+        self._cameras, said = steer_coolers(self.devices.cameras, setpoints, cold,
+                                            self.unit.majordome.status_timeout)
+        for sentence in said:
+            self.log.info("%s", sentence)
+            self._night_log(LogKind.DEVICE, sentence, now=now)
+
+    def _dawn_darks_pending(self, night: date) -> bool:
+        """Dawn's bias and darks are still to come, or being taken."""
+        settings = self.unit.majordome.calibrations
+        if not settings.dawn or not self._night_was_observed(night):
+            return False
+        key = calibrations.calibration_key(night, "dawn", "darks")
+        running = self.running
+        return key not in self._tried or (running is not None and running.work.key == key)
+
+    def _cameras_cold(self, now: datetime) -> bool:
+        """Whether the bias and darks may begin: the cameras cold, or waited for long
+        enough (the night log says which did not make it)."""
+        ready, sentence = self._cold_wait.check(self._cameras, now)
+        if sentence:
+            level = self.log.warning if "not cold" in sentence else self.log.info
+            level("%s", sentence)
+            self._night_log(LogKind.CALIBRATION, sentence, now=now)
+        return ready
 
     def _night_was_observed(self, night: date) -> bool:
         """Dawn's darks only after a night that had dusk's (not every afternoon)."""

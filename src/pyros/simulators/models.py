@@ -25,7 +25,13 @@ from pyros.devices.interfaces import CameraState, ShutterState
 SHUTTER_TIME = 30.0  # seconds to open or close
 DOME_ROTATION_RATE = 5.0  # degrees per second
 FOCUSER_RATE = 500.0  # steps per second
-COOLING_TIME_CONSTANT = 120.0  # seconds
+#: The simulated CCD cooler (a thermoelectric one, as on most science CCDs): the
+#: temperature moves at most COOLING_RATE towards its goal (makers advise a few degrees
+#: a minute against thermal stress), then settles exponentially with
+#: COOLING_TIME_CONSTANT; the cooler holds at most COOLER_MAX_DELTA below the ambient.
+COOLING_RATE = 5.0 / 60.0  # kelvin per second
+COOLING_TIME_CONSTANT = 60.0  # seconds
+COOLER_MAX_DELTA = 50.0  # kelvin below the ambient at full power
 PARK_ALT, PARK_AZ = 89.0, 0.0
 
 
@@ -294,15 +300,41 @@ class CameraModel:
     def filter(self) -> str:
         return self.channel.filters[self.filter_position]
 
+    def goal(self) -> float:
+        """Where the CCD is heading: the set-point, as far as the cooler can reach; the
+        ambient with the cooler off."""
+        if self.cooler_setpoint is None:
+            return self.ambient
+        return max(self.cooler_setpoint, self.ambient - COOLER_MAX_DELTA)
+
     def temperature(self) -> float:
-        """The CCD approaches its set-point (or the ambient with the cooler off) with a
-        two-minute time constant."""
-        goal = self.ambient if self.cooler_setpoint is None else self.cooler_setpoint
+        """The CCD on its way from where it was when the set-point changed to the goal:
+        a ramp at COOLING_RATE, then an exponential settling whose slope joins it (it
+        begins within COOLING_RATE × COOLING_TIME_CONSTANT of the goal)."""
+        goal = self.goal()
         if self.cooling_from is None:
             return goal
         since, start = self.cooling_from
-        elapsed = (self.clock.now() - since).total_seconds()
-        return goal + (start - goal) * math.exp(-elapsed / COOLING_TIME_CONSTANT)
+        elapsed = max(0.0, (self.clock.now() - since).total_seconds())
+        gap = start - goal
+        band = COOLING_RATE * COOLING_TIME_CONSTANT
+        ramp = max(0.0, (abs(gap) - band) / COOLING_RATE)
+        if elapsed < ramp:
+            return start - math.copysign(COOLING_RATE * elapsed, gap)
+        left = min(abs(gap), band)
+        return goal + math.copysign(left, gap) * math.exp(
+            -(elapsed - ramp) / COOLING_TIME_CONSTANT)
+
+    def cooler_power(self) -> float:
+        """Percent: full while pulling the CCD down to its goal, then what holding it
+        that far below the ambient takes; 0 with the cooler off."""
+        if self.cooler_setpoint is None:
+            return 0.0
+        temperature = self.temperature()
+        if temperature - self.goal() > 0.5:
+            return 100.0
+        held = (self.ambient - temperature) / COOLER_MAX_DELTA
+        return round(100.0 * min(1.0, max(0.0, held)), 1)
 
     def set_cooler(self, setpoint: float | None) -> None:
         if setpoint is not None and not -100.0 <= setpoint <= 30.0:
@@ -349,6 +381,7 @@ class CameraModel:
             left = max(0.0, self.exposure_seconds - (now - self.exposure.start).total_seconds())
         return {"connected": True, "state": self.phase().value,
                 "ccd_temperature": self.temperature(), "cooler_setpoint": self.cooler_setpoint,
+                "cooler_power": self.cooler_power(),
                 "exposure_left": left, "last_image": self.last_image,
                 "last_exposure": self.last_exposure, "error": self.error,
                 "time": now.isoformat()}

@@ -410,13 +410,15 @@ class IndiCamera(_IndiDevice, Camera):
         temperature = properties.get("CCD_TEMPERATURE")
         cooler = properties.get("CCD_COOLER")
         cooling = cooler.is_on("COOLER_ON") if cooler is not None else self._setpoint is not None
+        power = properties.get("CCD_COOLER_POWER")  # INDI's standard property, when offered
         return CameraStatus(
             connected=True, state=state,
             ccd_temperature=self._number(temperature, "CCD_TEMPERATURE_VALUE") if temperature
             else float("nan"),
             cooler_setpoint=self._setpoint if cooling else None,
             exposure_left=left if state is CameraState.EXPOSING else 0.0,
-            last_image=self._last_image, time=clock.now())
+            last_image=self._last_image, time=clock.now(),
+            cooler_power=_optional_number(power, "CCD_COOLER_VALUE"))
 
     def expose(self, seconds: float, path: Path, *, frame_type: FrameType = FrameType.LIGHT,
                binning: int = 1, region: Region | None = None, object_name: str = "",
@@ -631,6 +633,16 @@ class IndiWeatherStation(_IndiDevice, WeatherStation):
 def _unit(label: str) -> str:
     match = _UNIT.search(label)
     return match.group(1) if match else ""
+
+
+def _optional_number(prop: Property | None, element: str) -> float | None:
+    """A number a driver may or may not offer (the cooler's power)."""
+    if prop is None:
+        return None
+    try:
+        return prop.number(element)
+    except KeyError:
+        return None
 
 
 def _number_or_none(value: object) -> float | None:
