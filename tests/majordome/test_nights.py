@@ -13,6 +13,7 @@ from astropy.io import fits
 
 from pyros.accounts.profiles import ProfileLevel
 from pyros.archive.models import ArchiveFrame
+from pyros.config.schema import Cooling
 from pyros.devices.interfaces import ShutterState
 from pyros.images.models import Image
 from pyros.majordome import store
@@ -213,13 +214,21 @@ def test_the_operators_stop_interrupts_and_waits(night_factory):
 
 
 def test_the_night_cycle_takes_its_calibrations_and_closes_at_dawn(night_factory):
-    """Darks before dusk, flats at dusk, the night, flats at dawn, close, darks again."""
+    """Cameras cooled, darks before dusk, flats at dusk, the night, flats at dawn, close,
+    darks again, cameras warmed up."""
     night = night_factory(at=datetime(2026, 11, 22, 0, 30, tzinfo=UTC))  # sun at +1.5°
     night.tick_until(lambda: Image.objects.filter(frame_type="DARK").count() == 2,
                      what="dusk's darks")
     assert night.majordome.state == State.SCHEDULER_STANDBY
     assert Image.objects.filter(frame_type="BIAS").count() == 4  # 2 per channel
     assert _closed(night)  # bias and darks with the dome closed
+    # Taken cold: the cameras were cooled to their set-point (-20 °C) first, from 15 °C.
+    for frame in Image.objects.filter(frame_type__in=("BIAS", "DARK")):
+        assert fits.getheader(frame.path)["CCD-TEMP"] == pytest.approx(-20.0, abs=1.0)
+    log = night.night_log()
+    assert "VIS: cooling to -20 °C, now at 15.0 °C" in log
+    assert "waiting for the cameras to cool within 1 K of their set-points" in log
+    assert "cameras cold after" in log
 
     # Dusk at -3.6°, at 10× for the same reason as the dawn below: at 50× a busy
     # machine's lost seconds are minutes of a darkening sky, and no flat reaches its level.
@@ -242,11 +251,31 @@ def test_the_night_cycle_takes_its_calibrations_and_closes_at_dawn(night_factory
     assert _closed(night)
     night.tick_until(lambda: Image.objects.filter(frame_type="DARK").count() == 4,
                      what="dawn's darks")
+    for frame in Image.objects.filter(frame_type="DARK"):
+        assert fits.getheader(frame.path)["CCD-TEMP"] == pytest.approx(-20.0, abs=1.0)
+    night.tick_until(lambda: night.devices.cameras["VIS"].status().cooler_setpoint is None,
+                     what="the cameras warming up after dawn's darks")
+    assert "VIS: cooler off, warming up from -20.0 °C" in night.night_log()
     transitions = list(NightLogEntry.objects.filter(kind=LogKind.STATE)
                        .values_list("detail__to", flat=True))
     assert transitions == ["SCHEDULER_STANDBY", "OPENING", "SCHEDULER_READY", "OBSERVING",
                            "SCHEDULER_READY", "OBSERVING", "SCHEDULER_READY", "CLOSING",
                            "SCHEDULER_STANDBY"]
+
+
+def test_dusk_calibrations_wait_for_the_cameras_cold_but_not_for_ever(night_factory):
+    """A set-point the cooler cannot reach (50 K below the ambient at most): after the
+    timeout the night log says which camera and where it got, and the darks are taken."""
+    night = night_factory(at=datetime(2026, 11, 22, 0, 30, tzinfo=UTC),
+                          setpoints={"NIR": -80.0},
+                          cooling=Cooling(tolerance=1.0, timeout=120.0))
+    night.tick_until(lambda: Image.objects.filter(frame_type="DARK").count() == 2,
+                     what="dusk's darks")
+    log = night.night_log()
+    assert "cameras not cold within 120 s: NIR at " in log
+    assert "(set-point -80 °C, cooler 100 %). The calibrations are taken at that " \
+           "temperature" in log
+    assert "VIS at" not in log.split("cameras not cold within")[1].split("\n")[0]
 
 
 def test_a_silent_monitoring_closes_the_observatory(night_factory):

@@ -302,6 +302,8 @@ class MajordomeAgent(Agent):
             disk_room=opened or self.disk.room(unit, night, now).room)
         self._record_conditions(around, now)
         changed = self._transition(decide(self.state, inputs), inputs, now)
+        if changed:  # what follows comes after the state's entry, however long it took
+            now = self._state_entered
         self._coolers(sun, night, now)
         if self._duties(inputs, sun, night, now):
             inputs = replace(inputs, busy=self._busy_outside())
