@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from astropy.io import fits
+from django.test import Client
 
 from pyros.accounts.profiles import ProfileLevel
 from pyros.archive.models import ArchiveFrame
@@ -316,6 +317,9 @@ def test_the_dome_and_mount_close_by_themselves_when_the_majordome_is_silent(nig
     for _ in range(3):
         night.majordome.tick()
     assert NightLogEntry.objects.filter(message__startswith="watchdog tripped").count() == 2
+    page = Client().get("/observatory/").content.decode()  # everyone's page
+    recent = page[page.index('id="recent-log"'):]
+    assert recent.count("watchdog tripped: the ") == 2 and 'data-kind="SAFETY"' in recent
 
 
 def _trip(device) -> datetime:
