@@ -68,7 +68,7 @@ def test_a_clear_night_executes_the_plan_in_order(night_factory):
     night.tick_until(lambda: night.majordome.running is not None and
                      night.majordome.running.work.sequence_id is not None,
                      scheduler=True, what="a sequence started")
-    schedule = Schedule.objects.order_by("id").first()
+    schedule = Schedule.objects.order_by("-id").first()  # the plan the majordome follows
     planned = list(schedule.entries.order_by("start").values_list("sequence_id", flat=True))
     assert len(planned) == 2
     assert night.majordome.running.work.sequence_id == planned[0]
@@ -76,7 +76,7 @@ def test_a_clear_night_executes_the_plan_in_order(night_factory):
     night.clock.set(slot_over + timedelta(seconds=30))  # the loaded machine's lost time
     night.tick_until(lambda: Sequence.objects.filter(
         request=request, status=SequenceStatus.EXECUTED).count() == 2,
-        scheduler=True, what="both sequences executed")
+        scheduler=True, wall=4 * GENEROUS, what="both sequences executed")
 
     images = list(Image.objects.order_by("date_obs", "id"))
     assert len(images) == 2 * 2 * 2  # two sequences × two channels × two images
