@@ -217,7 +217,9 @@ def test_the_operators_stop_interrupts_and_waits(night_factory):
 def test_the_night_cycle_takes_its_calibrations_and_closes_at_dawn(night_factory):
     """Cameras cooled, darks before dusk, flats at dusk, the night, flats at dawn, close,
     darks again, cameras warmed up."""
-    night = night_factory(at=datetime(2026, 11, 22, 0, 30, tzinfo=UTC))  # sun at +1.5°
+    # Sun at +5°: the coolers start (3° before the darks), and have the cameras cold
+    # when the darks may begin (+3°); dusk's window to -3° stays whole.
+    night = night_factory(at=datetime(2026, 11, 22, 0, 15, tzinfo=UTC))
     night.tick_until(lambda: Image.objects.filter(frame_type="DARK").count() == 2,
                      what="dusk's darks")
     assert night.majordome.state == State.SCHEDULER_STANDBY
@@ -268,7 +270,7 @@ def test_dusk_calibrations_wait_for_the_cameras_cold_but_not_for_ever(night_fact
     """A set-point the cooler cannot reach (50 K below the ambient at most): after the
     timeout the night log says which camera and where it got (not the one that is cold),
     and the darks are taken."""
-    night = night_factory(at=datetime(2026, 11, 22, 0, 30, tzinfo=UTC),
+    night = night_factory(at=datetime(2026, 11, 22, 0, 15, tzinfo=UTC),  # sun at +5°
                           setpoints={"VIS": 13.0, "NIR": -80.0},
                           cooling=Cooling(tolerance=1.0, timeout=300.0))
     night.tick_until(lambda: Image.objects.filter(frame_type="DARK").count() == 2,
@@ -303,20 +305,23 @@ def test_the_dome_and_mount_close_by_themselves_when_the_majordome_is_silent(nig
     # Not before the heartbeat's time, in wall seconds (at 50×, 2 s of the clock would
     # be 40 ms): the heartbeats came every 0.5 s of wall time until then.
     assert time.monotonic() - silent_from >= 2.0 - 0.5
+    dome_trip, mount_trip = _trip(night.devices.dome), _trip(night.devices.mount)
     night.majordome.tick()
-    trips = list(NightLogEntry.objects.filter(kind=LogKind.SAFETY,
-                                              message__startswith="watchdog tripped")
-                 .values_list("message", flat=True))
-    assert sorted(trips) == [
-        "watchdog tripped: the dome 'dome' closed its shutter by itself at "
-        f"{_trip(night.devices.dome):%H:%M:%S} UTC, having had no heartbeat from the "
-        "majordome for 2 s of wall time",
-        "watchdog tripped: the mount 'mount' parked by itself at "
-        f"{_trip(night.devices.mount):%H:%M:%S} UTC, having had no heartbeat from the "
-        "majordome for 2 s of wall time"]
+    trips = set(NightLogEntry.objects.filter(kind=LogKind.SAFETY,
+                                             message__startswith="watchdog tripped")
+                .values_list("message", flat=True))
+    assert {"watchdog tripped: the dome 'dome' closed its shutter by itself at "
+            f"{dome_trip:%H:%M:%S} UTC, having had no heartbeat from the majordome for 2 s "
+            "of wall time",
+            "watchdog tripped: the mount 'mount' parked by itself at "
+            f"{mount_trip:%H:%M:%S} UTC, having had no heartbeat from the majordome for 2 s "
+            "of wall time"} <= trips
     for _ in range(3):
         night.majordome.tick()
-    assert NightLogEntry.objects.filter(message__startswith="watchdog tripped").count() == 2
+    # Once per trip (a decision longer than 2 s on a loaded machine trips it again).
+    logged = list(NightLogEntry.objects.filter(message__startswith="watchdog tripped")
+                  .values_list("detail", flat=True))
+    assert len(logged) == len({(d["watchdog"], d["tripped_at"]) for d in logged}) >= 2
     page = Client().get("/observatory/").content.decode()  # everyone's page
     recent = page[page.index('id="recent-log"'):]
     assert recent.count("watchdog tripped: the ") == 2 and 'data-kind="SAFETY"' in recent
