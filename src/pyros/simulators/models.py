@@ -326,13 +326,14 @@ class CameraModel:
             -(elapsed - ramp) / COOLING_TIME_CONSTANT)
 
     def cooler_power(self) -> float:
-        """Percent: full while pulling the CCD down to its goal, then what holding it
-        that far below the ambient takes; 0 with the cooler off."""
+        """Percent: full while pulling the CCD down to its goal or when the set-point is
+        deeper than it can reach, else what holding it that far below the ambient
+        takes; 0 with the cooler off."""
         if self.cooler_setpoint is None:
             return 0.0
         temperature = self.temperature()
-        if temperature - self.goal() > 0.5:
-            return 100.0
+        if temperature - self.goal() > 0.5 or self.cooler_setpoint < self.goal():
+            return 100.0  # pulling down, or at the most it can do
         held = (self.ambient - temperature) / COOLER_MAX_DELTA
         return round(100.0 * min(1.0, max(0.0, held)), 1)
 
