@@ -90,6 +90,7 @@ def test_camera_cooler(observatory):
     time.sleep(0.5)  # 25 s simulated: part of the way
     status = camera.status()
     assert status.cooler_setpoint == -20.0 and -20.0 < status.ccd_temperature < 15.0
+    assert status.cooler_power == 100.0  # pulling down at its rate
     assert status.state == CameraState.IDLE
 
 

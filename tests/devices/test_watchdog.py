@@ -1,7 +1,8 @@
 """The second safety layer: armed, then left without the majordome's heartbeat, the
 simulated dome closes and the mount parks by themselves; heartbeats, disarming, or a
-device already safe leave everything as it is. An INDI device has one only when the unit
-has INDI's WatchDog driver (tests/devices/indi/test_integration.py)."""
+device already safe leave everything as it is. The watchdog counts wall seconds, as the
+heartbeats do, whatever the simulated clock's speed (50× here). An INDI device has one
+only when the unit has INDI's WatchDog driver (tests/devices/indi/test_integration.py)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,15 @@ import pytest
 
 from pyros.devices.errors import DeviceRefused
 from pyros.devices.interfaces import ShutterState
+from pyros.simulators.server import WATCHDOG_CHECK
 from tests.waiting import wait_until
 
 UP = (150.0, 20.0)  # high in the east at TEST_NOW
-# At 50x: 10 s of the simulator's clock is 0.2 s of wall time, 30 s is 0.6 s.
-SHORT, LONG = 10.0, 30.0
-#: A watchdog kept alive by heartbeats every 0.1 s of wall time: 2 s of wall time, which
-#: a busy machine may well hold the test's thread, does not make it trip.
-KEPT = 100.0
+SHORT = 1.0  # wall seconds: 50 s of the simulator's clock
+#: A watchdog kept alive by heartbeats every 0.1 s of wall time (a quarter of its period
+#: is 1 s): 2 s of wall time, which a busy machine may well hold the test's thread, do
+#: not make it trip.
+KEPT = 4.0
 
 
 def opened_and_pointing(devices) -> None:
@@ -34,36 +36,56 @@ def test_without_heartbeat_the_dome_closes_and_the_mount_parks(observatory, capl
     mount, dome = observatory.mount, observatory.dome
     assert mount.has_watchdog and dome.has_watchdog
     opened_and_pointing(observatory)
-    armed = dome.status().time
+    armed, armed_wall = dome.status().time, time.monotonic()
     mount.arm_watchdog(SHORT)
     dome.arm_watchdog(SHORT)
     wait_until(lambda: dome.status().shutter == ShutterState.CLOSED, "the shutter closed")
     wait_until(lambda: mount.status().parked, "the mount parked")
-    tripped = dome.status().watchdog_tripped_at
-    assert tripped is not None and tripped - armed >= timedelta(seconds=SHORT)
+    assert time.monotonic() - armed_wall >= SHORT  # a second of wall time, not 1/50th
+    tripped = dome.status().watchdog_tripped_at  # said on the simulator's clock
+    assert tripped is not None and tripped - armed >= timedelta(seconds=SHORT * 0.9 * 50)
     assert mount.status().watchdog_tripped
-    assert "dome: watchdog: no heartbeat for 10 s: closing the shutter" in caplog.text
-    assert "mount: watchdog: no heartbeat for 10 s: parking the mount" in caplog.text
+    assert "dome: watchdog: no heartbeat for 1 s: closing the shutter" in caplog.text
+    assert "mount: watchdog: no heartbeat for 1 s: parking the mount" in caplog.text
     dome.open(timeout=60)  # having tripped, the watchdog is disarmed
-    time.sleep(2 * LONG / 50)
+    time.sleep(2 * SHORT)
     assert dome.status().shutter == ShutterState.OPEN
 
 
 def test_regular_heartbeats_keep_the_dome_open_and_disarming_stops_the_watch(observatory):
     mount, dome = observatory.mount, observatory.dome
     opened_and_pointing(observatory)
-    stop = time.monotonic() + 1.5 * KEPT / 50
+    stop = time.monotonic() + 1.5 * KEPT
     while time.monotonic() < stop:  # every 5 s of the simulator's clock
         mount.arm_watchdog(KEPT)
         dome.arm_watchdog(KEPT)
         time.sleep(0.1)
     mount.arm_watchdog(0)
     dome.arm_watchdog(0)
-    time.sleep(1.5 * KEPT / 50)
+    time.sleep(1.5 * KEPT)
     mount_status, dome_status = mount.status(), dome.status()
     assert dome_status.shutter == ShutterState.OPEN and not dome_status.watchdog_tripped
     assert not mount_status.parked and not mount_status.slewing
     assert mount_status.tracking and not mount_status.watchdog_tripped
+
+
+def test_neither_a_fast_clock_nor_a_clock_set_forward_trips_it(simulator_factory):
+    """At --speed 20 a 60 s watchdog counted on the clock was 3 s of wall time: one slow
+    decision on a loaded machine and the dome closed in the middle of a safe night."""
+    simulator, devices = simulator_factory()
+    opened_and_pointing(devices)
+    devices.mount.arm_watchdog(KEPT)
+    devices.dome.arm_watchdog(KEPT)
+    time.sleep(KEPT / 4)  # a heartbeat's interval: KEPT × 50 / 4 s of the clock
+    simulator.clock.set(simulator.clock.now() + timedelta(hours=2))
+    devices.mount.arm_watchdog(KEPT)
+    devices.dome.arm_watchdog(KEPT)
+    time.sleep(2 * WATCHDOG_CHECK)
+    devices.mount.arm_watchdog(0)
+    devices.dome.arm_watchdog(0)
+    assert devices.dome.status().shutter == ShutterState.OPEN
+    assert not devices.dome.status().watchdog_tripped
+    assert not devices.mount.status().parked and not devices.mount.status().watchdog_tripped
 
 
 def test_a_device_already_safe_is_left_alone(observatory, caplog):
@@ -76,8 +98,8 @@ def test_a_device_already_safe_is_left_alone(observatory, caplog):
     mount_status, dome_status = mount.status(), dome.status()
     assert mount_status.parked and not mount_status.slewing
     assert dome_status.shutter == ShutterState.CLOSED and not dome_status.moving
-    assert "mount: watchdog: no heartbeat for 10 s: the mount is already parked" in caplog.text
-    assert "dome: watchdog: no heartbeat for 10 s: the shutter is already closed" in caplog.text
+    assert "mount: watchdog: no heartbeat for 1 s: the mount is already parked" in caplog.text
+    assert "dome: watchdog: no heartbeat for 1 s: the shutter is already closed" in caplog.text
 
 
 def test_bad_periods_are_refused(observatory):

@@ -118,14 +118,15 @@ def test_the_cameras_page_shows_the_new_preview(page: Page, operator, data_home,
     camera = DeviceState.objects.create(
         name="camera_vis", kind="camera", channel="VIS", connected=True, polled_at=TEST_NOW,
         good_at=TEST_NOW, data={"state": "EXPOSING", "ccd_temperature": -19.9,
-                                "cooler_setpoint": -20.0, "exposure_left": 8.0,
-                                "last_image": None})
+                                "cooler_setpoint": -20.0, "cooler_power": 71.0,
+                                "exposure_left": 8.0, "last_image": None})
     page.goto("/login/?next=/instruments/cameras/")
     page.fill("#id_username", operator.username)
     page.fill("#id_password", OBSERVER_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     block = page.locator('[data-device="camera_vis"]')
     expect(block.locator('[data-field="state"]')).to_have_text("EXPOSING")
+    expect(block.locator('[data-field="cooler_power"]')).to_have_text("71 %")
     preview = page.locator('[data-preview-of="camera_vis"]')
     expect(preview).to_be_hidden()
     expect(page.locator("[data-no-preview]").first).to_have_text("No image yet.")
@@ -134,10 +135,11 @@ def test_the_cameras_page_shows_the_new_preview(page: Page, operator, data_home,
     fits.PrimaryHDU(data=sky_with_a_star(1024, 1024).astype("uint16")).writeto(fits_path)
     write_preview(fits_path, preview_path("VIS"))
     DeviceState.objects.filter(pk=camera.pk).update(
-        data={**camera.data, "state": "IDLE", "exposure_left": 0.0,
+        data={**camera.data, "state": "IDLE", "exposure_left": 0.0, "cooler_power": 69.5,
               "last_image": str(fits_path)})
     expect(block.locator('[data-field="last_image"]')).to_have_text(str(fits_path),
                                                                      timeout=LIVE)
+    expect(block.locator('[data-field="cooler_power"]')).to_have_text("70 %")  # live, in JS
     expect(preview).to_be_visible()
     expect(preview).to_have_attribute("src", re.compile(r"/instruments/cameras/VIS/preview"
                                                         r"\.png\?v=\d+$"))

@@ -64,7 +64,8 @@ def devices() -> None:
         name="camera_vis", kind="camera", channel="VIS", connected=True, polled_at=TEST_NOW,
         good_at=TEST_NOW,
         data={"state": "EXPOSING", "ccd_temperature": -19.96, "cooler_setpoint": -20.0,
-              "exposure_left": 12.34, "last_image": "/data/images/remote/x_VIS.fits"})
+              "cooler_power": 70.4, "exposure_left": 12.34,
+              "last_image": "/data/images/remote/x_VIS.fits"})
     DeviceState.objects.create(name="camera_vis.filters", kind="filterwheel", channel="VIS",
                                connected=True, polled_at=TEST_NOW, good_at=TEST_NOW,
                                data={"filter": "r", "position": 2, "moving": False})
@@ -138,7 +139,7 @@ def test_the_cameras_page_shows_each_channel(observer_user, devices, data_home):
     assert response.status_code == 200
     assert block(response, "camera_vis") == (
         "Camera camera_vis connected read 0 s ago State EXPOSING "
-        "CCD temperature -20.0 °C Set-point -20.0 °C Exposure left 12.3 s "
+        "CCD temperature -20.0 °C Set-point -20.0 °C Cooler power 70 % Exposure left 12.3 s "
         "Last image /data/images/remote/x_VIS.fits")
     assert block(response, "camera_vis.filters").startswith(
         "Filter wheel camera_vis.filters connected read 0 s ago Filter r Position 2")

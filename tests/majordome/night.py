@@ -33,9 +33,12 @@ from tests.waiting import GENEROUS
 SPEED = 50.0
 
 
-def night_unit(**majordome) -> UnitConfig:
-    """The example unit on free ports, with calibrations small enough for a test."""
+def night_unit(setpoints: dict[str, float] | None = None, **majordome) -> UnitConfig:
+    """The example unit on free ports, with calibrations small enough for a test;
+    ``setpoints``: the channels' ccd_setpoint, where not the example's."""
     unit = unit_on_free_ports()
+    channels = [c.model_copy(update={"ccd_setpoint": (setpoints or {}).get(
+        c.name, c.ccd_setpoint)}) for c in unit.channels]
     calibrations = unit.majordome.calibrations.model_copy(update={
         "bias_count": 2, "dark_exposures": [5.0], "dark_count": 1, "flat_count": 1,
         "flat_exposure": 2.0, "flat_filters": {"VIS": ["r"], "NIR": ["J"]},
@@ -50,14 +53,16 @@ def night_unit(**majordome) -> UnitConfig:
     # A monitoring period of a minute keeps a written safety decision current for three
     # minutes of wall time at 50× (9000 s of the clock's).
     monitoring = unit.monitoring.model_copy(update={"period": 60.0})
-    return unit.model_copy(update={"majordome": settings, "monitoring": monitoring})
+    return unit.model_copy(update={"majordome": settings, "monitoring": monitoring,
+                                   "channels": channels})
 
 
 class Night:
     """Everything a scenario needs, started at ``start`` (UTC)."""
 
-    def __init__(self, start: datetime, owner, *, speed: float = SPEED, **majordome) -> None:
-        self.unit = night_unit(**majordome)
+    def __init__(self, start: datetime, owner, *, speed: float = SPEED,
+                 setpoints: dict[str, float] | None = None, **majordome) -> None:
+        self.unit = night_unit(setpoints, **majordome)
         self.simulator = RunningSimulator(self.unit, [], speed)
         self.clock = self.simulator.clock
         self.clock.set(start)
@@ -106,11 +111,16 @@ class Night:
     # --- watching ------------------------------------------------------------------------
 
     def tick_until(self, done: Callable[[], bool], *, wall: float = GENEROUS,
-                   what: str = "the condition") -> float:
+                   what: str = "the condition", scheduler: bool = False) -> float:
         """Decide again and again until ``done()``; returns the wall seconds it took.
-        ``wall`` only bounds a failure."""
+        ``wall`` only bounds a failure. ``scheduler``: the scheduler follows its markers
+        between two decisions, as its agent does every second in operation (it re-plans
+        when a sequence ends, so a slot that passed while a loaded machine ran late at
+        50× is given again); else the plans are the scenario's own (``plan()``)."""
         began = time.monotonic()
         while not done():
+            if scheduler:
+                self.scheduler.routine()
             if time.monotonic() - began > wall:
                 raise AssertionError(f"{what} not reached within {wall:g} s of wall time "
                                      f"(state {self.majordome.state}, "

@@ -18,6 +18,7 @@ from astropy.io import fits
 from pyros import astro, clock
 from pyros.devices.interfaces import CameraState, FrameType
 from pyros.majordome.calibrations import bias_and_darks
+from pyros.majordome.conditions import ConditionsLog
 from pyros.majordome.executor import Executor, image_path
 from pyros.majordome.fits_headers import add_headers, airmass_pickering, fits_time
 from pyros.majordome.work import (
@@ -31,6 +32,7 @@ from pyros.majordome.work import (
 )
 from tests.conftest import TEST_NOW
 from tests.devices.conftest import SPEED
+from tests.waiting import wait_until
 
 # At TEST_NOW (2026-11-21 12:00 UTC) the local sidereal time is about 125 deg and the
 # mount, unparked, points at altitude 89 deg, azimuth 0 (RA 125, Dec +32).
@@ -87,7 +89,7 @@ def test_a_two_channel_sequence_takes_every_image_with_its_headers(observatory, 
         ChannelWork("VIS", (plan("r", 2.0, 2, plan_id=31, name="r band"),), album_id=21),
         ChannelWork("NIR", (plan("J", 2.0, 1, plan_id=32), plan("H", 1.0, 1, plan_id=33)),
                     album_id=22))
-    executor = executor_for(observatory, tmp_path, context=lambda: dict(CONTEXT))
+    executor = executor_for(observatory, tmp_path, context=lambda started: dict(CONTEXT))
     slews: list[tuple[int, datetime]] = []
 
     outcome = executor.run(work, on_slew=lambda when: slews.append(
@@ -129,6 +131,35 @@ def test_a_two_channel_sequence_takes_every_image_with_its_headers(observatory, 
     assert devices.filter_wheels["NIR"].status().filter == "H"
     assert devices.dome.status().following
     assert not executor.busy
+
+
+def test_headers_give_the_conditions_at_the_exposures_start(observatory, tmp_path):
+    """Safety and the majordome's state as they were when the shutters opened, the same
+    on both channels, though they changed while the frames were exposed and read."""
+    conditions = ConditionsLog()
+    conditions.record(clock.now(), SAFETY="OK", OBSSTATE="OBSERVING", WXRAIN=0.0)
+    executor = executor_for(observatory, tmp_path, context=conditions.at)
+    work = science(ChannelWork("VIS", (plan("r", 20.0, 1),)),
+                   ChannelWork("NIR", (plan("J", 20.0, 1),)))
+
+    def rain_while_exposing() -> None:
+        cameras = observatory.devices.cameras.values()
+        wait_until(lambda: all(camera.status().state == CameraState.EXPOSING
+                               for camera in cameras), "both channels exposing")
+        conditions.record(clock.now(), SAFETY="RAINING", OBSSTATE="CLOSING", WXRAIN=3.0)
+
+    rain = threading.Thread(target=rain_while_exposing)
+    rain.start()
+    outcome = executor.run(work)
+    rain.join()
+
+    assert outcome.outcome is Outcome.EXECUTED, outcome.reason
+    headers = [fits.getheader(image.path) for image in outcome.images]
+    assert len(headers) == 2
+    for header in headers:
+        assert (header["SAFETY"], header["OBSSTATE"], header["WXRAIN"]) == (
+            "OK", "OBSERVING", 0.0)
+    assert conditions.at(clock.now())["SAFETY"] == "RAINING"
 
 
 def test_channels_expose_at_the_same_time(observatory_factory, tmp_path):

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from astropy.io import fits
+from django.test import Client
 
 from pyros.accounts.profiles import ProfileLevel
 from pyros.archive.models import ArchiveFrame
+from pyros.config.schema import Cooling
 from pyros.devices.interfaces import ShutterState
 from pyros.images.models import Image
 from pyros.majordome import store
@@ -22,7 +24,9 @@ from pyros.majordome.states import State
 from pyros.monitoring.models import SafetyState
 from pyros.observations.lifecycle import RequestStatus, SequenceStatus
 from pyros.observations.models import Sequence
+from pyros.scheduling.models import Schedule
 from tests.majordome.night import SPEED, Night, in_the_sky, sequence
+from tests.waiting import GENEROUS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,23 +54,29 @@ def _closed(night: Night) -> bool:
 
 
 def test_a_clear_night_executes_the_plan_in_order(night_factory):
-    # Ten-minute slots, and the next sequence may begin up to ten minutes early: it starts
-    # as soon as the first ends, however many minutes of a night at 50× a busy machine
-    # makes the first one last (ten seconds of wall time were seen), and before its slot
-    # is over.
+    """The scheduler agent's part is played too (``scheduler=True``): it plans, and
+    re-plans when a sequence ends. Without it, the plan's slots are fixed on a clock at
+    50×, and a machine that ran late (20 minutes of the clock are 24 s of wall time)
+    left the other sequence's slot over before it could start: it was never started
+    (a flake of full-suite runs). Here the machine loses those 20 minutes for sure."""
     night = night_factory(start_early=600.0)
     ra1, dec1 = in_the_sky(MIDNIGHT, night.unit, hours_east=-0.5)
     ra2, dec2 = in_the_sky(MIDNIGHT, night.unit, hours_east=1.0)
     request = night.submit(sequence("first", ra1, dec1, obs_type="IMMEDIATE", minutes=10),
                            sequence("second", ra2, dec2, obs_type="IMMEDIATE", minutes=10))
-    schedule = night.plan()
+
+    night.tick_until(lambda: night.majordome.running is not None and
+                     night.majordome.running.work.sequence_id is not None,
+                     scheduler=True, what="a sequence started")
+    schedule = Schedule.objects.order_by("-id").first()  # the plan the majordome follows
     planned = list(schedule.entries.order_by("start").values_list("sequence_id", flat=True))
     assert len(planned) == 2
-
-    night.until_state(State.OBSERVING)
+    assert night.majordome.running.work.sequence_id == planned[0]
+    slot_over = schedule.entries.get(sequence_id=planned[1]).end
+    night.clock.set(slot_over + timedelta(seconds=30))  # the loaded machine's lost time
     night.tick_until(lambda: Sequence.objects.filter(
         request=request, status=SequenceStatus.EXECUTED).count() == 2,
-        what="both sequences executed")
+        scheduler=True, wall=4 * GENEROUS, what="both sequences executed")
 
     images = list(Image.objects.order_by("date_obs", "id"))
     assert len(images) == 2 * 2 * 2  # two sequences × two channels × two images
@@ -205,13 +215,23 @@ def test_the_operators_stop_interrupts_and_waits(night_factory):
 
 
 def test_the_night_cycle_takes_its_calibrations_and_closes_at_dawn(night_factory):
-    """Darks before dusk, flats at dusk, the night, flats at dawn, close, darks again."""
-    night = night_factory(at=datetime(2026, 11, 22, 0, 30, tzinfo=UTC))  # sun at +1.5°
+    """Cameras cooled, darks before dusk, flats at dusk, the night, flats at dawn, close,
+    darks again, cameras warmed up."""
+    # Sun at +5°: the coolers start (3° before the darks), and have the cameras cold
+    # when the darks may begin (+3°); dusk's window to -3° stays whole.
+    night = night_factory(at=datetime(2026, 11, 22, 0, 15, tzinfo=UTC))
     night.tick_until(lambda: Image.objects.filter(frame_type="DARK").count() == 2,
                      what="dusk's darks")
     assert night.majordome.state == State.SCHEDULER_STANDBY
     assert Image.objects.filter(frame_type="BIAS").count() == 4  # 2 per channel
     assert _closed(night)  # bias and darks with the dome closed
+    # Taken cold: the cameras were cooled to their set-point (-20 °C) first, from 15 °C.
+    for frame in Image.objects.filter(frame_type__in=("BIAS", "DARK")):
+        assert fits.getheader(frame.path)["CCD-TEMP"] == pytest.approx(-20.0, abs=1.0)
+    log = night.night_log()
+    assert "VIS: cooling to -20 °C, now at 15.0 °C" in log
+    assert "waiting for the cameras to cool within 1 K of their set-points" in log
+    assert "cameras cold after" in log
 
     # Dusk at -3.6°, at 10× for the same reason as the dawn below: at 50× a busy
     # machine's lost seconds are minutes of a darkening sky, and no flat reaches its level.
@@ -234,11 +254,32 @@ def test_the_night_cycle_takes_its_calibrations_and_closes_at_dawn(night_factory
     assert _closed(night)
     night.tick_until(lambda: Image.objects.filter(frame_type="DARK").count() == 4,
                      what="dawn's darks")
+    for frame in Image.objects.filter(frame_type="DARK"):
+        assert fits.getheader(frame.path)["CCD-TEMP"] == pytest.approx(-20.0, abs=1.0)
+    night.tick_until(lambda: night.devices.cameras["VIS"].status().cooler_setpoint is None,
+                     what="the cameras warming up after dawn's darks")
+    assert "VIS: cooler off, warming up from -20.0 °C" in night.night_log()
     transitions = list(NightLogEntry.objects.filter(kind=LogKind.STATE)
                        .values_list("detail__to", flat=True))
     assert transitions == ["SCHEDULER_STANDBY", "OPENING", "SCHEDULER_READY", "OBSERVING",
                            "SCHEDULER_READY", "OBSERVING", "SCHEDULER_READY", "CLOSING",
                            "SCHEDULER_STANDBY"]
+
+
+def test_dusk_calibrations_wait_for_the_cameras_cold_but_not_for_ever(night_factory):
+    """A set-point the cooler cannot reach (50 K below the ambient at most): after the
+    timeout the night log says which camera and where it got (not the one that is cold),
+    and the darks are taken."""
+    night = night_factory(at=datetime(2026, 11, 22, 0, 15, tzinfo=UTC),  # sun at +5°
+                          setpoints={"VIS": 13.0, "NIR": -80.0},
+                          cooling=Cooling(tolerance=1.0, timeout=300.0))
+    night.tick_until(lambda: Image.objects.filter(frame_type="DARK").count() == 2,
+                     what="dusk's darks")
+    log = night.night_log()
+    assert "cameras not cold within 300 s: NIR at -" in log
+    assert "(set-point -80 °C, cooler 100 %). The calibrations are taken at that " \
+           "temperature" in log
+    assert "VIS at" not in log.split("cameras not cold within")[1].split("\n")[0]
 
 
 def test_a_silent_monitoring_closes_the_observatory(night_factory):
@@ -251,16 +292,59 @@ def test_a_silent_monitoring_closes_the_observatory(night_factory):
 
 
 def test_the_dome_and_mount_close_by_themselves_when_the_majordome_is_silent(night_factory):
-    """The second safety layer: no heartbeat for ``heartbeat`` seconds, and the simulated
-    dome closes and the mount parks without anyone asking."""
-    night = night_factory(heartbeat=60.0)
+    """The second safety layer: no heartbeat for ``heartbeat`` seconds of wall time, and
+    the simulated dome closes and the mount parks without anyone asking; the majordome,
+    back, says so in the night log."""
+    night = night_factory(heartbeat=2.0)
     night.until_state(State.SCHEDULER_READY)
     assert not _closed(night)
-    silent_from = night.clock.now()
+    silent_from = time.monotonic()
     while not _closed(night):  # the majordome stops deciding: no more heartbeats
-        assert night.sim_seconds(silent_from) < 60.0 + 1800.0, "the watchdog did not trip"
+        assert time.monotonic() - silent_from < GENEROUS, "the watchdog did not trip"
         time.sleep(0.05)
-    assert night.sim_seconds(silent_from) >= 60.0 - 15.0  # not before the heartbeat's time
+    # Not before the heartbeat's time, in wall seconds (at 50×, 2 s of the clock would
+    # be 40 ms): the heartbeats came every 0.5 s of wall time until then.
+    assert time.monotonic() - silent_from >= 2.0 - 0.5
+    dome_trip, mount_trip = _trip(night.devices.dome), _trip(night.devices.mount)
+    night.majordome.tick()
+    trips = set(NightLogEntry.objects.filter(kind=LogKind.SAFETY,
+                                             message__startswith="watchdog tripped")
+                .values_list("message", flat=True))
+    assert {"watchdog tripped: the dome 'dome' closed its shutter by itself at "
+            f"{dome_trip:%H:%M:%S} UTC, having had no heartbeat from the majordome for 2 s "
+            "of wall time",
+            "watchdog tripped: the mount 'mount' parked by itself at "
+            f"{mount_trip:%H:%M:%S} UTC, having had no heartbeat from the majordome for 2 s "
+            "of wall time"} <= trips
+    for _ in range(3):
+        night.majordome.tick()
+    # Once per trip (a decision longer than 2 s on a loaded machine trips it again).
+    logged = list(NightLogEntry.objects.filter(message__startswith="watchdog tripped")
+                  .values_list("detail", flat=True))
+    assert len(logged) == len({(d["watchdog"], d["tripped_at"]) for d in logged}) >= 2
+    page = Client().get("/observatory/").content.decode()  # everyone's page
+    recent = page[page.index('id="recent-log"'):]
+    assert recent.count("watchdog tripped: the ") == 2 and 'data-kind="SAFETY"' in recent
+
+
+def _trip(device) -> datetime:
+    tripped = device.status().watchdog_tripped_at
+    assert tripped is not None
+    return tripped
+
+
+def test_slow_decisions_at_a_fast_clock_do_not_trip_the_watchdog(night_factory):
+    """At 50× a decision held up for 1.5 s of wall time (a loaded machine) is 75 s of the
+    clock, longer than the 4 s heartbeat; the watchdog counts wall seconds, as the
+    heartbeats do, and stays quiet."""
+    night = night_factory(heartbeat=4.0)
+    night.until_state(State.SCHEDULER_READY)
+    for _ in range(3):
+        time.sleep(1.5)
+        night.majordome.tick()
+    assert not _closed(night)
+    assert night.devices.dome.status().watchdog_tripped_at is None
+    assert night.majordome.state == State.SCHEDULER_READY
 
 
 class PlcMonitoring:
@@ -341,3 +425,27 @@ def test_a_plc_that_does_not_echo_the_bypass_is_ko(night_factory):
         night.tick_until(lambda: (monitoring.period(),
                                   night.majordome.state == State.STANDBY)[1])
         assert "the PLC echoes PLC BYPASS=0: PLC OK" in night.night_log()
+
+
+def test_a_transition_is_stamped_when_the_state_is_entered(night_factory, monkeypatch):
+    """Gathering a decision's inputs may take minutes of a fast clock (the first night
+    sky, a device slow to answer): the night log says when the state was entered."""
+    import pyros.majordome.agent as agent_module
+
+    night = night_factory()
+    real_sun_now = agent_module.sun_now
+    slow_until: list[datetime] = []
+
+    def slow_sun_now(*args, **kwargs):
+        if not slow_until:  # the first decision only: five minutes go by meanwhile
+            night.clock.set(night.clock.now() + timedelta(minutes=5))
+            slow_until.append(night.clock.now())
+        return real_sun_now(*args, **kwargs)
+
+    monkeypatch.setattr(agent_module, "sun_now", slow_sun_now)
+    began = night.clock.now()
+    night.majordome.tick()
+    first = NightLogEntry.objects.filter(kind=LogKind.STATE).order_by("time", "id").first()
+    assert first is not None and first.detail["from"] == "STARTING"
+    assert first.time >= slow_until[0] > began + timedelta(minutes=4)
+    assert MajordomeState.current().since == first.time

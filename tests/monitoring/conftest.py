@@ -46,8 +46,13 @@ class NoPlc:
         pass
 
 
-def watcher(**safety: float) -> Monitor:
-    return Monitor(monitoring_unit(**safety), client=NoPlc())  # type: ignore[arg-type]
+def watcher(*, history: bool = True, **safety: float) -> Monitor:
+    """A monitor whose history says the site was safe, as in the middle of a night (the
+    agent resumes so from a recent stored decision); ``history=False``: a fresh one."""
+    monitor = Monitor(monitoring_unit(**safety), client=NoPlc())  # type: ignore[arg-type]
+    if history:
+        monitor.evaluator.resume_safe()
+    return monitor
 
 
 def document(now: datetime, changes: dict[tuple[str, str], Scalar] | None = None,

@@ -31,8 +31,14 @@ class FakeClient:
         self.last_good = None
 
 
-def monitor(**safety) -> Monitor:
-    return Monitor(unit(**safety), client=FakeClient())
+def monitor(*, history: bool = True, **safety) -> Monitor:
+    """A monitor in the middle of a night whose history says the site was safe (as the
+    agent resumes from a recent stored decision); ``history=False``: a fresh one, with
+    no earlier readings."""
+    watcher = Monitor(unit(**safety), client=FakeClient())
+    if history:
+        watcher.evaluator.resume_safe()
+    return watcher
 
 
 def document(now: datetime, changes: dict | None = None):
@@ -50,6 +56,38 @@ def test_a_calm_night_is_safe_and_clear():
     assert values["rain_rate"].value == 0.0 and values["rain_rate"].source == "WXT520.RainRate"
     assert values["rain_detected"].value is False  # DRD11 digital 1 = dry
     assert values["plc_mode"].value == "auto" and values["mains_power"].value is True
+
+
+def test_with_no_history_safety_is_unknown_until_safe_delay_of_good_readings():
+    """A fresh database: nothing says the weather was good for safe_delay before the
+    first reading, so the site is not safe at it (NO_DATA), and is only after
+    safe_delay of good readings, as after rain."""
+    watcher = monitor(history=False, safe_delay=60.0)
+    first = watcher.observe(document(T0), T0).decision
+    assert not first.safe and first.status == GlobalStatus.NO_DATA
+    assert "good again for 0 s, safe after 60 s" in first.reasons[0]
+    assert "no earlier readings" in first.reasons[0]
+    seen = {}
+    for seconds in (30, 59, 60, 65):
+        now = T0 + timedelta(seconds=seconds)
+        seen[seconds] = watcher.observe(document(now), now).decision
+    assert not seen[30].safe and not seen[59].safe
+    assert seen[60].safe and seen[60].status == GlobalStatus.OK and seen[65].safe
+
+
+def test_with_no_history_a_bad_reading_restarts_the_wait():
+    watcher = monitor(history=False, safe_delay=60.0)
+    watcher.observe(document(T0), T0)
+    rain = T0 + timedelta(seconds=50)
+    wet = watcher.observe(document(rain, {("WXT520", "RainRate"): 3.0}), rain).decision
+    assert not wet.safe and GlobalStatus.RAINING in wet.active
+    decisions = {}
+    for seconds in (100, 159, 160):  # dry from 100 s
+        now = T0 + timedelta(seconds=seconds)
+        decisions[seconds] = watcher.observe(document(now), now).decision
+    assert not decisions[100].safe and not decisions[159].safe
+    assert decisions[159].status == GlobalStatus.RAINING  # the no-history wait is over
+    assert decisions[160].safe
 
 
 def test_the_guides_rain_scenario_with_its_delay():

@@ -94,6 +94,11 @@ class Channel(Strict):
     readout_time: float = Field(ge=0.0, description="seconds")
     filter_change_time: float = Field(default=2.0, ge=0.0, description="seconds")
     filters: list[str] = Field(min_length=1)
+    ccd_setpoint: float | None = Field(
+        default=None, ge=-100.0, le=30.0,
+        description="Celsius the majordome cools the camera to for the night (dusk's bias "
+                    "and darks wait for it) and warms it up from after dawn's; unset: the "
+                    "cooler is left as it is")
 
     @field_validator("filters")
     @classmethod
@@ -384,6 +389,17 @@ def check_flat_filters(channels: list[Channel], calibrations: Calibrations) -> N
                              f"{', '.join(by_name[name].filters)})")
 
 
+class Cooling(Strict):
+    """How the majordome waits for the cameras' coolers (each channel's ccd_setpoint)."""
+
+    tolerance: float = Field(default=1.0, gt=0.0, le=10.0,
+                             description="kelvin: a camera this close to its set-point is cold")
+    timeout: float = Field(
+        default=1800.0, gt=0.0, le=7200.0,
+        description="seconds dusk's bias and darks wait for the cameras to be cold; past "
+                    "it the night log says which did not make it, and they are taken anyway")
+
+
 class MajordomeConfig(Strict):
     """How the majordome runs the night."""
 
@@ -401,8 +417,9 @@ class MajordomeConfig(Strict):
                                description="seconds the dome gets to open")
     heartbeat: float = Field(
         default=60.0, ge=0.0, le=3600.0,
-        description="seconds without the majordome after which the dome closes and the mount "
-                    "parks by themselves (0: no watchdog)")
+        description="seconds (of wall time, whatever a simulated clock's speed) without the "
+                    "majordome after which the dome closes and the mount parks by themselves "
+                    "(0: no watchdog)")
     bypass_timeout: float = Field(
         default=20.0, gt=0.0, le=600.0,
         description="seconds the PLC gets to say it took a PLC BYPASS (or its end); past it, "
@@ -418,6 +435,7 @@ class MajordomeConfig(Strict):
                     "decision; a device silent for longer is taken as neither closed nor "
                     "open, so the observatory closes")
     calibrations: Calibrations = Calibrations()
+    cooling: Cooling = Cooling()
 
 
 class AccountingConfig(Strict):

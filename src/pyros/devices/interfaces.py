@@ -57,9 +57,11 @@ class Watchdog:
 
     def arm_watchdog(self, seconds: float, timeout: float = 5.0) -> None:
         """Arm, or renew, the watchdog. The majordome calls this at least every
-        ``seconds``/2; if no call comes within ``seconds`` (of the device's clock), the
-        device makes itself safe: the dome closes its shutter, the mount parks (a device
-        already closed or parked is left alone), and the watchdog disarms itself; the
+        ``seconds``/4; if no call comes within ``seconds`` of wall time (the heartbeats'
+        time base, whatever a simulated clock's speed: it guards against a process that
+        stopped), the device makes itself safe: the dome closes its shutter, the mount
+        parks (a device already closed or parked is left alone), and the watchdog
+        disarms itself; the
         status's ``watchdog_tripped_at`` then says when. ``seconds=0`` disarms.
 
         DeviceRefused in a backend without a watchdog (``has_watchdog`` is False)."""
@@ -229,6 +231,7 @@ class CameraStatus:
     exposure_left: float  # seconds
     last_image: str | None  # path of the last FITS file
     time: datetime
+    cooler_power: float | None = None  # percent; None when the camera does not say
 
 
 class Camera(Device):

@@ -21,7 +21,8 @@ def unit_text(heartbeat: float) -> str:
     within seconds of the start), small frames (2,048² frames cost the loaded machine
     more than the faults do), a generous status timeout (a simulator slow to answer on
     a busy machine is not the fault being measured) and the devices' watchdog after
-    ``heartbeat`` seconds of the clock without the majordome."""
+    ``heartbeat`` wall seconds without the majordome (the watchdog counts wall time,
+    as the heartbeats do, whatever the clock's speed)."""
     text = example_on_free_ports()
     for old, new in (("safe_delay = 900.0", "safe_delay = 60.0"),
                      ("width = 2048", "width = 256"), ("height = 2048", "height = 256"),

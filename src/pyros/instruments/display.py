@@ -43,7 +43,7 @@ def fixed(value: float, digits: int) -> str:
 
 def display(value: object, kind: str = "text") -> str:
     """``value`` written as ``kind``: hms, dms, deg, hours, flag, celsius, setpoint,
-    seconds, int or text. A missing value is a dash (a set-point: the cooler is off)."""
+    percent, seconds, int or text. A missing value is a dash (a set-point: the cooler is off)."""
     if value is None or value == "":
         return "off" if kind == "setpoint" else MISSING
     if kind == "flag":
@@ -63,6 +63,8 @@ def display(value: object, kind: str = "text") -> str:
         return f"{fixed(number, 1)} \N{DEGREE SIGN}C"
     if kind == "seconds":
         return f"{fixed(number, 1)} s"
+    if kind == "percent":
+        return f"{fixed(number, 0)} %"
     if kind == "int":
         return str(_half_up(number))
     return str(value)

@@ -48,6 +48,14 @@ from pyros.devices.errors import DeviceError
 from pyros.devices.factory import UnitDevices, build_devices
 from pyros.devices.interfaces import ShutterState
 from pyros.majordome import calibrations, store
+from pyros.majordome.conditions import ConditionsLog
+from pyros.majordome.cooling import (
+    CameraTemperature,
+    ColdWait,
+    cooled_channels,
+    steer_coolers,
+    wanted_cold,
+)
 from pyros.majordome.disk import DiskCheck
 from pyros.majordome.executor import Executor
 from pyros.majordome.models import NIGHT_ENDED, LogKind, night_end_key
@@ -64,6 +72,7 @@ from pyros.majordome.states import (
     why_not_observing,
 )
 from pyros.majordome.sun import Sun, sun_now
+from pyros.majordome.watchdog import WatchdogTrips, logged_trips, trip_detail, trip_message
 from pyros.majordome.work import Outcome, SequenceWork, WorkKind
 from pyros.monitoring.models import WeatherWatch
 from pyros.observations.lifecycle import SequenceStatus
@@ -76,8 +85,8 @@ FAULT_HOLD = 600.0  # seconds a device fault keeps the observatory closed
 BYPASS_RESEND = 2.0  # wall seconds between two asks to send the PLC BYPASS to the PLC
 MONITORING = "monitoring"  # the agent that talks to the PLC
 SafetyReasons = Annotated[tuple[Reason, ...], Field(max_length=100)]
-CONTEXT_EVERY = 10.0  # seconds between two readings of the weather for the headers
 DARKS_BEFORE_DUSK = 6.0  # degrees of sun above open_sun_altitude: dusk's darks begin
+COOLERS_EVERY = 1.0  # wall seconds between two looks at the cameras' coolers
 #: States in which a night is not over yet.
 MOVING_OR_OPEN = frozenset({State.OPENING, State.CLOSING, State.SCHEDULER_READY,
                             State.OBSERVING, State.REMOTE})
@@ -122,8 +131,11 @@ class MajordomeAgent(Agent):
         self._fault = ""
         self._fault_until: datetime | None = None
         self._next_heartbeat = 0.0
-        self._context: dict[str, object] = {}
-        self._next_context = 0.0
+        self.conditions = ConditionsLog()  # SAFETY, OBSSTATE, weather: for the headers
+        self._trips = WatchdogTrips()  # the devices' watchdog trips logged (init reads them)
+        self._cold_wait = ColdWait(self.unit.majordome.cooling)
+        self._cameras: list[CameraTemperature] = []  # the cooled cameras as last read
+        self._next_coolers = 0.0
         self._warned_closing = False
         self._tried: set[str] = set()  # keys of the calibrations started (init reads them)
         self.last_inputs: Inputs | None = None
@@ -148,7 +160,7 @@ class MajordomeAgent(Agent):
         unit = self.unit
         self.devices = self._given_devices or build_devices(unit)
         self.sequence_executor = Executor(unit, self.devices, image_dir=self._image_dir,
-                                 context=lambda: dict(self._context), log=self.log)
+                                 context=self.conditions.at, log=self.log)
         now = clock.now()
         given_back = store.give_back_executing(now, "the majordome restarted while it "
                                                     "executed it")
@@ -156,9 +168,11 @@ class MajordomeAgent(Agent):
             store.log(LogKind.SEQUENCE, f"sequences {given_back} were executing when the "
                                         "majordome stopped: given back to the scheduler",
                       now=now, unit=unit)
-        self._tried = store.calibrations_tried(
-            since=night_of(now, unit.site.longitude) - timedelta(days=1))
+        since = night_of(now, unit.site.longitude) - timedelta(days=1)
+        self._tried = store.calibrations_tried(since=since)
+        self._trips = WatchdogTrips(logged_trips(store.watchdog_trips_logged(since)))
         self.state = State.STARTING
+        self.conditions.record(now, OBSSTATE=self.state.value)
         self.log.info("majordome ready: deciding every %g s", self.routine_period)
 
     def run(self) -> int:
@@ -203,6 +217,7 @@ class MajordomeAgent(Agent):
         inputs = offline_inputs(self.last_inputs, closed=closed, opened=opened,
                                 busy=self._busy_outside(), fault=bool(self._fault))
         decision = decide(self.state, inputs)
+        self.conditions.record(now, SAFETY="NO_DATA")  # unknown without the database
         self._transition(replace(decision, cause=f"{NO_DATABASE}; {decision.cause}"),
                          inputs, now)
         self._watch_motion(now)
@@ -290,13 +305,16 @@ class MajordomeAgent(Agent):
             busy=self._busy_outside(), fault=bool(self._fault),
             # Asked only before opening: a night under way is not abandoned for it.
             disk_room=opened or self.disk.room(unit, night, now).room)
+        self._record_conditions(around, now)
         changed = self._transition(decide(self.state, inputs), inputs, now)
+        if changed:  # what follows comes after the state's entry, however long it took
+            now = self._state_entered
+        self._coolers(sun, night, now)
         if self._duties(inputs, sun, night, now):
             inputs = replace(inputs, busy=self._busy_outside())
             changed = self._transition(decide(self.state, inputs), inputs, now) or changed
         self._heartbeat()
         self._note_night_end(sun, night, inputs, now)
-        self._refresh_context(around)
         self.last_inputs = inputs
         running = self.running
         store.record_state(
@@ -304,7 +322,8 @@ class MajordomeAgent(Agent):
             why_not=self._why_not(inputs),
             sun=(sun.phase.value, round(sun.altitude, 2)),
             work=f"{running.work.key}: {running.work.name}" if running else "",
-            sequence_id=running.work.sequence_id if running else None, fault=self._fault)
+            sequence_id=running.work.sequence_id if running else None, fault=self._fault,
+            since=self._state_entered)
         return self.state
 
     def _why_not(self, inputs: Inputs) -> list[str]:
@@ -315,14 +334,20 @@ class MajordomeAgent(Agent):
 
     def _transition(self, decision: Decision, inputs: Inputs,
                     now: datetime) -> Decision | None:
-        """Enter the decided state (logged, acted on); the decision if the state changed."""
+        """Enter the decided state (logged, acted on); the decision if the state changed.
+        The night log stamps it when it is entered, not when the decision began (``now``):
+        gathering the inputs may take seconds (a silent device, the first night sky),
+        which are minutes of a fast simulated night."""
         if decision.state == self.state:
             return None
+        entered = max(clock.now(), now)
         before, self.state = self.state, decision.state
-        self._state_entered = now
+        self._state_entered = entered
+        self.conditions.record(entered, OBSSTATE=decision.state.value)
         self._warned_closing = False
         self.log.info("%s -> %s: %s", before, decision.state, decision.cause)
-        self._night_log(LogKind.STATE, f"{before} → {decision.state}: {decision.cause}", now=now,
+        self._night_log(LogKind.STATE, f"{before} → {decision.state}: {decision.cause}",
+                        now=entered,
                         detail={"from": before.value, "to": decision.state.value,
                                 "cause": decision.cause})
         self._stop_disallowed_work(decision.cause, stopped=inputs.stopped)
@@ -354,15 +379,29 @@ class MajordomeAgent(Agent):
         assert self.devices is not None
         timeout = self.unit.majordome.status_timeout
         try:
-            parked = self.devices.mount.status(timeout).parked
+            mount = self.devices.mount.status(timeout)
+            self._watchdog_tripped("mount", self.devices.mount.name, mount.watchdog_tripped_at)
             dome = self.devices.dome
             if dome is None:  # nothing to open: the sky is there when unparked
-                return parked, True
-            shutter = dome.status(timeout).shutter
+                return mount.parked, True
+            dome_status = dome.status(timeout)
+            self._watchdog_tripped("dome", dome.name, dome_status.watchdog_tripped_at)
         except DeviceError as exc:
             self.log.warning("device status unknown: %s", exc)
             return False, False
-        return parked and shutter == ShutterState.CLOSED, shutter == ShutterState.OPEN
+        shutter = dome_status.shutter
+        return mount.parked and shutter == ShutterState.CLOSED, shutter == ShutterState.OPEN
+
+    def _watchdog_tripped(self, kind: str, device: str, tripped_at: datetime | None) -> None:
+        """A device that made itself safe for want of heartbeats: said once per trip, in
+        the night log (SAFETY) and the majordome's log."""
+        if not self._trips.new_trip(device, tripped_at):
+            return
+        assert tripped_at is not None
+        message = trip_message(kind, device, tripped_at, self.unit.majordome.heartbeat)
+        self.log.error("%s", message)
+        self._night_log(LogKind.SAFETY, message, now=tripped_at,
+                        detail=trip_detail(device, tripped_at))
 
     def _close_orders(self) -> None:
         """Order the mount parked and the dome closed; the decisions read whether it is
@@ -432,8 +471,9 @@ class MajordomeAgent(Agent):
         period = self.unit.majordome.heartbeat
         if period <= 0 or time.monotonic() < self._next_heartbeat or self.devices is None:
             return
-        # The watchdog counts the devices' (simulated) seconds; this loop, wall seconds.
-        self._next_heartbeat = time.monotonic() + period / 4 / clock.pace()
+        # Wall seconds, as the watchdog counts them (simulators/models.py, WatchdogTimer):
+        # a loaded machine's pause is never S times longer for a clock at speed S.
+        self._next_heartbeat = time.monotonic() + period / 4
         seconds = 0.0 if self.state == State.PASSIVE else period
         for device in (self.devices.mount, self.devices.dome):
             if device is None or not getattr(device, "has_watchdog", False):
@@ -505,8 +545,45 @@ class MajordomeAgent(Agent):
             when = "dawn"
         if calibrations.calibration_key(night, when, "darks") in self._tried:
             return False
+        if not self._cameras_cold(now):
+            return False
         work = calibrations.bias_and_darks(self.unit, night, when)
         return work is not None and self._start_calibration(work, now)
+
+    def _coolers(self, sun: Sun, night: date, now: datetime) -> None:
+        """Cold from before dusk's darks until dawn's are done, then off (cooling.py);
+        not in the states where the site is in other hands."""
+        setpoints = cooled_channels(self.unit)
+        if not setpoints or self.state in HANDS_OFF_STATES or self.devices is None or \
+                time.monotonic() < self._next_coolers:
+            return
+        self._next_coolers = time.monotonic() + COOLERS_EVERY
+        darks_from = self.unit.majordome.open_sun_altitude + DARKS_BEFORE_DUSK
+        cold = wanted_cold(sun, darks_from, dawn_pending=self._dawn_darks_pending(night))
+        self._cameras, said = steer_coolers(self.devices.cameras, setpoints, cold,
+                                            self.unit.majordome.status_timeout)
+        for sentence in said:
+            self.log.info("%s", sentence)
+            self._night_log(LogKind.DEVICE, sentence, now=now)
+
+    def _dawn_darks_pending(self, night: date) -> bool:
+        """Dawn's bias and darks are still to come, or being taken."""
+        settings = self.unit.majordome.calibrations
+        if not settings.dawn or not self._night_was_observed(night):
+            return False
+        key = calibrations.calibration_key(night, "dawn", "darks")
+        running = self.running
+        return key not in self._tried or (running is not None and running.work.key == key)
+
+    def _cameras_cold(self, now: datetime) -> bool:
+        """Whether the bias and darks may begin: the cameras cold, or waited for long
+        enough (the night log says which did not make it)."""
+        ready, sentence = self._cold_wait.check(self._cameras, now)
+        if sentence:
+            level = self.log.warning if "not cold" in sentence else self.log.info
+            level("%s", sentence)
+            self._night_log(LogKind.CALIBRATION, sentence, now=now)
+        return ready
 
     def _night_was_observed(self, night: date) -> bool:
         """Dawn's darks only after a night that had dusk's (not every afternoon)."""
@@ -698,21 +775,20 @@ class MajordomeAgent(Agent):
 
     # --- what the headers say about the other subsystems --------------------------------
 
-    def _refresh_context(self, around: store.Surroundings) -> None:
-        if time.monotonic() < self._next_context:
-            return
-        self._next_context = time.monotonic() + CONTEXT_EVERY
+    def _record_conditions(self, around: store.Surroundings, now: datetime) -> None:
+        """The safety and the last weather reading, in force from this decision on (the
+        state is recorded when entered): the headers give those of the exposure's start.
+        Before the decision's transitions, whose times are later."""
+        readings: dict[str, object] = {"SAFETY": around.safety_status}
         weather = WeatherWatch.objects.order_by("-time", "-id").first()
-        context: dict[str, object] = {"SAFETY": around.safety_status,
-                                      "OBSSTATE": self.state.value}
         if weather is not None:
+            readings["WXSKY"] = weather.sky
             for key, value in (("WXRAIN", weather.rain_rate), ("WXWIND", weather.wind_speed),
                                ("WXHUMID", weather.humidity), ("WXTEMP", weather.temperature),
-                               ("WXPRESS", weather.pressure), ("WXSKYT", weather.sky_temperature)):
-                if value is not None:
-                    context[key] = round(float(value), 2)
-            context["WXSKY"] = weather.sky
-        self._context = context
+                               ("WXPRESS", weather.pressure),
+                               ("WXSKYT", weather.sky_temperature)):
+                readings[key] = None if value is None else round(float(value), 2)
+        self.conditions.record(now, **readings)
 
     def _image_dir(self, work: SequenceWork, channel: str) -> Path:
         """The archive's raw folder of the channel for tonight: frames are written

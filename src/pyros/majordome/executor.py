@@ -160,8 +160,10 @@ class Executor:
 
     def __init__(self, unit: UnitConfig, devices: UnitDevices, *,
                  image_dir: Callable[[SequenceWork, str], Path],
-                 context: Callable[[], dict[str, object]] = dict,
+                 context: Callable[[datetime], dict[str, object]] = lambda _: {},
                  log: logging.Logger | None = None) -> None:
+        """``context(started)`` gives the other subsystems' keywords (safety, the
+        majordome's state, the weather) in force when an exposure started."""
         self.unit = unit
         self.devices = devices
         self.image_dir = image_dir
@@ -485,7 +487,7 @@ class Executor:
         ended = min(written.started + timedelta(seconds=plan.exposure), written.written)
         keywords = legal_keywords(image_keywords(
             self.unit, work, plan, written.job, written.index, written.started, ended,
-            mount_status, self._context()))
+            mount_status, self._context(written.started)))
         try:
             add_headers(written.path, keywords)
         except (OSError, ValueError) as exc:
@@ -500,9 +502,9 @@ class Executor:
                           airmass=float(airmass) if isinstance(airmass, float) else None,
                           headers=dict(keywords), read_out=written.written)
 
-    def _context(self) -> dict[str, object]:
+    def _context(self, started: datetime) -> dict[str, object]:
         try:
-            return dict(self.context())
+            return dict(self.context(started))
         except Exception:  # the weather summary is a bonus; the image still gets the rest
             self.log.exception("the image context failed; headers written without it")
             return {}

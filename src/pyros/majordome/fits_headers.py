@@ -68,7 +68,8 @@ COMMENTS: dict[str, str] = {
     "WXHUMID": "relative humidity, percent",
     "WXTEMP": "outside temperature, Celsius",
     "DOMESHUT": "dome shutter",
-    "SAFETY": "safety status",
+    "SAFETY": "safety status at the exposure's start",
+    "OBSSTATE": "majordome's state at the exposure's start",
 }
 DEFAULT_COMMENT = "observing conditions (majordome)"
 
@@ -152,8 +153,9 @@ def image_keywords(unit: UnitConfig, work: SequenceWork, plan: Exposures, channe
                    context: dict[str, object]) -> dict[str, object]:
     """Everything we know about one image. ``started`` and ``ended`` are the opening and
     closing of the shutter; ``mount_status`` is the mount at the end of the slew (None
-    when the work did not point: bias, darks). The majordome's ``context`` comes last,
-    as given."""
+    when the work did not point: bias, darks). The majordome's ``context`` (the safety,
+    its state and the weather in force at ``started``, see ``conditions.py``) comes
+    last, as given."""
     keywords: dict[str, object] = {
         "OBJECT": work.target_name,
         "OBSTYPE": plan.frame_type.value,

@@ -20,6 +20,7 @@ from pyros.agents.registry import majordome_name
 from pyros.config.schema import UnitConfig
 from pyros.images.models import Image
 from pyros.instruments.models import OperatingMode
+from pyros.majordome import watchdog
 from pyros.majordome.controls import ACTIONS, Action, Situation, refusal
 from pyros.majordome.models import (
     LogKind,
@@ -109,16 +110,17 @@ def log(kind: LogKind, message: str, *, now: datetime | None = None, unit: UnitC
 
 def record_state(state: State, *, decision: Decision | None, inputs: Inputs, why_not: list[str],
                  now: datetime, sun: tuple[str, float], work: str = "",
-                 sequence_id: int | None = None, fault: str = "") -> None:
+                 sequence_id: int | None = None, fault: str = "",
+                 since: datetime | None = None) -> None:
     """Renew the state row, once per decision; ``decision`` is given when the state
-    changed (its cause, and since when)."""
+    changed (its cause, and since when: ``since``, when it was entered, else ``now``)."""
     values = {"state": state, "inputs": {k: str(v) if not isinstance(v, bool) else v
                                          for k, v in asdict(inputs).items()},
               "why_not": why_not, "decided_at": now, "work": work[:200],
               "sequence_id": sequence_id, "fault": fault[:255], "phase": sun[0],
               "sun_altitude": sun[1]}
     if decision is not None:
-        values["since"], values["cause"] = now, decision.cause[:255]
+        values["since"], values["cause"] = since or now, decision.cause[:255]
     updated = MajordomeState.objects.filter(pk=MajordomeState.SINGLETON_ID).update(**values)
     if not updated:
         values.setdefault("since", now)
@@ -274,6 +276,13 @@ def _record_image(unit: UnitConfig, work: SequenceWork, image: ImageTaken, enque
     enqueue(recorded)
     ingest_raw(unit, recorded)
     return recorded
+
+
+def watchdog_trips_logged(since: date) -> list[dict]:
+    """The details of the watchdog trips the night log has said since ``since``."""
+    return list(NightLogEntry.objects.filter(
+        night__gte=since, kind=LogKind.SAFETY, detail__has_key=watchdog.DETAIL_KEY)
+        .values_list("detail", flat=True))
 
 
 def calibrations_tried(since: date) -> set[str]:

@@ -93,14 +93,31 @@ class MonitoringAgent(Agent):
         self.monitor = Monitor(self.unit, client=self._client)
         if previous is not None:
             self.monitor.evaluator = previous.evaluator
-        else:  # a restarted agent must not forget it was waiting out safe_delay
-            stored = SafetyState.objects.filter(pk=SafetyState.SINGLETON_ID).first()
-            if stored is not None and not stored.safe:
-                self.monitor.evaluator.resume(GlobalStatus(stored.status),
-                                              tuple(stored.reasons or ()))
+        else:
+            self._resume_from_stored()
         self.routine_period = self.unit.monitoring.period
         self.log.info("reading the %s every %g s", self.monitor.client.name,
                       self.routine_period)
+
+    def _resume_from_stored(self) -> None:
+        """A restarted agent must not forget it was waiting out safe_delay, nor close a
+        safe site for safe_delay. A stored decision vouches for the present only while
+        it is not stale (``stale_after``, as a reading): older, or none (a fresh
+        database), the evaluator starts with no history, unknown until safe_delay of
+        good readings."""
+        stored = SafetyState.objects.filter(pk=SafetyState.SINGLETON_ID).first()
+        if stored is None or stored.decided_at is None:
+            return
+        age = (clock.now() - stored.decided_at).total_seconds()
+        if not 0.0 <= age <= self.unit.safety.stale_after:
+            self.log.info("the stored safety decision is %.0f s old: safety unknown until "
+                          "%g s of good readings", age, self.unit.safety.safe_delay)
+            return
+        if stored.safe:
+            self.monitor.evaluator.resume_safe()
+        else:
+            self.monitor.evaluator.resume(GlobalStatus(stored.status),
+                                          tuple(stored.reasons or ()))
 
     def config_reloaded(self, changed: set[str]) -> None:
         """A new Monitor (thresholds, sensors, the PLC's address) keeping the safety

@@ -3,6 +3,12 @@
 (unsafe at once; safe again only after conditions stayed good for ``safe_delay``).
 Missing or stale data is unsafe. Every decision carries its reasons.
 
+With no history (a fresh database, or a stored decision too old to vouch for the
+present) nothing says the conditions were good for ``safe_delay``: safety starts
+unknown (NO_DATA) and becomes safe only after ``safe_delay`` of good readings, as
+after rain. A monitoring restarted while its stored decision is not stale carries on
+from it (``resume``, ``resume_safe``).
+
 Clouds do not endanger the telescope: CLOUDY is reported (and is the observing
 conditions the scheduler uses) but leaves the site safe.
 """
@@ -61,16 +67,28 @@ class _Criterion:
     reasons: list[str] = field(default_factory=list)
 
 
+NO_HISTORY = "no earlier readings: safety is unknown until safe_delay of good ones"
+
+
 class SafetyEvaluator:
-    """Stateful: it remembers when each criterion last turned good."""
+    """Stateful: it remembers when each criterion last turned good. It starts with no
+    history: NO_DATA, as bad until ``safe_delay`` of good readings."""
 
     def __init__(self, safety: Safety) -> None:
         self.safety = safety
         self._state = {status: _Criterion() for status in SEVERITY}
+        self._state[GlobalStatus.NO_DATA] = _Criterion(bad=True, reasons=[NO_HISTORY])
+
+    def resume_safe(self) -> None:
+        """Carry on from a recent stored safe decision (a restart): the history says the
+        conditions were good, so the site stays safe while they are."""
+        self._state[GlobalStatus.NO_DATA] = _Criterion()
 
     def resume(self, unsafe: GlobalStatus, reasons: tuple[str, ...] = ()) -> None:
         """Carry on from a stored unsafe decision (after a restart): the criterion counts
         as bad, so the site is safe again only after ``safe_delay`` of good readings."""
+        if unsafe != GlobalStatus.NO_DATA:  # the history says what was wrong
+            self._state[GlobalStatus.NO_DATA] = _Criterion()
         if unsafe in self._state:
             state = self._state[unsafe]
             state.bad, state.good_since = True, None

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pyros import astro
 from pyros.clock import Clock
@@ -27,7 +28,13 @@ from pyros.pointing.model import PointingModel
 SHUTTER_TIME = 30.0  # seconds to open or close
 DOME_ROTATION_RATE = 5.0  # degrees per second
 FOCUSER_RATE = 500.0  # steps per second
-COOLING_TIME_CONSTANT = 120.0  # seconds
+#: The simulated CCD cooler (a thermoelectric one, as on most science CCDs): the
+#: temperature moves at most COOLING_RATE towards its goal (makers advise a few degrees
+#: a minute against thermal stress), then settles exponentially with
+#: COOLING_TIME_CONSTANT; the cooler holds at most COOLER_MAX_DELTA below the ambient.
+COOLING_RATE = 5.0 / 60.0  # kelvin per second
+COOLING_TIME_CONSTANT = 60.0  # seconds
+COOLER_MAX_DELTA = 50.0  # kelvin below the ambient at full power
 PARK_ALT, PARK_AZ = 89.0, 0.0
 
 
@@ -56,23 +63,32 @@ class Motion:
 
 @dataclass
 class WatchdogTimer:
-    """The second safety layer: a deadline, in the clock's time, that the majordome's
-    heartbeat keeps pushing back; once it passes, the device makes itself safe."""
+    """The second safety layer: a deadline that the majordome's heartbeat keeps pushing
+    back; once it passes, the device makes itself safe.
+
+    The deadline counts **wall seconds**, not the clock's: it guards against a process
+    that stopped (the majordome dead or hung, its computer down, the network cut), and
+    processes live in wall time whatever the simulated clock's speed. The majordome sends
+    its heartbeats on wall time too, every quarter of the period. Counted on a clock at
+    ``--speed 20``, a 60 s watchdog would give the majordome 3 s of wall time, which one
+    decision waiting for a slow device on a loaded machine can take: the devices closed in
+    the middle of a safe night. A simulated clock set forward (tests, benchmarks) does not
+    trip it either. When it trips is said on the clock (``tripped_at``)."""
 
     clock: Clock
     seconds: float = 0.0  # 0: disarmed
-    deadline: datetime | None = None
-    tripped_at: datetime | None = None  # the last time it expired
+    deadline: float | None = None  # time.monotonic()
+    tripped_at: datetime | None = None  # the last time it expired, on the clock
 
     def arm(self, seconds: float) -> None:
         seconds = float(seconds)
         if not 0.0 <= seconds <= 86_400.0:
             raise Refused(f"watchdog period {seconds} s outside 0..86400 s (0 disarms)")
         self.seconds = seconds
-        self.deadline = self.clock.now() + timedelta(seconds=seconds) if seconds else None
+        self.deadline = time.monotonic() + seconds if seconds else None
 
-    def expired(self, now: datetime) -> bool:
-        return self.deadline is not None and now >= self.deadline
+    def expired(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
 
     def trip(self, now: datetime) -> None:
         """Disarm and remember when: a client sees it in the device's status."""
@@ -322,15 +338,42 @@ class CameraModel:
     def filter(self) -> str:
         return self.channel.filters[self.filter_position]
 
+    def goal(self) -> float:
+        """Where the CCD is heading: the set-point, as far as the cooler can reach; the
+        ambient with the cooler off."""
+        if self.cooler_setpoint is None:
+            return self.ambient
+        return max(self.cooler_setpoint, self.ambient - COOLER_MAX_DELTA)
+
     def temperature(self) -> float:
-        """The CCD approaches its set-point (or the ambient with the cooler off) with a
-        two-minute time constant."""
-        goal = self.ambient if self.cooler_setpoint is None else self.cooler_setpoint
+        """The CCD on its way from where it was when the set-point changed to the goal:
+        a ramp at COOLING_RATE, then an exponential settling whose slope joins it (it
+        begins within COOLING_RATE × COOLING_TIME_CONSTANT of the goal)."""
+        goal = self.goal()
         if self.cooling_from is None:
             return goal
         since, start = self.cooling_from
-        elapsed = (self.clock.now() - since).total_seconds()
-        return goal + (start - goal) * math.exp(-elapsed / COOLING_TIME_CONSTANT)
+        elapsed = max(0.0, (self.clock.now() - since).total_seconds())
+        gap = start - goal
+        band = COOLING_RATE * COOLING_TIME_CONSTANT
+        ramp = max(0.0, (abs(gap) - band) / COOLING_RATE)
+        if elapsed < ramp:
+            return start - math.copysign(COOLING_RATE * elapsed, gap)
+        left = min(abs(gap), band)
+        return goal + math.copysign(left, gap) * math.exp(
+            -(elapsed - ramp) / COOLING_TIME_CONSTANT)
+
+    def cooler_power(self) -> float:
+        """Percent: full while pulling the CCD down to its goal or when the set-point is
+        deeper than it can reach, else what holding it that far below the ambient
+        takes; 0 with the cooler off."""
+        if self.cooler_setpoint is None:
+            return 0.0
+        temperature = self.temperature()
+        if temperature - self.goal() > 0.5 or self.cooler_setpoint < self.goal():
+            return 100.0  # pulling down, or at the most it can do
+        held = (self.ambient - temperature) / COOLER_MAX_DELTA
+        return round(100.0 * min(1.0, max(0.0, held)), 1)
 
     def set_cooler(self, setpoint: float | None) -> None:
         if setpoint is not None and not -100.0 <= setpoint <= 30.0:
@@ -377,6 +420,7 @@ class CameraModel:
             left = max(0.0, self.exposure_seconds - (now - self.exposure.start).total_seconds())
         return {"connected": True, "state": self.phase().value,
                 "ccd_temperature": self.temperature(), "cooler_setpoint": self.cooler_setpoint,
+                "cooler_power": self.cooler_power(),
                 "exposure_left": left, "last_image": self.last_image,
                 "last_exposure": self.last_exposure, "error": self.error,
                 "time": now.isoformat()}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from datetime import datetime
 
 from pyros import paths
@@ -46,6 +47,9 @@ def unit_on_free_ports() -> UnitConfig:
     return parse_config(example_on_free_ports(), "free-ports-unit.toml")
 
 
+START_WITHIN = 60.0  # wall seconds the simulator gets to listen on its ports
+
+
 class RunningSimulator:
     """``server.run`` in a thread with its own event loop, on a clock of its own
     (``speed`` times the wall clock from ``start``)."""
@@ -69,8 +73,13 @@ class RunningSimulator:
 
         self.thread = threading.Thread(target=run, daemon=True)
         self.thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("the simulator did not start")
+        # The first astropy transform of a process (the parked mount's RA/Dec) took 17 s
+        # on a machine at a load of 26: wait generously, but not for a thread that died.
+        deadline = time.monotonic() + START_WITHIN
+        while not ready.wait(0.1):
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the simulator did not start" + (
+                    "" if self.thread.is_alive() else ": its thread ended (see the log)"))
 
     def stop(self) -> None:
         if self.thread.is_alive():

@@ -97,7 +97,9 @@ class IndiCamera(_IndiDevice, Camera):
             else float("nan"),
             cooler_setpoint=self._setpoint if cooling else None,
             exposure_left=left if state is CameraState.EXPOSING else 0.0,
-            last_image=self._last_image, time=clock.now())
+            last_image=self._last_image, time=clock.now(),
+            cooler_power=_optional_number(properties.get("CCD_COOLER_POWER"),
+                                          "CCD_COOLER_VALUE"))
 
     def expose(self, seconds: float, path: Path, *, frame_type: FrameType = FrameType.LIGHT,
                binning: int = 1, region: Region | None = None, object_name: str = "",
@@ -186,3 +188,14 @@ class IndiCamera(_IndiDevice, Camera):
                       timeout=deadline.left(), wait=False, tolerance=0.05)
         self._setpoint = setpoint
         self._switch_if_off(self.link.properties(), "CCD_COOLER", "COOLER_ON", deadline.left())
+
+
+def _optional_number(prop: Property | None, element: str) -> float | None:
+    """A number a driver may or may not offer (the cooler's power, INDI's standard
+    CCD_COOLER_POWER)."""
+    if prop is None:
+        return None
+    try:
+        return prop.number(element)
+    except KeyError:
+        return None

@@ -601,6 +601,16 @@ def _unit(label: str) -> str:
     return match.group(1) if match else ""
 
 
+def _optional_number(prop: Property | None, element: str) -> float | None:
+    """A number a driver may or may not offer (the cooler's power)."""
+    if prop is None:
+        return None
+    try:
+        return prop.number(element)
+    except KeyError:
+        return None
+
+
 def _number_or_none(value: object) -> float | None:
     return value if isinstance(value, float) else None
 

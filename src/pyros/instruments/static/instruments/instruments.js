@@ -65,6 +65,7 @@
       case "celsius":
       case "setpoint": return `${fixed(value, 1)} \u00b0C`;
       case "seconds": return `${fixed(value, 1)} s`;
+      case "percent": return `${fixed(value, 0)} %`;
       case "int": return String(halfUp(value));
       default: return String(value);
     }
