@@ -245,7 +245,7 @@ def test_the_night_log_by_night_and_kind():
     ({"night": "21/11/2026"},
      "night must be a date YYYY-MM-DD (the date of its evening), not '21/11/2026'"),
     ({"kind": "gossip"},
-     "kind must be one of STATE, SEQUENCE, CALIBRATION, SAFETY, OPERATOR, DEVICE, PLAN, "
+     "kind must be one of STATE, SEQUENCE, CALIBRATION, SAFETY, OPERATOR, DEVICE, PLAN, NIGHT, "
      "not 'gossip'"),
 ])
 def test_a_bad_log_query_is_refused_with_400(query, problem):
