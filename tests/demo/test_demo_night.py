@@ -16,10 +16,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from pyros.clock import clock_environment
 from tests.browser.conftest import browser  # noqa: F401
 from tests.waiting import GENEROUS
 
@@ -100,6 +102,9 @@ def users_home(tmp_path: Path, monkeypatch) -> tuple[dict[str, str], Path]:
     (home / "run").mkdir(parents=True)
     (home / "pyros.sqlite3").write_bytes(b"the user's own database")
     (home / "unit.toml").write_text("# the user's own unit\n")
+    # Their own PyROS runs on a simulated clock of 2030: the demo must not follow it.
+    (home / "run" / "clock.json").write_text(json.dumps(
+        clock_environment(datetime(2030, 1, 1, tzinfo=UTC), speed=5.0)))
     env = {**os.environ, "PYROS_HOME": str(home), "PYROS_CONFIG": str(home / "unit.toml"),
            "DATABASE_URL": f"sqlite:///{home / 'pyros.sqlite3'}", "COLUMNS": "120"}
     for variable in ("PYROS_CLOCK_START", "PYROS_CLOCK_EPOCH", "PYROS_CLOCK_SPEED"):

@@ -14,7 +14,12 @@ from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
-from pyros.astro import altaz, location
+import numpy as np
+from astropy import units as u
+from astropy.coordinates import AltAz, SkyCoord
+from astropy.time import Time
+
+from pyros.astro import location
 
 PACKETS = ("svom_eclairs_wakeup_sb26030408.xml", "svom_mxt_initial_sb26022802.xml",
            "swift_bat_grb_pos_655721.xml")
@@ -61,16 +66,19 @@ def choose_alert(dark: tuple[datetime, datetime], rain: tuple[datetime, datetime
     if not moments:
         raise ValueError("the night is too short for the demo's alert: no dark hour "
                          f"{MARGIN} from its ends and from the rain")
+    frame = AltAz(obstime=Time(moments), location=where)
     best: AlertPlan | None = None
     for name in PACKETS:
         path = packet_path(name)
         alert = parse_voevent(path.read_bytes())
         if alert.ra is None or alert.dec is None:
             raise ValueError(f"the demo's packet {name} has no position")
-        for when in moments:
-            altitude, _ = altaz(alert.ra, alert.dec, when, where)
-            if best is None or altitude > best.altitude:
-                best = AlertPlan(path, alert.ra, alert.dec, when, float(altitude))
+        altitudes = SkyCoord(ra=alert.ra * u.deg, dec=alert.dec * u.deg) \
+            .transform_to(frame).alt.deg
+        highest = int(np.argmax(altitudes))
+        if best is None or altitudes[highest] > best.altitude:
+            best = AlertPlan(path, alert.ra, alert.dec, moments[highest],
+                             float(altitudes[highest]))
     if best is None:
         raise ValueError("the demo ships no alert packet")
     return best

@@ -30,7 +30,7 @@ from pyros.plc import weather
 #: The clock starts this long before sunset (darks and biases come first, and PyROS
 #: takes a while to start) and the night ends this long after the dome may no longer
 #: stay open at dawn (closing and parking).
-BEFORE_SUNSET = timedelta(minutes=30)
+BEFORE_SUNSET = timedelta(minutes=20)
 AFTER_DAWN = timedelta(minutes=10)
 #: Wall seconds `pyros start` may take on a loaded machine, and `pyros stop`.
 START_WAIT = 240.0
