@@ -10,6 +10,7 @@ demo, even interrupted, leaves no process behind.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -167,10 +168,12 @@ class DemoNight:
     # --- during ------------------------------------------------------------------------
 
     def _pyros(self, *args: str, timeout: float) -> subprocess.CompletedProcess:
+        # A session of its own: a Ctrl-C in the terminal reaches the demo alone, which
+        # stops everything in order (a `pyros stop` cut short would leave PyROS running).
         return subprocess.run([sys.executable, "-m", "pyros.cli", *args],
                               env={**os.environ, "PYROS_START_WAIT": f"{START_WAIT:g}"},
                               capture_output=True, text=True, timeout=timeout + 30,
-                              check=False)
+                              check=False, start_new_session=True)
 
     def start(self) -> None:
         from pyros import clock
@@ -238,16 +241,18 @@ class DemoNight:
         return (progress.now >= self.times.dawn and closed) or progress.now >= self.times.end
 
     def alert_frames_waiting(self) -> int:
-        """The alert's frames the analysis has not finished yet (the night may end before
-        it has searched them all: the demo waits for them, ``ANALYSIS_WAIT`` at most)."""
+        """The alert's frames the analysis has not finished yet while it has found no
+        candidate in them: the night may end before it has searched them all, and the
+        demo waits for them (``ANALYSIS_WAIT`` at most); 0 once the afterglow is found."""
         if not self.alert_ivorn:
             return 0
         from pyros.alerts.models import AlertPacket
-        from pyros.analysis.models import AnalysisStatus
+        from pyros.analysis.models import AnalysisStatus, Candidate
         from pyros.images.models import Image
 
         packet = AlertPacket.objects.filter(ivorn=self.alert_ivorn).first()
-        if packet is None or packet.request_id is None:
+        if packet is None or packet.request_id is None or \
+                Candidate.objects.filter(event=packet.event_id).exists():
             return 0
         return Image.objects.filter(sequence__request_id=packet.request_id,
                                     frame_type="LIGHT").exclude(
@@ -266,6 +271,10 @@ class DemoNight:
         to be killed."""
         from pyros.faults.probes import stop_processes
 
+        pid_file = self.sandbox.home / "run" / "supervisor.pid"
+        if not self.supervisor and pid_file.exists():  # interrupted while starting
+            with contextlib.suppress(ValueError, OSError):
+                self.supervisor = int(pid_file.read_text())
         if not self.supervisor:
             return []
         self._remember_children()
