@@ -48,6 +48,7 @@ def watch(night: DemoNight, console: Console) -> None:
             done = min(total, max(0.0, (seen.now - times.start).total_seconds()))
             bar.update(task, completed=done, **describe(night, seen))
             if night.is_over(seen):
+                night.end_of_night()
                 break
             time.sleep(POLL)
         waiting_since = time.monotonic()

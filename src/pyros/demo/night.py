@@ -240,6 +240,16 @@ class DemoNight:
         closed = progress.state not in ("SCHEDULER_READY", "OBSERVING", "OPENING", "CLOSING")
         return (progress.now >= self.times.dawn and closed) or progress.now >= self.times.end
 
+    def end_of_night(self) -> None:
+        """A shortened night ends before dawn: the observatory goes PASSIVE (the dome
+        closes) so that the minutes spent waiting for the analysis add no observing."""
+        if self.hours is None:
+            return
+        from pyros import clock
+        from pyros.instruments.models import Mode, OperatingMode
+
+        OperatingMode.change(Mode.PASSIVE, by="pyros demo", at=clock.now())
+
     def alert_frames_waiting(self) -> int:
         """The alert's frames the analysis has not finished yet while it has found no
         candidate in them: the night may end before it has searched them all, and the

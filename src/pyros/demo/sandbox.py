@@ -25,6 +25,9 @@ ADMIN_PASSWORD = "demo-night"
 #: The monitoring reads the PLC every 2 wall seconds (the example: 5), so that at 60× the
 #: rain is seen within two minutes of the night, not five.
 MONITORING = "\n[monitoring]\nperiod = 2.0\n"
+#: The burst's afterglow a minute after it (the example: 16): a bright one, still seen in
+#: the first 10 s frames of a follow-up that a loaded machine delays by minutes.
+AFTERGLOW_MAGNITUDE = 14.0
 #: What marks a folder as a demo's, so that --keep never writes into anything else.
 MARKER = ".pyros-demo"
 
@@ -94,4 +97,6 @@ def unit_text(speed: float) -> str:
         ("stale_after = 60.0", f"stale_after = {margin:g}"),
         ("heartbeat = 60.0", f"heartbeat = {margin:g}"),
         ("status_timeout = 2.0", "status_timeout = 10.0"),
+        ("simulated_afterglow_magnitude = 16.0", f"simulated_afterglow_magnitude = "
+                                                 f"{AFTERGLOW_MAGNITUDE:g}"),
         ("width = 2048", f"width = {FRAME_SIDE}"), ("height = 2048", f"height = {FRAME_SIDE}")))

@@ -58,14 +58,15 @@ class NightSummary:
 def open_periods(transitions: list[tuple[datetime, str, str, str]]
                  ) -> tuple[list[tuple[datetime, datetime | None]], list[str]]:
     """From the state changes (time, from, to, cause): when the dome was open, and the
-    cause of each closing while it was."""
+    cause of each closing while it was (OPENING again while open, as when the majordome
+    makes sure of the dome before a sequence, is no closing)."""
     periods: list[tuple[datetime, datetime | None]] = []
     closings: list[str] = []
     opened: datetime | None = None
     for when, _, to, cause in transitions:
         if to in OPEN_STATES and opened is None:
             opened = when
-        elif to not in OPEN_STATES and opened is not None:
+        elif to not in OPEN_STATES | {"OPENING"} and opened is not None:
             periods.append((opened, when))
             closings.append(f"{when:%H:%M} {cause}")
             opened = None
