@@ -1,4 +1,4 @@
-"""`pyros demo` as a user runs it: a shortened night (six hours from dusk at 120×) in a
+"""`pyros demo` as a user runs it: a shortened night (six hours from dusk at 60×) in a
 sandbox of its own, every agent a process; its web site watched in Chromium (the
 README's screenshots are taken here); its summary recounted from its database; the
 user's own data directory untouched; nothing left running. And Ctrl-C in the middle of
@@ -25,7 +25,7 @@ from pyros.clock import clock_environment
 from tests.browser.conftest import browser  # noqa: F401
 from tests.waiting import GENEROUS
 
-HOURS, SPEED = 6.0, 120.0
+HOURS, SPEED = 6.0, 60.0
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 
@@ -137,6 +137,17 @@ def log_in(page, url: str) -> None:
     page.wait_for_url(f"{url}observatory/")
 
 
+def found_event(database: Path) -> int | None:
+    """The alert event of the first candidate the analysis found, if any yet."""
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5) as db:
+            row = db.execute("SELECT event_id FROM analysis_candidate "
+                             "WHERE event_id IS NOT NULL LIMIT 1").fetchone()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
+
 def state_of(database: Path) -> str:
     try:
         with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5) as db:
@@ -169,10 +180,13 @@ def test_a_shortened_demo_night_runs_end_to_end_in_its_own_sandbox(
         page.wait_for_timeout(1500)
         IMAGES.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(IMAGES / "demo-observatory.png"))
-        demo.wait_for(lambda: demo.line_with("ALERT"), "the alert", wall=GENEROUS * 6)
-        page.goto(f"{url}alerts/")
-        page.wait_for_timeout(1500)
-        page.screenshot(path=str(IMAGES / "demo-alerts.png"))
+        # The alert's page once the analysis has found its afterglow (the web site stays
+        # up while the demo waits for it after the night).
+        demo.wait_for(lambda: found_event(database) is not None, "a candidate",
+                      wall=GENEROUS * 20)
+        page.goto(f"{url}alerts/{found_event(database)}/")
+        page.wait_for_timeout(2000)
+        page.screenshot(path=str(IMAGES / "demo-alert.png"))
         context.close()
         assert demo.finish(wall=GENEROUS * 8) == 0, demo.output
     finally:
@@ -198,7 +212,9 @@ def test_a_shortened_demo_night_runs_end_to_end_in_its_own_sandbox(
     assert any("unsafe" in closing for closing in summary["closed_for"]), summary["closed_for"]
     alert = summary["alert"]
     assert alert["decision"] == "ACCEPTED", alert
-    assert 0 < alert["slew_after"] < 600 and alert["slew_after_real"] == pytest.approx(
+    # Real seconds bound it: on a loaded machine the intake's decision alone may take
+    # ten of them, ten minutes of the night at 60×.
+    assert 0 < alert["slew_after_real"] < 120 and alert["slew_after_real"] == pytest.approx(
         alert["slew_after"] / SPEED)
     assert alert["first_frame_after"] > 0
     assert alert["candidates"] == counted["candidates"] and alert["candidates"] >= 1, alert

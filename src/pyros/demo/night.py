@@ -241,8 +241,9 @@ class DemoNight:
         return (progress.now >= self.times.dawn and closed) or progress.now >= self.times.end
 
     def end_of_night(self) -> None:
-        """A shortened night ends before dawn: the observatory goes PASSIVE (the dome
-        closes) so that the minutes spent waiting for the analysis add no observing."""
+        """A shortened night ends before dawn: the observatory goes PASSIVE (the majordome
+        hands off, starting no sequence) so that the minutes spent waiting for the
+        analysis add no observing to the summary."""
         if self.hours is None:
             return
         from pyros import clock
