@@ -36,6 +36,7 @@ AFTER_DAWN = timedelta(minutes=10)
 #: Wall seconds `pyros start` may take on a loaded machine, and `pyros stop`.
 START_WAIT = 240.0
 STOP_WAIT = 120.0
+STOP_GRACE = 30.0  # wall seconds the night's processes get to end after `pyros stop`
 POLL = 0.5  # wall seconds between two looks at the database
 #: Wall seconds the demo waits after dawn for the analysis of the alert's frames.
 ANALYSIS_WAIT = 300.0
@@ -280,7 +281,7 @@ class DemoNight:
     def stop(self) -> list[str]:
         """`pyros stop`, then kill whatever of the night still runs; the pids that had
         to be killed."""
-        from pyros.faults.probes import stop_processes
+        from pyros.faults.probes import running, stop_processes
 
         pid_file = self.sandbox.home / "run" / "supervisor.pid"
         if not self.supervisor and pid_file.exists():  # interrupted while starting
@@ -296,6 +297,11 @@ class DemoNight:
             self.say("pyros stop did not return in time: killing the night's processes")
         names = {pid: name for name, pid in self._known_children.items()}
         names[self.supervisor] = "supervisor"
+        # The supervisor removes its pid file first, then stops its children: give them
+        # the time `pyros stop` gives it before calling any of them left over.
+        deadline = time.monotonic() + STOP_GRACE
+        while time.monotonic() < deadline and any(running(pid) for pid in names):
+            time.sleep(0.2)
         left = stop_processes(names)
         self.supervisor = 0
         return [f"{names[pid]} ({pid})" for pid in left]
