@@ -52,6 +52,17 @@ def test_commands_expire_when_nobody_reads_them(simulated_clock):
 
 
 @pytest.mark.django_db
+def test_a_wall_validity_lasts_as_long_in_wall_time_at_any_speed(simulated_clock):
+    """Agents waking each other give the reader wall seconds: on a clock at 60×, ten wall
+    seconds are ten minutes of the clock (an alert's insert_now expired unread)."""
+    assert bus.wall_validity(10) == 10  # a stepped clock: one clock second per second
+    simulated_clock.set_speed(60.0)
+    handle = bus.send_command("scheduler", "ping", validity=bus.wall_validity(10))
+    command = handle.command
+    assert (command.expires_at - command.created_at).total_seconds() == pytest.approx(600)
+
+
+@pytest.mark.django_db
 def test_skip_and_kill_touch_only_what_they_should(simulated_clock):
     mine = [bus.send_command("b", "specific1", sender="a") for _ in range(2)]
     theirs = bus.send_command("b", "specific1", sender="c")

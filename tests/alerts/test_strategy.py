@@ -168,6 +168,12 @@ def test_a_gbm_circle_is_tiled_when_the_rule_says_so():
     assert [s.name for s in sequences] == [
         f"GRB 538809001 tile {i}/{count}" for i in range(1, count + 1)]
     assert all(s.target == "GRB 538809001" for s in sequences)
+    # The tiles nearest the centre first: one priority above the rule's.
+    rule = next(r.priority for r in tiling.rules if r.name == "Fermi GBM")
+    nearest = min(c.separation(centre_of(packet)).deg for c in tiles_of(sequences))
+    for sequence, tile in zip(sequences, tiles_of(sequences), strict=True):
+        central = tile.separation(centre_of(packet)).deg <= nearest + 1e-6
+        assert sequence.priority == (min(10, rule + 1) if central else rule), sequence.name
     assert {(p.exposure, p.nb_images) for s in sequences for a in s.albums
             for p in a.plans} == {(10, 10)}
     assert check_against_unit(decision.request, unit.filters_by_detector(), now) == []
@@ -179,6 +185,14 @@ def test_a_gbm_circle_is_tiled_when_the_rule_says_so():
     cell = width * (1 - tiling.tile_overlap)
     assert (centre.separation(tiles).deg <= packet.error_radius + cell / 2**0.5).all()
     assert_covered(centre, packet.error_radius, tiles, width)
+
+
+def centre_of(packet) -> SkyCoord:
+    return SkyCoord(packet.ra * u.deg, packet.dec * u.deg)
+
+
+def tiles_of(sequences) -> list[SkyCoord]:
+    return [SkyCoord(s.ra * u.deg, s.dec * u.deg) for s in sequences]
 
 
 def assert_covered(centre: SkyCoord, radius: float, tiles: SkyCoord, width: float) -> None:

@@ -24,6 +24,7 @@ from pyros.majordome.states import State
 from pyros.monitoring.models import SafetyState
 from pyros.observations import json_format
 from pyros.observations import store as requests_store
+from pyros.observations.builders import meridian_ra, two_channel_sequence
 from pyros.scheduling.agent import SchedulerAgent
 from pyros.scheduling.models import Schedule, Trigger
 from tests.conftest import request_dict
@@ -146,26 +147,14 @@ def sequence(name: str, ra: float, dec: float, *, priority: int = 5, exposures: 
              start: str = "2026-11-22T00:00:00Z", end: str = "2026-11-23T00:00:00Z",
              minutes: float = 5) -> dict:
     """A two-channel sequence: r band on VIS and J band on NIR."""
-    return {"name": name, "target": name, "ra": ra, "dec": dec, "start": start, "end": end,
-            "duration": minutes * 60, "priority": priority, "obs_type": obs_type,
-            "max_airmass": 3.0,
-            "albums": [
-                {"name": "vis", "detector": "Visible camera",
-                 "plans": [{"name": "r", "filter": "r", "exposure": vis_seconds,
-                            "nb_images": exposures}]},
-                {"name": "nir", "detector": "Infrared camera",
-                 "plans": [{"name": "J", "filter": "J", "exposure": nir_seconds,
-                            "nb_images": exposures}]}]}
+    return two_channel_sequence(name, ra, dec, start=start, end=end, minutes=minutes,
+                                priority=priority, obs_type=obs_type, exposure=vis_seconds,
+                                nir_exposure=nir_seconds, frames=exposures)
 
 
 def in_the_sky(when: datetime, unit: UnitConfig, hours_east: float = 0.0) -> tuple[float, float]:
     """RA/Dec of a point high in the sky at ``when`` (the meridian, ``hours_east`` of it)."""
-    from astropy.coordinates import Longitude
-    from astropy.time import Time
-
-    lst = Time(when).sidereal_time("apparent", longitude=unit.site.longitude)
-    ra = float(Longitude(lst.deg + 15.0 * hours_east, unit="deg").deg)
-    return ra, unit.site.latitude - 5.0
+    return meridian_ra(when, unit.site.longitude, hours_east), unit.site.latitude - 5.0
 
 
 def later(moment: datetime, seconds: float) -> datetime:

@@ -262,3 +262,26 @@ def test_the_program_refuses_a_bad_scenario(tmp_path, capsys, monkeypatch):
     error = capsys.readouterr().err
     assert f"error: scenario {bad}: event 1 (WXT999.RainRate = 1.0 at iteration 3)" in error
     assert "no device 'WXT999'" in error
+
+
+def test_seconds_count_from_the_start_of_the_runs_clock(simulated_clock):
+    """Under `pyros start --sim-time`, a scenario's at_seconds count from the run's start,
+    not from the simulator's: one started late, or restarted, keeps the scenario's hours."""
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from pyros.plc.simulator import PlcSimulator, run_clock_start
+
+    async def elapsed_after_start(simulator: PlcSimulator) -> float:
+        await simulator.start()
+        try:
+            return simulator.elapsed
+        finally:
+            await simulator.stop()
+
+    late = PlcSimulator(make_player(None), HOST, 0, origin=TEST_NOW - timedelta(seconds=500))
+    assert asyncio.run(elapsed_after_start(late)) == 500.0
+    assert asyncio.run(elapsed_after_start(PlcSimulator(make_player(None), HOST, 0))) == 0.0
+    assert run_clock_start({"PYROS_CLOCK_START": "2026-11-22T04:00:00+00:00"}) == \
+        datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
+    assert run_clock_start({}) is None

@@ -32,6 +32,14 @@ class CommandError(Exception):
     """A command that could not be sent (bad name or arguments)."""
 
 
+def wall_validity(seconds: float) -> float:
+    """A validity of ``seconds`` of wall time, in the seconds of the clock that a
+    command's validity counts in. Agents that wake each other mean "the reader has this
+    long", which on a simulated clock at 60× is sixty times more of the clock's seconds:
+    unscaled, an alert's ``insert_now`` of 10 s expired before a busy scheduler read it."""
+    return seconds * clock.pace()
+
+
 def send_command(recipient: str, name: str, *, sender: str = "cli",
                  validity: float = DEFAULT_VALIDITY, timeout: float = DEFAULT_TIMEOUT,
                  **args: Any) -> CommandHandle:

@@ -23,7 +23,7 @@ from pydantic import Field
 
 from pyros import clock
 from pyros.agents.agent import Agent, command
-from pyros.agents.bus import CommandError, send_command
+from pyros.agents.bus import CommandError, send_command, wall_validity
 from pyros.agents.context import CommandContext
 from pyros.agents.schema import ShortText
 from pyros.alerts import store
@@ -95,7 +95,7 @@ class AlertAgent(Agent):
         sequences = list(result.request.sequences.values_list("pk", flat=True))
         try:
             answer = send_command(self.scheduler, "insert_now", sender=self.name,
-                                  validity=PLAN_TIMEOUT, timeout=PLAN_TIMEOUT,
+                                  validity=wall_validity(PLAN_TIMEOUT), timeout=PLAN_TIMEOUT,
                                   sequences=sequences,
                                   reason=f"alert {result.packet.event.key}").wait(PLAN_TIMEOUT)
         except CommandError as exc:

@@ -38,13 +38,14 @@ def _handler(agent: str):
         name = "pyros-forward"
 
         def __call__(self, event):
-            from pyros.agents.bus import send_command
+            from pyros.agents.bus import send_command, wall_validity
 
             # A command's arguments are JSON, where PostgreSQL refuses NUL characters;
             # a packet holding one is no XML, and the agent refuses it anyway.
             packet = event.raw_bytes.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
             return deferToThread(send_command, agent, "ingest", sender="broker",
-                                 validity=COMMAND_VALIDITY, packet=packet, source="broker")
+                                 validity=wall_validity(COMMAND_VALIDITY), packet=packet,
+                                 source="broker")
 
     return ForwardToAgent()
 

@@ -321,10 +321,16 @@ def _apply(alert: Alert, strategy: Strategy, rule: Rule, unit: UnitConfig, now: 
     label = alert.trigger_id or alert.ivorn.partition("#")[2] or alert.ivorn
     title = f"{rule.label} {label}"
     sequences = []
+    # The tiles nearest the centre, where the error circle is densest, one priority
+    # higher: of tiles of equal priority the planner may take any first, and a burst
+    # fades by the minute.
+    nearest = min(pointing.offset for pointing, _ in fits)
     for number, (pointing, exposures) in enumerate(fits, start=1):
         name = title if len(fits) == 1 else f"{title} tile {number}/{len(fits)}"
+        central = len(fits) > 1 and pointing.offset <= nearest + 1e-9
+        priority = min(10, rule.priority + 1) if central else rule.priority
         sequences.append(sequence_spec(name, title, pointing, template, channels, exposures,
-                                       rule.priority, (now, end)))
+                                       priority, (now, end)))
     try:
         request = RequestSpec(
             name=f"{title} ({kind})"[:100],

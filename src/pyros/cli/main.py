@@ -13,6 +13,7 @@ from pyros.cli.backup import backup, restore
 from pyros.cli.bench import bench
 from pyros.cli.config_cmd import config
 from pyros.cli.database import dbshell, init, shell, update
+from pyros.cli.demo import demo
 from pyros.cli.devices import device
 from pyros.cli.focus import focus
 from pyros.cli.health import health, report
@@ -57,7 +58,7 @@ def cli() -> None:
 
 for command in (init, update, shell, dbshell, start, stop, status, config, request, user, agent,
                 bench, device, sim, observatory, weather, schedule, alert, analyse, backup,
-                restore, images, archive, mail, health, report, pointing, focus):
+                restore, images, archive, mail, health, report, pointing, focus, demo):
     cli.add_command(command)
 
 

@@ -52,15 +52,25 @@ def children(parent: int) -> dict[str, int]:
     return found
 
 
+def running(pid: int) -> bool:
+    """``pid`` is a process that has not ended: a zombie (ended, not yet reaped by a
+    parent that may never do it, as the init of a container) does not count."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
 def stop_processes(pids: Iterable[int], grace: float = 10.0) -> list[int]:
     """SIGTERM, then SIGKILL after ``grace`` seconds, each of ``pids`` still alive (and
     its process group); those that were still alive."""
-    alive = [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+    alive = [pid for pid in pids if running(pid)]
     for pid in alive:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in alive):
+    while time.monotonic() < deadline and any(running(p) for p in alive):
         time.sleep(0.2)
     for pid in alive:
         with contextlib.suppress(OSError):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pyros.simulators.thread import example_on_free_ports
+from pyros.simulators.thread import edit_settings, example_on_free_ports
 
 #: Dark time at the example site (20:00 local), as the live night tests use.
 NIGHT = datetime(2026, 11, 22, 3, 0, 0, tzinfo=UTC)
@@ -23,42 +23,24 @@ def unit_text(heartbeat: float) -> str:
     a busy machine is not the fault being measured) and the devices' watchdog after
     ``heartbeat`` wall seconds without the majordome (the watchdog counts wall time,
     as the heartbeats do, whatever the clock's speed)."""
-    text = example_on_free_ports()
-    for old, new in (("safe_delay = 900.0", "safe_delay = 60.0"),
-                     ("width = 2048", "width = 256"), ("height = 2048", "height = 256"),
-                     ("heartbeat = 60.0", f"heartbeat = {heartbeat:g}"),
-                     ("status_timeout = 2.0", "status_timeout = 10.0")):
-        if old not in text:
-            raise RuntimeError(f"the example configuration no longer has {old!r}")
-        text = text.replace(old, new)
-    return text
+    return edit_settings(example_on_free_ports(), (
+        ("safe_delay = 900.0", "safe_delay = 60.0"),
+        ("width = 2048", "width = 256"), ("height = 2048", "height = 256"),
+        ("heartbeat = 60.0", f"heartbeat = {heartbeat:g}"),
+        ("status_timeout = 2.0", "status_timeout = 10.0")))
 
 
 def sequences(count: int, start: datetime, latitude: float, longitude: float) -> list[dict]:
     """``count`` sequences of a few minutes, each near the meridian at its own time, in
     the JSON format of requests."""
-    from astropy.coordinates import Longitude
-    from astropy.time import Time
+    from pyros.observations.builders import meridian_ra, two_channel_sequence
 
-    made = []
-    for index in range(count):
-        when = start + timedelta(minutes=SEQUENCE_MINUTES * index)
-        lst = Time(when).sidereal_time("apparent", longitude=longitude).deg
-        ra = float(Longitude(lst, unit="deg").deg)
-        made.append({
-            "name": f"fault night {index + 1}", "target": f"field {index + 1}",
-            "ra": round(ra, 4), "dec": round(latitude - 5.0, 4),
-            "start": "2026-11-22T00:00:00Z", "end": "2026-11-23T00:00:00Z",
-            "duration": SEQUENCE_MINUTES * 60, "priority": 5, "obs_type": "BESTELEV",
-            "max_airmass": 3.0,
-            "albums": [
-                {"name": "vis", "detector": "Visible camera",
-                 "plans": [{"name": "r", "filter": "r", "exposure": EXPOSURE,
-                            "nb_images": FRAMES}]},
-                {"name": "nir", "detector": "Infrared camera",
-                 "plans": [{"name": "J", "filter": "J", "exposure": EXPOSURE,
-                            "nb_images": FRAMES}]}]})
-    return made
+    return [two_channel_sequence(
+        f"fault night {index + 1}", meridian_ra(start + timedelta(minutes=SEQUENCE_MINUTES
+                                                                  * index), longitude),
+        latitude - 5.0, target=f"field {index + 1}", start="2026-11-22T00:00:00Z",
+        end="2026-11-23T00:00:00Z", minutes=SEQUENCE_MINUTES, exposure=EXPOSURE,
+        frames=FRAMES) for index in range(count)]
 
 
 def prepare_database(count: int) -> int:

@@ -333,7 +333,8 @@ def apply_action(unit: UnitConfig, action: Action, *, who: str, level: int,
         _take(unit, action, who, now)
     log(LogKind.OPERATOR, f"{spec.label} by {who}", now=now, unit=unit,
         detail={"action": action.value, "by": who, "state": now_situation.state.value})
-    bus.send_command(majordome_name(), "control_changed", sender=who[:100], validity=30.0,
+    bus.send_command(majordome_name(), "control_changed", sender=who[:100],
+                     validity=bus.wall_validity(30.0),
                      action=action.value)
     return f"{spec.label}: done"
 

@@ -180,7 +180,7 @@ class MonitoringAgent(Agent):
                          "SAFE" if decision.safe else "UNSAFE", why)
         try:
             bus.send_command(majordome_name(), "safety_changed", sender=self.name,
-                             validity=CHANGE_VALIDITY, safe=decision.safe,
+                             validity=bus.wall_validity(CHANGE_VALIDITY), safe=decision.safe,
                              status=decision.status.value, reasons=list(decision.reasons))
         except DatabaseError as exc:
             self.log.error("could not tell the majordome: %s", exc)

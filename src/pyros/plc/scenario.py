@@ -17,7 +17,8 @@ iteration the PLC keeps answering with the last state (the scenario does not loo
 Extensions, all optional:
 
 - ``"at_seconds": S`` instead of ``"time"``: the event happens S seconds after the
-  simulator started (measured on the injected clock, so a simulated night runs fast).
+  run's simulated clock started (``pyros start --sim-time``), else after the simulator
+  started (measured on the injected clock, so a simulated night runs fast).
 - ``"plcSimulator": {"device_name": D, "valid": "no"}``: flag a whole device invalid (or
   ``"yes"`` again); ``value_name``/``value`` and ``valid`` may be combined.
 - ``"failure"`` instead of ``"plcSimulator"``, for the link rather than the sensors:
@@ -240,6 +241,7 @@ class ScenarioPlayer:
         self.base = base
         self.scenario = scenario or Scenario(length=1, events=(), source="no scenario")
         self._cache: dict[tuple[int, ...], PlcStatus] = {}
+        self._last: tuple[tuple[int, ...], PlcStatus] = ((), base)
         for number, event in enumerate(self.scenario.events, start=1):
             if event.change is not None:
                 try:
@@ -258,10 +260,15 @@ class ScenarioPlayer:
         key = tuple(index for index, _ in changes)
         document = self._cache.get(key)
         if document is None:
-            document = self.base
-            for _, change in changes:
+            # A long scenario (a generated night's weather) adds a few changes at a
+            # time: start from the last document when its changes are a prefix.
+            done, document = self._last
+            if key[:len(done)] != done:
+                done, document = (), self.base
+            for _, change in changes[len(done):]:
                 document = _apply(document, change)
             self._cache[key] = document
+        self._last = (key, document)
         return document
 
     def failure_at(self, iteration: int, elapsed: float = 0.0) -> ScenarioEvent | None:

@@ -13,7 +13,9 @@ JSON value per line, any number of requests per connection.
 
 Each status request is one PLC iteration (the first is iteration 1), counted across all
 connections, which is what the guide's scenario "time" means. Elapsed time for
-``at_seconds`` events is measured from start-up on the injected clock.
+``at_seconds`` events is measured on the injected clock from the start of the run's
+simulated clock (``PYROS_CLOCK_START``, as ``pyros start --sim-time`` sets it), else
+from start-up.
 
 Run it with ``python -m pyros.plc.simulator --port 5003 --scenario rain`` (a file path
 or the name of a built-in scenario); tests use :class:`SimulatorThread`.
@@ -26,10 +28,11 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pyros import clock as pyros_clock
@@ -61,8 +64,12 @@ class PlcSimulator:
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         clock: Clock | None = None,
+        origin: datetime | None = None,
     ) -> None:
         self.player = player
+        # Where "at_seconds" count from: the run's clock start when there is one (a
+        # restarted simulator, or one that started late, keeps the scenario's hours).
+        self.origin = origin
         self.host = host
         self.port = port
         # Without an injected clock, read the process clock at each request, so that a
@@ -86,7 +93,7 @@ class PlcSimulator:
             self._serve_connection, self.host, self.port, limit=MAX_REQUEST_BYTES
         )
         self.port = self._server.sockets[0].getsockname()[1]
-        self._started_at = self._now()
+        self._started_at = self.origin or self._now()
         log.info("PLC simulator listening on %s:%d (%s, %d iterations, %d events)",
                  self.host, self.port, self.player.scenario.source,
                  self.player.scenario.length, len(self.player.scenario.events))
@@ -254,9 +261,10 @@ def run_simulator(
     host: str = DEFAULT_HOST,
     base_path: str | Path | None = None,
     clock: Clock | None = None,
+    origin: datetime | None = None,
 ) -> None:
     """Serve the PLC protocol until interrupted (blocking)."""
-    simulator = PlcSimulator(make_player(scenario_path, base_path), host, port, clock)
+    simulator = PlcSimulator(make_player(scenario_path, base_path), host, port, clock, origin)
     asyncio.run(serve(simulator))
 
 
@@ -331,6 +339,16 @@ class SimulatorThread:
             await self.simulator.stop()
 
 
+def run_clock_start(environ: Mapping[str, str] | None = None) -> datetime | None:
+    """The start of the run's simulated clock (``pyros start --sim-time``), from which a
+    scenario's ``at_seconds`` count; None without one (they count from the start)."""
+    text = (os.environ if environ is None else environ).get("PYROS_CLOCK_START")
+    if not text:
+        return None
+    start = datetime.fromisoformat(text)
+    return start if start.tzinfo else start.replace(tzinfo=UTC)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pyros.plc.simulator",
@@ -348,7 +366,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         pyros_clock.install_from_environment()
-        run_simulator(args.port, args.scenario, host=args.host, base_path=args.base)
+        run_simulator(args.port, args.scenario, host=args.host, base_path=args.base,
+                      origin=run_clock_start())
     except (ScenarioError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

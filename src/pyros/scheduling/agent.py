@@ -175,7 +175,7 @@ class SchedulerAgent(Agent):
         """Wake the majordome: a new plan may preempt what it executes. Unread (no
         majordome running), the command expires harmlessly."""
         bus.send_command(majordome_name(), "plan_changed", sender=self.name,
-                         validity=ANNOUNCE_VALIDITY, schedule=schedule.pk)
+                         validity=bus.wall_validity(ANNOUNCE_VALIDITY), schedule=schedule.pk)
 
     @staticmethod
     def _preemptable(problem: Problem, sequence_ids: list[int]) -> set[str]:

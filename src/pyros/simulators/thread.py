@@ -43,6 +43,17 @@ def example_on_free_ports() -> str:
     return text.replace(EXAMPLE_FREE_SPACE_LINE, "min_free_gb = 0.0 ")
 
 
+def edit_settings(text: str, changes: tuple[tuple[str, str], ...]) -> str:
+    """``text`` (a configuration's) with each ``old`` line fragment replaced by ``new``;
+    an error when the example no longer has one (a sandbox must not silently run with
+    the setting it meant to change)."""
+    for old, new in changes:
+        if old not in text:
+            raise RuntimeError(f"the example configuration no longer has {old!r}")
+        text = text.replace(old, new)
+    return text
+
+
 def unit_on_free_ports() -> UnitConfig:
     return parse_config(example_on_free_ports(), "free-ports-unit.toml")
 
