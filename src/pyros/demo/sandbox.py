@@ -90,8 +90,8 @@ def make_sandbox(keep: Path | None) -> Sandbox:
 def unit_text(speed: float) -> str:
     """The example unit on free ports, made for a night at ``speed``: time limits of at
     least ``WALL_MARGIN`` wall seconds (stale sensors, the devices' answers; the devices'
-    watchdog counts wall seconds already), a safe delay of ten minutes after the rain, smaller frames, the
-    monitoring's period (wall seconds) shorter."""
+    watchdog counts wall seconds already), a safe delay of ten minutes after the rain,
+    smaller frames, the monitoring's period (wall seconds) shorter."""
     margin = max(60.0, WALL_MARGIN * speed)
     text = example_on_free_ports() + MONITORING
     return edit_settings(text, (
