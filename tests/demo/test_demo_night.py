@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from pyros.clock import clock_environment
+from pyros.demo.night import STOP_GRACE, STOP_WAIT
 from tests.browser.conftest import browser  # noqa: F401
 from tests.waiting import GENEROUS
 
@@ -230,7 +231,8 @@ def test_ctrl_c_in_the_middle_of_the_night_stops_everything(users_home):
         sandbox = Path(demo.line_with("PyROS demo:").split(" in ")[-1].strip())
         assert sandbox.name.startswith("pyros-demo-") and processes_of(sandbox)
         demo.process.send_signal(signal.SIGINT)
-        assert demo.finish(wall=GENEROUS * 2) == 130, demo.output
+        # Its stop: `pyros stop` (up to STOP_WAIT), the children's grace, then a kill.
+        assert demo.finish(wall=STOP_WAIT + STOP_GRACE + GENEROUS * 2) == 130, demo.output
     finally:
         if demo.process.poll() is None:
             demo.process.kill()

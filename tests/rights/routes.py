@@ -119,6 +119,7 @@ PLN = lambda w: {"pk": w.request.pk, "plan_id": w.plan.pk}  # noqa: E731
 ROUTES: dict[str, Route] = {
     # --- accounts, not matrix rights
     "home": Route(PUBLIC),
+    "favicon": Route(PUBLIC),
     "login": Route(PUBLIC, act=("POST",)),
     "logout": Route(PUBLIC, read=(), act=("POST",)),
     "register": Route(PUBLIC, act=("POST",)),
@@ -273,6 +274,7 @@ ROUTES: dict[str, Route] = {
     "api-schedule-simulate": api("schedule", read=(), act=("POST",), gate=R,
                                  only={"anonymous": H}),
     "api-schedule-detail": api("schedule", args=NONE_PK, missing=True),
+    "api-schedule-altitude": api("schedule", missing=True),  # 400: no ra, dec
     "api-job-detail": api(LOGIN, args=NONE_PK, missing=True),  # its owner's only
     "api-alerts-events": api("alerts"),
     "api-alerts-event": api("alerts", args=NONE_PK, missing=True),
