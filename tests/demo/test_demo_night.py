@@ -6,6 +6,7 @@ a night stops everything."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -92,6 +93,21 @@ def processes_of(home: Path) -> list[int]:
         except OSError:
             continue
     return found
+
+
+def end_demo(demo, sandbox: Path | None) -> None:
+    """Whatever a failed test left: the demo asked to stop (Ctrl-C), then killed, then
+    every process of its sandbox killed, so that no PyROS outlives its test."""
+    if demo.process.poll() is None:
+        demo.process.send_signal(signal.SIGINT)
+        try:
+            demo.process.wait(timeout=STOP_WAIT + STOP_GRACE + 60)
+        except subprocess.TimeoutExpired:
+            demo.process.kill()
+            demo.process.wait()
+    for pid in processes_of(sandbox) if sandbox is not None else []:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture
@@ -181,9 +197,7 @@ def test_a_shortened_demo_night_runs_end_to_end_in_its_own_sandbox(
         context.close()
         assert demo.finish(wall=GENEROUS * 8) == 0, demo.output
     finally:
-        if demo.process.poll() is None:
-            demo.process.send_signal(signal.SIGINT)
-            demo.finish(wall=180)
+        end_demo(demo, sandbox)
 
     # The sandbox holds the whole night; the user's data directory was never touched.
     assert snapshot(home) == before
@@ -225,6 +239,7 @@ def test_ctrl_c_in_the_middle_of_the_night_stops_everything(users_home):
     env, home = users_home
     before = snapshot(home)
     demo = Demo(env, "--speed", "60")
+    sandbox = None
     try:
         demo.wait_for(lambda: demo.line_with("web site:"), "the web site's address",
                       wall=GENEROUS * 4)
@@ -234,8 +249,8 @@ def test_ctrl_c_in_the_middle_of_the_night_stops_everything(users_home):
         # Its stop: `pyros stop` (up to STOP_WAIT), the children's grace, then a kill.
         assert demo.finish(wall=STOP_WAIT + STOP_GRACE + GENEROUS * 2) == 130, demo.output
     finally:
-        if demo.process.poll() is None:
-            demo.process.kill()
+        if demo.process.poll() is None or sandbox is None:
+            end_demo(demo, sandbox)
     assert "interrupted" in demo.output
     assert processes_of(sandbox) == [], "processes of the demo left running"
     assert not sandbox.exists(), "the temporary sandbox was not removed"
