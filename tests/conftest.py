@@ -111,6 +111,18 @@ def fresh_rate_limits():
 
 
 @pytest.fixture(autouse=True)
+def no_run_clock_left_in_the_environment():
+    """A `pyros` command run in-process follows a run's clock (``run/clock.json``, or
+    ``pyros start --sim-time``) by writing ``PYROS_CLOCK_*`` into the environment, as it
+    must for what it starts; a test's must not follow the next tests of its worker."""
+    before = {k: v for k, v in os.environ.items() if k.startswith("PYROS_CLOCK_")}
+    yield
+    for key in [k for k in os.environ if k.startswith("PYROS_CLOCK_")]:
+        del os.environ[key]
+    os.environ.update(before)
+
+
+@pytest.fixture(autouse=True)
 def simulated_clock():
     sim = SimulatedClock(TEST_NOW)
     previous = clock.set_clock(sim)

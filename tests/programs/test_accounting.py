@@ -51,7 +51,8 @@ def _sequence(name: str, ra: float, dec: float, *, minutes: int = 20) -> dict:
             "duration": minutes * 60, "priority": 5, "obs_type": "BESTELEV",
             "max_airmass": 2.0,
             "albums": [{"name": "vis", "detector": "Visible camera",
-                        "plans": [{"name": "r", "filter": "r", "exposure": 30,
+                        # 2 × (20 s + 6 s readout): a one-minute sequence holds them
+                        "plans": [{"name": "r", "filter": "r", "exposure": 20,
                                    "nb_images": 2}]}]}
 
 
