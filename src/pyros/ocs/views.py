@@ -81,24 +81,23 @@ class ProfileView(OcsView):
         return Response(profile_out(request.user))
 
 
-def _checked(request: ApiRequest) -> tuple[Any, dict[str, Any], dict[str, Any]]:
-    """The group as a RequestSpec (or None), its errors in the portal's shape, and its
-    durations: every check the store makes, without writing."""
-    unit = active_config()
+def _checked(request: ApiRequest) -> tuple[Any, dict[str, Any], Any]:
+    """The group as a RequestSpec (or None), its errors in the portal's shape, and the
+    parsed group (None if it could not be read): every check the store makes, without
+    writing."""
     group, errors = payload.parse_group(request.data)
     if group is None:
-        return None, errors, {}
-    spec, errors = payload.translate(group, unit)
-    durations = payload.durations(group, unit)
+        return None, errors, None
+    spec, errors = payload.translate(group, active_config())
     if spec is None:
-        return None, errors, durations
+        return None, errors, group
     try:
         validate(spec, request.user, actor=request.user)
     except RequestInvalid as exc:
-        return None, _store_errors(exc), durations
+        return None, _store_errors(exc), group
     except RequestForbidden as exc:
-        return None, {"proposal": [str(exc)]}, durations
-    return spec, {}, durations
+        return None, {"proposal": [str(exc)]}, group
+    return spec, {}, group
 
 
 def _store_errors(exc: RequestInvalid) -> dict[str, Any]:
@@ -114,7 +113,8 @@ def _store_errors(exc: RequestInvalid) -> dict[str, Any]:
 
 class ValidateView(OcsView):
     def post(self, request: ApiRequest) -> Response:
-        _spec, errors, durations = _checked(request)
+        _spec, errors, group = _checked(request)
+        durations = payload.durations(group, active_config()) if group is not None else {}
         return Response({"request_durations": durations, "errors": errors})
 
 
@@ -133,7 +133,7 @@ class RequestGroupsView(OcsView):
                          "results": [group_out(g, unit, now) for g in page]})
 
     def post(self, request: ApiRequest) -> Response:
-        spec, errors, _durations = _checked(request)
+        spec, errors, _group = _checked(request)
         if spec is None:
             return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         try:
